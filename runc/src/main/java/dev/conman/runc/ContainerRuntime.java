@@ -1,0 +1,51 @@
+package dev.conman.runc;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The narrow boundary to the OCI runtime (runc, driven through the conmon shim).
+ *
+ * <p>Every call blocks: callers run it on a blocking dispatcher, never on an actor thread.
+ * Every call is bounded by a timeout; a runc or conmon process that hangs is killed and the
+ * call fails with {@link RuntimeFailure}. Ids are conman container ids (64 hex characters).
+ */
+public interface ContainerRuntime {
+
+  /**
+   * Writes nothing itself: the bundle must exist. Starts conmon for the container, which runs
+   * {@code runc create}, holds the container's stdio (written to {@code spec.logPath()}) and,
+   * once the container has been started and ends, writes its exit code to the exit directory.
+   *
+   * @return the host pid of the container's init process
+   * @throws RuntimeFailure with runc's error when create fails
+   */
+  int create(CreateRequest spec) throws RuntimeFailure;
+
+  /** {@code runc start}: runs the user process of a created container. */
+  void start(String id) throws RuntimeFailure;
+
+  /**
+   * {@code runc kill}. A container that runc does not know or that has already stopped fails
+   * with {@link RuntimeFailure.Kind#NOT_RUNNING}.
+   */
+  void kill(String id, int signal) throws RuntimeFailure;
+
+  /** {@code runc delete}; {@code force} also kills a running container. Unknown ids are fine. */
+  void delete(String id, boolean force) throws RuntimeFailure;
+
+  /** {@code runc state}; empty when runc does not know the container. */
+  Optional<RuntimeState> state(String id) throws RuntimeFailure;
+
+  /** {@code runc list}: every container in conman's runc root. */
+  List<RuntimeState> list() throws RuntimeFailure;
+
+  /** The exit file conmon wrote for the container, if any. */
+  Optional<ExitRecord> exitRecord(String id);
+
+  /** Removes the exit file and conmon's per-container runtime files. Missing files are fine. */
+  void forgetRuntimeFiles(String id);
+
+  /** What {@link #create} needs: the bundle already holds a valid config.json. */
+  record CreateRequest(String id, String name, java.nio.file.Path bundle, java.nio.file.Path logPath) {}
+}

@@ -1,0 +1,34 @@
+package dev.conman.runc;
+
+/**
+ * A runc or conmon call that failed. The message carries what the user needs to see: the
+ * command, its exit status, and runc's own error (from stderr, the sync pipe or runc's JSON log).
+ */
+public class RuntimeFailure extends Exception {
+
+  /** What kind of failure, so that callers can map it without parsing messages. */
+  public enum Kind {
+    /** The container is not running (or runc does not know it): ESRCH, "container not running". */
+    NOT_RUNNING,
+    /** The runc or conmon process did not finish within its timeout and was killed. */
+    TIMEOUT,
+    /** Anything else: runc or conmon reported an error. */
+    FAILED
+  }
+
+  private final Kind kind;
+
+  public RuntimeFailure(Kind kind, String message) {
+    super(message);
+    this.kind = kind;
+  }
+
+  public RuntimeFailure(Kind kind, String message, Throwable cause) {
+    super(message, cause);
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+}
