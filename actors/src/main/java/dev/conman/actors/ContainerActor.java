@@ -1,0 +1,745 @@
+package dev.conman.actors;
+
+import dev.conman.journal.CborSerializable;
+import dev.conman.journal.JournalSettings;
+import dev.conman.reconcile.Belief;
+import dev.conman.reconcile.Finding;
+import dev.conman.reconcile.Observation;
+import dev.conman.reconcile.Reconciliation;
+import dev.conman.runc.ExitRecord;
+import dev.conman.runc.RuntimeFailure;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+
+/**
+ * One container, event sourced. Its journal ({@code container|<id>}) is the source of truth for its
+ * lifecycle; its state is the fold of those events.
+ *
+ * <p>Every command with a side effect on the host claims the change before applying it: the intent
+ * event is persisted first (CreateRequested, StartRequested, StopRequested, KillRequested,
+ * DeleteRequested), then the runc work runs on the blocking dispatcher and comes back as a private
+ * result message, then the outcome is persisted (Created / CreateFailed, Started / StartFailed,
+ * Exited, Deleted) and the caller answered. While work is in flight every other command is stashed,
+ * so commands to one container apply strictly in order; different containers never wait for each
+ * other.
+ *
+ * <pre>
+ * Create  -> CreateRequested -> Created(pid)     | CreateFailed         CREATING -> CREATED | CREATE_FAILED
+ * Start   -> StartRequested  -> Started(pid)     | StartFailed          CREATED  -> RUNNING | FAILED
+ * Stop    -> StopRequested   -> Exited(code)                            RUNNING  -> STOPPING -> EXITED
+ * Kill    -> KillRequested   (the exit arrives later as ExitObserved)   RUNNING
+ * (exit file appears)        -> Exited(code)                            RUNNING  -> EXITED
+ * Delete  -> DeleteRequested -> [Exited] Deleted                        *        -> DELETING -> DELETED
+ * Reconcile (after a restart) -> Reconciled(from, to, reason)           what runc and the exit file say
+ * </pre>
+ *
+ * <p>A replay that ends on an intent without its outcome means the daemon died mid-operation: the
+ * {@link Reconcile} command the supervisor sends first asks runc and journals what is true.
+ */
+public final class ContainerActor
+    extends EventSourcedBehaviorWithEnforcedReplies<ContainerActor.Command, ContainerActor.Event, ContainerActor.State> {
+
+  // ---------------------------------------------------------------- commands
+
+  /** Everything the actor accepts. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** A command answered with a {@link StatusReply}: success, or a {@link ContainerException}. */
+  public sealed interface Request<R> extends Command {
+    ActorRef<StatusReply<R>> replyTo();
+  }
+
+  public record Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
+
+  public record Start(ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
+
+  /** SIGTERM, then SIGKILL after {@code timeoutSeconds}; answered once the container has exited. */
+  public record Stop(int timeoutSeconds, ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
+
+  public record Kill(int signal, ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
+
+  /** Answered with the container's id once it is gone. */
+  public record Delete(boolean force, ActorRef<StatusReply<String>> replyTo) implements Request<String> {}
+
+  public record GetStatus(ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
+
+  /** Answered when the container has finished (at once if it already has). */
+  public record Wait(ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
+
+  /** Sent by the supervisor right after spawning: compare the replayed state with the host. */
+  public enum Reconcile implements Command { INSTANCE }
+
+  /** conmon wrote the container's exit file. */
+  public record ExitObserved(ExitRecord exit) implements Command {}
+
+  /** Sent by the supervisor once it has forgotten a gone container: nothing more will arrive. */
+  public enum Passivate implements Command { INSTANCE }
+
+  private record CreateDone(Integer pid, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+
+  private record StartDone(Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+
+  private record StopDone(ExitRecord exit, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+
+  private record KillDone(Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+
+  /** {@code replyTo} is null when the delete resumes one interrupted by a restart. */
+  private record DeleteDone(Optional<ExitRecord> exit, Throwable failure, ActorRef<StatusReply<String>> replyTo) implements Command {}
+
+  private record Observed(Observation observation, Throwable failure) implements Command {}
+
+  /** Tells the supervisor that a container is gone (deleted or never created); it then forgets it. */
+  public record ContainerGone(String id, Runnable afterForgotten) {}
+
+  // ---------------------------------------------------------------- events
+
+  /** Journaled facts, past tense. Never change the meaning of one: old journals must replay. */
+  public sealed interface Event extends CborSerializable {
+    String containerId();
+
+    Instant at();
+  }
+
+  public record CreateRequested(String containerId, ContainerSpec spec, Instant at) implements Event {}
+
+  public record Created(String containerId, int pid, Instant at) implements Event {}
+
+  public record CreateFailed(String containerId, String reason, Instant at) implements Event {}
+
+  public record StartRequested(String containerId, Instant at) implements Event {}
+
+  public record Started(String containerId, int pid, Instant at) implements Event {}
+
+  public record StartFailed(String containerId, String reason, Instant at) implements Event {}
+
+  public record StopRequested(String containerId, int signal, int timeoutSeconds, Instant at) implements Event {}
+
+  public record KillRequested(String containerId, int signal, Instant at) implements Event {}
+
+  /** {@code at} is when the process ended; {@code exitCode} null means nobody recorded it. */
+  public record Exited(String containerId, Integer exitCode, Instant at) implements Event {}
+
+  public record DeleteRequested(String containerId, boolean force, Instant at) implements Event {}
+
+  public record Deleted(String containerId, Instant at) implements Event {}
+
+  /**
+   * What the daemon found at restart, when it differed from the journal. {@code pid},
+   * {@code exitCode} and {@code finishedAt} carry the facts found, where they apply.
+   */
+  public record Reconciled(String containerId, Phase from, Phase to, String reason, Integer pid,
+      Integer exitCode, Instant finishedAt, Instant at) implements Event {}
+
+  // ---------------------------------------------------------------- state
+
+  /** Everything known about a container so far; each phase below carries it. */
+  public record Facts(String id, ContainerSpec spec, Instant createdAt, int pid, Instant startedAt,
+      Instant finishedAt, Integer exitCode, String message) implements CborSerializable {
+
+    Facts withPid(int newPid) {
+      return new Facts(id, spec, createdAt, newPid, startedAt, finishedAt, exitCode, message);
+    }
+
+    Facts started(int newPid, Instant at) {
+      return new Facts(id, spec, createdAt, newPid, at, finishedAt, exitCode, message);
+    }
+
+    Facts finished(Integer code, Instant at, String why) {
+      return new Facts(id, spec, createdAt, 0, startedAt, at, code, why);
+    }
+
+    Facts because(String why) {
+      return new Facts(id, spec, createdAt, pid, startedAt, finishedAt, exitCode, why);
+    }
+  }
+
+  /** The fold of a container's events: one record per lifecycle phase. */
+  public sealed interface State extends CborSerializable {
+    Phase phase();
+
+    /** Null only in {@link Empty}. */
+    Facts facts();
+
+    /** State after {@code event}; events that do not apply in this phase leave it unchanged. */
+    default State apply(Event event) {
+      return ContainerActor.fold(this, event);
+    }
+
+    /** Nothing journaled yet. */
+    record Empty() implements State {
+      public Phase phase() {
+        return Phase.CREATING;
+      }
+
+      public Facts facts() {
+        return null;
+      }
+    }
+
+    /** runc create in flight. */
+    record Creating(Facts facts) implements State {
+      public Phase phase() {
+        return Phase.CREATING;
+      }
+    }
+
+    /** Created by runc; the init process waits for start. */
+    record Created(Facts facts) implements State {
+      public Phase phase() {
+        return Phase.CREATED;
+      }
+    }
+
+    /** runc start in flight. */
+    record Starting(Facts facts) implements State {
+      public Phase phase() {
+        return Phase.STARTING;
+      }
+    }
+
+    record Running(Facts facts) implements State {
+      public Phase phase() {
+        return Phase.RUNNING;
+      }
+    }
+
+    /** SIGTERM sent; SIGKILL follows after the timeout. */
+    record Stopping(Facts facts) implements State {
+      public Phase phase() {
+        return Phase.STOPPING;
+      }
+    }
+
+    /** The process has ended; the exit code is in the facts unless unknown. */
+    record Exited(Facts facts) implements State {
+      public Phase phase() {
+        return Phase.EXITED;
+      }
+    }
+
+    /** runc start failed; the message says why. */
+    record Failed(Facts facts) implements State {
+      public Phase phase() {
+        return Phase.FAILED;
+      }
+    }
+
+    /** runc lost a container that never ran. */
+    record Lost(Facts facts) implements State {
+      public Phase phase() {
+        return Phase.UNKNOWN;
+      }
+    }
+
+    /** A delete in flight; {@code before} is the phase it started from. */
+    record Deleting(Facts facts, Phase before) implements State {
+      public Phase phase() {
+        return Phase.DELETING;
+      }
+    }
+
+    /** Terminal: deleted, or its creation failed. The journal keeps its history. */
+    record Gone(Facts facts, Phase phase) implements State {}
+  }
+
+  /** The event handler as a function, so that tests can fold any history. */
+  static State fold(State state, Event event) {
+    Facts f = state.facts();
+    if (event instanceof CreateRequested e) {
+      return new State.Creating(new Facts(e.containerId(), e.spec(), e.at(), 0, null, null, null, null));
+    } else if (event instanceof Created e) {
+      return new State.Created(f.withPid(e.pid()));
+    } else if (event instanceof CreateFailed e) {
+      return new State.Gone(f.because(e.reason()), Phase.CREATE_FAILED);
+    } else if (event instanceof StartRequested) {
+      return new State.Starting(f);
+    } else if (event instanceof Started e) {
+      return new State.Running(f.started(e.pid(), e.at()));
+    } else if (event instanceof StartFailed e) {
+      return new State.Failed(f.finished(null, e.at(), e.reason()));
+    } else if (event instanceof StopRequested) {
+      return new State.Stopping(f);
+    } else if (event instanceof KillRequested) {
+      return state;
+    } else if (event instanceof Exited e) {
+      Facts ended = f.finished(e.exitCode(), e.at(), e.exitCode() == null ? "exit code unknown" : null);
+      return state instanceof State.Deleting d ? new State.Deleting(ended, d.before()) : new State.Exited(ended);
+    } else if (event instanceof DeleteRequested) {
+      return new State.Deleting(f, state.phase());
+    } else if (event instanceof Deleted) {
+      return new State.Gone(f, Phase.DELETED);
+    } else if (event instanceof Reconciled e) {
+      return reconciled(f, e);
+    }
+    throw new IllegalArgumentException("unknown event " + event);
+  }
+
+  private static State reconciled(Facts f, Reconciled e) {
+    return switch (e.to()) {
+      case CREATED -> new State.Created(f.withPid(e.pid()).because(e.reason()));
+      case RUNNING -> new State.Running(
+          (f.startedAt() == null ? f.started(e.pid(), e.at()) : f.withPid(e.pid())).because(e.reason()));
+      case EXITED -> new State.Exited(f.finished(e.exitCode(), e.finishedAt(), e.reason()));
+      case UNKNOWN -> new State.Lost(f.finished(null, e.at(), e.reason()));
+      case CREATE_FAILED, DELETED -> new State.Gone(f.because(e.reason()), e.to());
+      default -> throw new IllegalStateException("no reconciliation leads to " + e.to());
+    };
+  }
+
+  // ---------------------------------------------------------------- behavior
+
+  /** What every container actor needs besides its id. */
+  public record Deps(ContainerOperations operations, Executor blocking, Clock clock,
+      ActorRef<ContainerGone> supervisor) {}
+
+  public static Behavior<Command> create(String id, Deps deps) {
+    return Behaviors.setup(ctx -> new ContainerActor(id, deps, ctx));
+  }
+
+  public static PersistenceId persistenceId(String id) {
+    return PersistenceId.of("container", id);
+  }
+
+  private final String id;
+  private final Deps deps;
+  private final ActorContext<Command> ctx;
+  /** True while runc work runs: every other command is stashed until its result arrives. */
+  private boolean busy;
+  /** Callers of {@link Wait}, answered when the container finishes. Not journaled: they are connections. */
+  private final List<ActorRef<StatusReply<ContainerView>>> waiters = new ArrayList<>();
+
+  private ContainerActor(String id, Deps deps, ActorContext<Command> ctx) {
+    super(persistenceId(id), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+    this.id = id;
+    this.deps = deps;
+    this.ctx = ctx;
+  }
+
+  @Override
+  public State emptyState() {
+    return new State.Empty();
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(JournalSettings.CONTAINER_TAG);
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return State::apply;
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    CommandHandlerWithReply<Command, Event, State> byPhase = handlersByPhase();
+    return (state, command) -> {
+      if (busy && !isResult(command)) {
+        return Effect().stash();
+      }
+      return byPhase.apply(state, command);
+    };
+  }
+
+  private static boolean isResult(Command c) {
+    return c instanceof CreateDone || c instanceof StartDone || c instanceof StopDone
+        || c instanceof KillDone || c instanceof DeleteDone || c instanceof Observed;
+  }
+
+  private CommandHandlerWithReply<Command, Event, State> handlersByPhase() {
+    CommandHandlerWithReplyBuilder<Command, Event, State> b = newCommandHandlerWithReplyBuilder();
+    b.forStateType(State.Empty.class)
+        .onCommand(Create.class, this::onCreate)
+        .onCommand(Reconcile.class, (s, c) -> forgetIfGone(s))
+        .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply())
+        .onAnyCommand(this::notFound);
+    b.forStateType(State.Created.class)
+        .onCommand(Start.class, this::onStart)
+        .onCommand(Stop.class, (s, c) -> refuse(c, s, "stop", "it was never started; start it or delete it"))
+        .onCommand(Kill.class, (s, c) -> refuse(c, s, "signal", "it was never started; start it first"))
+        .onCommand(Delete.class, this::onDelete)
+        .onCommand(ExitObserved.class, this::onExit);
+    b.forStateType(State.Running.class)
+        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", "it is already running"))
+        .onCommand(Stop.class, this::onStop)
+        .onCommand(Kill.class, this::onKill)
+        .onCommand(Delete.class, this::onDelete)
+        .onCommand(ExitObserved.class, this::onExit);
+    b.forStateType(State.Stopping.class)
+        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", "it is still running"))
+        .onCommand(Stop.class, this::onStop)
+        .onCommand(Kill.class, this::onKill)
+        .onCommand(Delete.class, this::onDelete)
+        .onCommand(ExitObserved.class, this::onExit);
+    b.forStateType(State.Exited.class)
+        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", "a container runs once; create a new one"))
+        .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
+        .onCommand(Kill.class, (s, c) -> refuse(c, s, "signal", "it is not running"))
+        .onCommand(Delete.class, this::onDelete);
+    b.forStateType(State.Failed.class)
+        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", "its start failed (" + s.facts().message()
+            + "); delete it and create a new one"))
+        .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
+        .onCommand(Kill.class, (s, c) -> refuse(c, s, "signal", "it is not running"))
+        .onCommand(Delete.class, this::onDelete);
+    b.forStateType(State.Lost.class)
+        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", s.facts().message() + "; delete it"))
+        .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
+        .onCommand(Kill.class, (s, c) -> refuse(c, s, "signal", "it is not running"))
+        .onCommand(Delete.class, this::onDelete);
+    b.forStateType(State.Gone.class)
+        .onCommand(Reconcile.class, (s, c) -> forgetIfGone(s))
+        .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply())
+        .onAnyCommand(this::notFound);
+    // Intent phases: only reachable without busy after a restart, before Reconcile has run.
+    b.forStateType(State.Creating.class).onCommand(Reconcile.class, this::onReconcile);
+    b.forStateType(State.Starting.class).onCommand(Reconcile.class, this::onReconcile);
+    b.forStateType(State.Deleting.class).onCommand(Reconcile.class, this::onReconcile);
+    b.forAnyState()
+        .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
+        .onCommand(Wait.class, this::onWait)
+        .onCommand(Reconcile.class, this::onReconcile)
+        .onCommand(ExitObserved.class, (s, c) -> Effect().noReply())
+        .onCommand(Passivate.class, (s, c) -> Effect().noReply())
+        .onCommand(CreateDone.class, this::onCreateDone)
+        .onCommand(StartDone.class, this::onStartDone)
+        .onCommand(StopDone.class, this::onStopDone)
+        .onCommand(KillDone.class, this::onKillDone)
+        .onCommand(DeleteDone.class, this::onDeleteDone)
+        .onCommand(Observed.class, this::onObserved)
+        .onCommand(Request.class, (s, c) -> reject((Request<?>) c, ContainerException.wrongPhase(
+            id, s.phase(), "change", "wait until the operation in progress has finished")));
+    return b.build();
+  }
+
+  // ---------------------------------------------------------------- create, start, stop, kill, delete
+
+  private ReplyEffect<Event, State> onCreate(State state, Create c) {
+    ContainerSpec spec = c.spec();
+    return Effect().persist(new CreateRequested(id, spec, now()))
+        .thenRun(s -> runBlocking(() -> deps.operations().create(id, spec),
+            (pid, failure) -> new CreateDone(pid, failure, c.replyTo())))
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> onCreateDone(State state, CreateDone r) {
+    busy = false;
+    if (r.failure() == null) {
+      return Effect().persist(new Created(id, r.pid(), now()))
+          .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
+          .thenUnstashAll();
+    }
+    ContainerException error = failure("create", r.failure());
+    return Effect().persist(new CreateFailed(id, error.getMessage(), now()))
+        .thenRun(s -> deps.supervisor().tell(new ContainerGone(id,
+            () -> r.replyTo().tell(StatusReply.error(error)))))
+        .thenNoReply()
+        .thenUnstashAll();
+  }
+
+  private ReplyEffect<Event, State> onStart(State state, Start c) {
+    return Effect().persist(new StartRequested(id, now()))
+        .thenRun(s -> runBlocking(() -> {
+          deps.operations().start(id);
+          return Boolean.TRUE;
+        }, (ok, failure) -> new StartDone(failure, c.replyTo())))
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> onStartDone(State state, StartDone r) {
+    busy = false;
+    if (r.failure() == null) {
+      return Effect().persist(new Started(id, state.facts().pid(), now()))
+          .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
+          .thenUnstashAll();
+    }
+    ContainerException error = failure("start", r.failure());
+    return Effect().persist(new StartFailed(id, error.getMessage(), now()))
+        .thenRun(this::answerWaiters)
+        .thenReply(r.replyTo(), s -> StatusReply.error(error))
+        .thenUnstashAll();
+  }
+
+  private ReplyEffect<Event, State> onStop(State state, Stop c) {
+    int signal = c.timeoutSeconds() == 0 ? 9 : 15;
+    Duration timeout = Duration.ofSeconds(c.timeoutSeconds());
+    return Effect().persist(new StopRequested(id, signal, c.timeoutSeconds(), now()))
+        .thenRun(s -> runBlocking(() -> deps.operations().stop(id, timeout),
+            (exit, failure) -> new StopDone(exit, failure, c.replyTo())))
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> onStopDone(State state, StopDone r) {
+    busy = false;
+    if (r.failure() != null) {
+      return Effect().reply(r.replyTo(), StatusReply.error(failure("stop", r.failure()))).thenUnstashAll();
+    }
+    return Effect().persist(new Exited(id, r.exit().exitCode(), r.exit().finishedAt()))
+        .thenRun(this::answerWaiters)
+        .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
+        .thenUnstashAll();
+  }
+
+  private ReplyEffect<Event, State> onKill(State state, Kill c) {
+    return Effect().persist(new KillRequested(id, c.signal(), now()))
+        .thenRun(s -> runBlocking(() -> {
+          deps.operations().kill(id, c.signal());
+          return Boolean.TRUE;
+        }, (ok, failure) -> new KillDone(failure, c.replyTo())))
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> onKillDone(State state, KillDone r) {
+    busy = false;
+    if (r.failure() instanceof RuntimeFailure f && f.kind() == RuntimeFailure.Kind.NOT_RUNNING) {
+      return Effect().reply(r.replyTo(), StatusReply.<ContainerView>error(
+          ContainerException.wrongPhase(id, Phase.EXITED, "signal", "its process has already ended"))).thenUnstashAll();
+    }
+    if (r.failure() != null) {
+      return Effect().reply(r.replyTo(), StatusReply.<ContainerView>error(failure("kill", r.failure()))).thenUnstashAll();
+    }
+    return Effect().none().thenReply(r.replyTo(), s -> StatusReply.success(view(s))).thenUnstashAll();
+  }
+
+  private ReplyEffect<Event, State> onDelete(State state, Delete c) {
+    boolean running = state instanceof State.Running || state instanceof State.Stopping;
+    if (running && !c.force()) {
+      return refuse(c, state, "delete", "stop it first, or delete with force");
+    }
+    return Effect().persist(new DeleteRequested(id, c.force(), now()))
+        .thenRun(s -> deleteOnHost(running, c.replyTo()))
+        .thenNoReply();
+  }
+
+  private void deleteOnHost(boolean kill, ActorRef<StatusReply<String>> replyTo) {
+    runBlocking(() -> deps.operations().delete(id, kill), (exit, failure) -> new DeleteDone(exit, failure, replyTo));
+  }
+
+  private ReplyEffect<Event, State> onDeleteDone(State state, DeleteDone r) {
+    busy = false;
+    if (r.failure() != null) {
+      ContainerException error = failure("delete", r.failure());
+      ctx.getLog().error("{}", error.getMessage());
+      // The intent stays journaled: the next restart (or delete) finishes the job.
+      if (r.replyTo() != null) {
+        r.replyTo().tell(StatusReply.error(error));
+      }
+      return Effect().none().thenNoReply().thenUnstashAll();
+    }
+    List<Event> events = new ArrayList<>();
+    r.exit().ifPresent(exit -> events.add(new Exited(id, exit.exitCode(), exit.finishedAt())));
+    events.add(new Deleted(id, now()));
+    return Effect().persist(events)
+        .thenRun(this::answerWaiters)
+        .thenRun(s -> deps.supervisor().tell(new ContainerGone(id, () -> {
+          if (r.replyTo() != null) {
+            r.replyTo().tell(StatusReply.success(id));
+          }
+        })))
+        .thenNoReply()
+        .thenUnstashAll();
+  }
+
+  private ReplyEffect<Event, State> onExit(State state, ExitObserved c) {
+    return Effect().persist(new Exited(id, c.exit().exitCode(), c.exit().finishedAt()))
+        .thenRun(this::answerWaiters)
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> onWait(State state, Wait c) {
+    if (state.phase().finished()) {
+      return Effect().reply(c.replyTo(), StatusReply.success(view(state)));
+    }
+    waiters.add(c.replyTo());
+    return Effect().noReply();
+  }
+
+  private void answerWaiters(State state) {
+    if (state.phase().finished() && !waiters.isEmpty()) {
+      ContainerView v = view(state);
+      waiters.forEach(w -> w.tell(StatusReply.success(v)));
+      waiters.clear();
+    }
+  }
+
+  // ---------------------------------------------------------------- reconciliation
+
+  private ReplyEffect<Event, State> onReconcile(State state, Reconcile c) {
+    if (belief(state).isEmpty()) {
+      return Effect().noReply();
+    }
+    runBlocking(() -> deps.operations().observe(id), Observed::new);
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> forgetIfGone(State state) {
+    deps.supervisor().tell(new ContainerGone(id, () -> {}));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onObserved(State state, Observed r) {
+    busy = false;
+    Optional<Belief> belief = belief(state);
+    if (r.failure() != null || belief.isEmpty()) {
+      if (r.failure() != null) {
+        ctx.getLog().error("cannot reconcile container {}: {}", id, r.failure().getMessage());
+      }
+      return Effect().none().thenNoReply().thenUnstashAll();
+    }
+    Finding finding = Reconciliation.decide(belief.get(), r.observation(), now());
+    Phase from = state.phase();
+    if (finding instanceof Finding.ResumeDelete) {
+      ctx.getLog().info("container {}: {}", id, finding.reason());
+      Phase before = ((State.Deleting) state).before();
+      deleteOnHost(before == Phase.RUNNING || before == Phase.STOPPING, null);
+      return Effect().none().thenNoReply();
+    }
+    Reconciled event = toEvent(from, finding);
+    if (event == null) {
+      return Effect().none().thenNoReply().thenUnstashAll();
+    }
+    ctx.getLog().warn("container {}: {} -> {}: {}", id, from, event.to(), event.reason());
+    if (event.to() == Phase.CREATE_FAILED) {
+      // nothing of it may stay behind; a failure here only leaves files that a later delete removes
+      inBackground(() -> deps.operations().delete(id, false));
+    }
+    return Effect().persist(event)
+        .thenRun(this::answerWaiters)
+        .thenRun(s -> {
+          if (s instanceof State.Gone) {
+            forgetIfGone(s);
+          }
+        })
+        .thenNoReply()
+        .thenUnstashAll();
+  }
+
+  private Reconciled reconciled(Phase from, Phase to, String reason, Integer pid, Integer exitCode, Instant finishedAt) {
+    return new Reconciled(id, from, to, reason, pid, exitCode, finishedAt, now());
+  }
+
+  private Reconciled toEvent(Phase from, Finding finding) {
+    if (finding instanceof Finding.NowCreated f) {
+      return reconciled(from, Phase.CREATED, f.reason(), f.pid(), null, null);
+    } else if (finding instanceof Finding.NowRunning f) {
+      return reconciled(from, Phase.RUNNING, f.reason(), f.pid(), null, null);
+    } else if (finding instanceof Finding.NowExited f) {
+      return reconciled(from, Phase.EXITED, f.reason(), null, f.exitCode(), f.finishedAt());
+    } else if (finding instanceof Finding.Lost f) {
+      return reconciled(from, Phase.UNKNOWN, f.reason(), null, null, null);
+    } else if (finding instanceof Finding.NeverCreated f) {
+      return reconciled(from, Phase.CREATE_FAILED, f.reason(), null, null, null);
+    }
+    return null; // Unchanged
+  }
+
+  /** What the state claims about runc; empty for phases that claim nothing runc could contradict. */
+  private static Optional<Belief> belief(State state) {
+    if (state instanceof State.Empty) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(switch (state.phase()) {
+      case CREATING -> Belief.CREATING;
+      case CREATED -> Belief.CREATED;
+      case STARTING -> Belief.STARTING;
+      case RUNNING -> Belief.RUNNING;
+      case STOPPING -> Belief.STOPPING;
+      case DELETING -> Belief.DELETING;
+      default -> null;
+    });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** A blocking piece of work whose result comes back to this actor as a message. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run() throws Exception;
+  }
+
+  /**
+   * Runs {@code work} on the blocking dispatcher and marks the actor busy until its result message,
+   * made by {@code toMessage} from the value or the failure, has arrived.
+   */
+  private <T> void runBlocking(Work<T> work, java.util.function.BiFunction<T, Throwable, Command> toMessage) {
+    busy = true;
+    ctx.pipeToSelf(inBackground(work), (value, failure) -> toMessage.apply(value, unwrap(failure)));
+  }
+
+  private <T> CompletableFuture<T> inBackground(Work<T> work) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return work.run();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, deps.blocking());
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private ContainerException failure(String operation, Throwable t) {
+    if (t instanceof ContainerException e) {
+      return e;
+    }
+    if (t instanceof RuntimeFailure f && f.kind() == RuntimeFailure.Kind.TIMEOUT) {
+      return ContainerException.timeout(operation, id, f.getMessage());
+    }
+    ctx.getLog().debug("{} of {} failed", operation, id, t);
+    return ContainerException.runtime(operation, id, String.valueOf(t.getMessage()));
+  }
+
+  private <R> ReplyEffect<Event, State> refuse(Request<R> c, State s, String operation, String hint) {
+    return reject(c, ContainerException.wrongPhase(id, s.phase(), operation, hint));
+  }
+
+  private <R> ReplyEffect<Event, State> reject(Request<R> c, ContainerException e) {
+    return Effect().reply(c.replyTo(), StatusReply.error(e));
+  }
+
+  private ReplyEffect<Event, State> notFound(State s, Command c) {
+    if (c instanceof Request<?> r) {
+      return reject(r, ContainerException.notFound(id));
+    }
+    return Effect().noReply();
+  }
+
+  private ContainerView view(State s) {
+    Facts f = s.facts();
+    if (f == null) {
+      throw ContainerException.notFound(id);
+    }
+    return new ContainerView(id, s.phase(), f.spec(), f.pid(), f.exitCode(), f.createdAt(), f.startedAt(),
+        f.finishedAt(), f.message(), deps.operations().layout().log(id));
+  }
+
+  private Instant now() {
+    return deps.clock().instant();
+  }
+}

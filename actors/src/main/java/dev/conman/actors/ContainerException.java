@@ -1,0 +1,57 @@
+package dev.conman.actors;
+
+/**
+ * A request the container domain refuses or could not carry out. The code says which, so that the
+ * API edge maps it to a status without reading messages; the message tells a person what to do.
+ */
+public final class ContainerException extends RuntimeException {
+
+  /** Kinds of refusal; the gRPC edge maps each to one status code. */
+  public enum Code {
+    INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, RUNTIME_FAILED, TIMEOUT
+  }
+
+  private final Code code;
+
+  private ContainerException(Code code, String message) {
+    super(message, null, false, false);
+    this.code = code;
+  }
+
+  public Code code() {
+    return code;
+  }
+
+  public static ContainerException invalid(String message) {
+    return new ContainerException(Code.INVALID_ARGUMENT, message);
+  }
+
+  public static ContainerException notFound(String ref) {
+    return new ContainerException(Code.NOT_FOUND,
+        "no such container: " + ref + " (list them with: conmanctl container list)");
+  }
+
+  public static ContainerException nameTaken(String name, String id) {
+    return new ContainerException(Code.ALREADY_EXISTS,
+        "the name " + name + " is already used by container " + id
+            + "; delete that container or choose another name");
+  }
+
+  public static ContainerException ambiguous(String prefix, int matches) {
+    return new ContainerException(Code.INVALID_ARGUMENT,
+        "the id prefix " + prefix + " matches " + matches + " containers; give more characters");
+  }
+
+  public static ContainerException wrongPhase(String id, Phase phase, String operation, String hint) {
+    return new ContainerException(Code.FAILED_PRECONDITION,
+        "cannot " + operation + " container " + id + ": it is " + phase + "; " + hint);
+  }
+
+  public static ContainerException runtime(String operation, String id, String reason) {
+    return new ContainerException(Code.RUNTIME_FAILED, operation + " of container " + id + " failed: " + reason);
+  }
+
+  public static ContainerException timeout(String operation, String id, String reason) {
+    return new ContainerException(Code.TIMEOUT, operation + " of container " + id + " timed out: " + reason);
+  }
+}

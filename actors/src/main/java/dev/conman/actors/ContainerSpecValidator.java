@@ -1,0 +1,156 @@
+package dev.conman.actors;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a create request before anything is journaled, and turns its image path into the real
+ * directory path. Touches the file system (stat, realpath) but never writes: it runs on a request
+ * thread, never on an actor.
+ *
+ * <p>The root filesystem must not be the host's root or lie inside conman's own directories: a
+ * container must not be able to write the daemon's journal or another container's bundle.
+ */
+public final class ContainerSpecValidator {
+
+  /** Docker's rule for names, which also keeps them safe as path and log components. */
+  public static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+  public static final int MAX_NAME = 128;
+  private static final int MAX_ITEMS = 1024;
+  private static final int MAX_STRING = 32 * 1024;
+
+  private final List<Path> ownedDirs;
+
+  /** @param ownedDirs conman's root and state directories: no rootfs may lie inside them */
+  public ContainerSpecValidator(List<Path> ownedDirs) {
+    this.ownedDirs = ownedDirs.stream().map(ContainerSpecValidator::real).toList();
+  }
+
+  public static void checkName(String name) {
+    if (name == null || name.isEmpty()) {
+      throw ContainerException.invalid("a container name is required");
+    }
+    if (name.length() > MAX_NAME) {
+      throw ContainerException.invalid("container name is " + name.length() + " characters long; at most "
+          + MAX_NAME + " are allowed");
+    }
+    if (!NAME.matcher(name).matches()) {
+      throw ContainerException.invalid("invalid container name " + quote(name)
+          + ": use letters, digits, '_', '.' and '-', starting with a letter or digit");
+    }
+  }
+
+  /** @return the spec with {@code image} replaced by its real path and defaults filled in */
+  public ContainerSpec validate(ContainerSpec spec) {
+    checkName(spec.name());
+    if (spec.command().isEmpty() || spec.command().get(0).isEmpty()) {
+      throw ContainerException.invalid("a command is required (e.g. -- /bin/sh -c 'echo hi')");
+    }
+    checkStrings("command argument", spec.command());
+    checkStrings("environment entry", spec.env());
+    for (String e : spec.env()) {
+      int eq = e.indexOf('=');
+      if (eq <= 0) {
+        throw ContainerException.invalid("environment entry " + quote(e) + " must have the form KEY=VALUE");
+      }
+    }
+    String workdir = spec.workdir() == null || spec.workdir().isEmpty() ? "/" : spec.workdir();
+    checkStrings("workdir", List.of(workdir));
+    if (!workdir.startsWith("/")) {
+      throw ContainerException.invalid("workdir " + quote(workdir) + " must be an absolute path inside the container");
+    }
+    checkLabels(spec.labels());
+    Path rootfs = rootfs(spec.image());
+    return new ContainerSpec(spec.name(), rootfs.toString(), spec.command(), spec.env(), workdir,
+        spec.readOnly(), spec.labels());
+  }
+
+  private Path rootfs(String image) {
+    if (image == null || image.isEmpty()) {
+      throw ContainerException.invalid("--image is required: the directory holding the root filesystem");
+    }
+    checkStrings("image path", List.of(image));
+    Path given;
+    try {
+      given = Path.of(image);
+    } catch (InvalidPathException e) {
+      throw ContainerException.invalid("image path " + quote(image) + " is not a valid path");
+    }
+    if (!given.isAbsolute()) {
+      throw ContainerException.invalid("image path " + quote(image) + " must be absolute");
+    }
+    for (Path part : given) {
+      if (part.toString().equals("..")) {
+        throw ContainerException.invalid("image path " + quote(image) + " must not contain '..'");
+      }
+    }
+    if (!Files.exists(given)) {
+      throw ContainerException.invalid("image directory " + image + " does not exist");
+    }
+    if (!Files.isDirectory(given)) {
+      throw ContainerException.invalid("image " + image + " is not a directory (a root filesystem directory is expected)");
+    }
+    Path real = real(given);
+    if (real.getNameCount() == 0) {
+      throw ContainerException.invalid("the host's root directory cannot be a container's root filesystem");
+    }
+    for (Path owned : ownedDirs) {
+      if (real.startsWith(owned) || owned.startsWith(real)) {
+        throw ContainerException.invalid("image " + image + " overlaps conman's own directory " + owned
+            + "; use a directory outside it");
+      }
+    }
+    return real;
+  }
+
+  private static void checkLabels(Map<String, String> labels) {
+    if (labels.size() > MAX_ITEMS) {
+      throw ContainerException.invalid("too many labels: " + labels.size() + ", at most " + MAX_ITEMS);
+    }
+    checkStrings("label key", List.copyOf(labels.keySet()));
+    checkStrings("label value", List.copyOf(labels.values()));
+    if (labels.containsKey("")) {
+      throw ContainerException.invalid("label keys must not be empty (use --label KEY=VALUE)");
+    }
+  }
+
+  private static void checkStrings(String what, List<String> values) {
+    if (values.size() > MAX_ITEMS) {
+      throw ContainerException.invalid("too many " + what + "s: " + values.size() + ", at most " + MAX_ITEMS);
+    }
+    for (String v : values) {
+      if (v.length() > MAX_STRING) {
+        throw ContainerException.invalid(what + " is " + v.length() + " characters long; at most " + MAX_STRING);
+      }
+      if (v.indexOf('\0') >= 0) {
+        throw ContainerException.invalid(what + " " + quote(v) + " contains a NUL character");
+      }
+    }
+  }
+
+  private static Path real(Path p) {
+    try {
+      return p.toRealPath();
+    } catch (IOException e) {
+      return p.toAbsolutePath().normalize();
+    }
+  }
+
+  /** Shows control characters escaped, so an error message cannot rewrite the user's terminal. */
+  static String quote(String s) {
+    StringBuilder b = new StringBuilder("'");
+    s.codePoints().limit(200).forEach(c -> {
+      if (c < 0x20 || c == 0x7f) {
+        b.append(String.format("\\x%02x", c));
+      } else {
+        b.appendCodePoint(c);
+      }
+    });
+    return b.append(s.length() > 200 ? "...'" : "'").toString();
+  }
+}

@@ -1,0 +1,287 @@
+package dev.conman.actors;
+
+import dev.conman.journal.CborSerializable;
+import dev.conman.runc.ContainerRuntime;
+import dev.conman.runc.ExitRecord;
+import dev.conman.runc.RuntimeState;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * Allocates container ids, keeps names unique, spawns one {@link ContainerActor} per container and
+ * routes requests to it. It never waits for a container: it forwards and moves on, so containers
+ * proceed in parallel. Its journal ({@code supervisor}) is the registry of live containers.
+ *
+ * <pre>
+ * Create(spec) -> [name free] Registered(id, name) -> spawn child, child handles Create
+ * Forward(ref, request) -> resolve id / name / unique id prefix -> child
+ * ContainerGone(id) from a child -> Unregistered(id) -> the child's reply, then the child stops
+ * (after recovery) spawn every registered child and send it Reconcile; list runc's containers and
+ *   journal OrphanReported for those nobody registered
+ * </pre>
+ *
+ * <p>Name uniqueness needs no lock: commands are processed one at a time, and Registered is
+ * journaled before the next command is looked at, so of two creates of one name exactly one wins.
+ * A name is released only after the container is gone (Unregistered), before its delete is answered.
+ */
+public final class ContainerSupervisor
+    extends EventSourcedBehaviorWithEnforcedReplies<ContainerSupervisor.Command, ContainerSupervisor.Event,
+        ContainerSupervisor.Registry> {
+
+  // ---------------------------------------------------------------- commands
+
+  public sealed interface Command {}
+
+  /** Validated spec in; the created container's view out. */
+  public record Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+
+  /** Routes {@code request} to the container that {@code ref} (id, name or unique id prefix) names. */
+  public record Forward(String ref, ContainerActor.Request<?> request) implements Command {}
+
+  /** Every live container's actor, in creation order. */
+  public record ListContainers(ActorRef<List<ActorRef<ContainerActor.Command>>> replyTo) implements Command {}
+
+  /** From the exit watcher: conmon wrote the exit file of container {@code id}. */
+  public record ExitFileWritten(String id, ExitRecord exit) implements Command {}
+
+  private record Gone(ContainerActor.ContainerGone gone) implements Command {}
+
+  private record RuncListed(List<RuntimeState> containers, Throwable failure) implements Command {}
+
+  // ---------------------------------------------------------------- events
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record Registered(String containerId, String name, Instant at) implements Event {}
+
+  public record Unregistered(String containerId, Instant at) implements Event {}
+
+  /** A container in conman's runc root that no journal knows of: reported, never touched. */
+  public record OrphanReported(String runcId, String status, Instant at) implements Event {}
+
+  // ---------------------------------------------------------------- state
+
+  /**
+   * Live containers by id (insertion order = creation order) and by name. Mutated only by the
+   * event handler, which is what makes it the fold of the events; kept mutable because it is
+   * consulted on every request and copying it per create would cost O(containers).
+   */
+  public static final class Registry implements CborSerializable {
+    final Map<String, String> namesById = new java.util.LinkedHashMap<>();
+    final Map<String, String> idsByName = new HashMap<>();
+    final TreeMap<String, String> ids = new TreeMap<>();
+    final Set<String> reportedOrphans = new HashSet<>();
+
+    Registry apply(Event event) {
+      if (event instanceof Registered e) {
+        namesById.put(e.containerId(), e.name());
+        idsByName.put(e.name(), e.containerId());
+        ids.put(e.containerId(), e.containerId());
+      } else if (event instanceof Unregistered e) {
+        String name = namesById.remove(e.containerId());
+        if (name != null) {
+          idsByName.remove(name);
+        }
+        ids.remove(e.containerId());
+      } else if (event instanceof OrphanReported e) {
+        reportedOrphans.add(e.runcId());
+      }
+      return this;
+    }
+
+    /** Exact id, then exact name, then unique id prefix. */
+    String resolve(String ref) {
+      if (ref == null || ref.isEmpty()) {
+        throw ContainerException.invalid("a container id or name is required");
+      }
+      if (namesById.containsKey(ref)) {
+        return ref;
+      }
+      String byName = idsByName.get(ref);
+      if (byName != null) {
+        return byName;
+      }
+      SortedMap<String, String> matches = ids.subMap(ref, ref + Character.MAX_VALUE);
+      if (matches.size() == 1) {
+        return matches.firstKey();
+      }
+      if (matches.size() > 1) {
+        throw ContainerException.ambiguous(ref, matches.size());
+      }
+      throw ContainerException.notFound(ref);
+    }
+  }
+
+  // ---------------------------------------------------------------- behavior
+
+  /** What the supervisor needs; runc work runs on {@link #BLOCKING_DISPATCHER}. */
+  public record Deps(ContainerOperations operations, ContainerRuntime runtime, Clock clock) {}
+
+  /** The dispatcher for runc and file work, configured in this module's reference.conf. */
+  public static final String BLOCKING_DISPATCHER = "conman-blocking-dispatcher";
+
+  public static final PersistenceId PERSISTENCE_ID = PersistenceId.ofUniqueId("supervisor");
+
+  public static Behavior<Command> create(Deps deps) {
+    return Behaviors.setup(ctx -> new ContainerSupervisor(deps, ctx));
+  }
+
+  private final Deps deps;
+  private final ActorContext<Command> ctx;
+  private final Map<String, ActorRef<ContainerActor.Command>> children = new HashMap<>();
+  private final ContainerActor.Deps childDeps;
+  private final Executor blocking;
+
+  private ContainerSupervisor(Deps deps, ActorContext<Command> ctx) {
+    super(PERSISTENCE_ID, SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+    this.deps = deps;
+    this.ctx = ctx;
+    this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
+    this.childDeps = new ContainerActor.Deps(deps.operations(), blocking, deps.clock(),
+        ctx.messageAdapter(ContainerActor.ContainerGone.class, Gone::new));
+  }
+
+  @Override
+  public Registry emptyState() {
+    return new Registry();
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(dev.conman.journal.JournalSettings.CONTAINER_TAG);
+  }
+
+  @Override
+  public EventHandler<Registry, Event> eventHandler() {
+    return Registry::apply;
+  }
+
+  @Override
+  public SignalHandler<Registry> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::onRecovered)
+        .build();
+  }
+
+  private void onRecovered(Registry registry) {
+    children.clear();
+    for (String id : registry.namesById.keySet()) {
+      child(id).tell(ContainerActor.Reconcile.INSTANCE);
+    }
+    ctx.getLog().info("journal replayed: {} containers", registry.namesById.size());
+    ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> {
+      try {
+        return deps.runtime().list();
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, blocking), RuncListed::new);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, Registry> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(Create.class, this::onCreate)
+        .onCommand(Forward.class, this::onForward)
+        .onCommand(ListContainers.class, (r, c) -> Effect().reply(c.replyTo(),
+            r.namesById.keySet().stream().map(this::child).toList()))
+        .onCommand(ExitFileWritten.class, this::onExitFile)
+        .onCommand(Gone.class, this::onGone)
+        .onCommand(RuncListed.class, this::onRuncListed)
+        .build();
+  }
+
+  private ReplyEffect<Event, Registry> onCreate(Registry registry, Create c) {
+    String name = c.spec().name();
+    String holder = registry.idsByName.get(name);
+    if (holder != null) {
+      return Effect().reply(c.replyTo(), StatusReply.error(ContainerException.nameTaken(name, holder)));
+    }
+    String id = Ids.next();
+    return Effect().persist(new Registered(id, name, deps.clock().instant()))
+        .thenRun(r -> child(id).tell(new ContainerActor.Create(c.spec(), c.replyTo())))
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, Registry> onForward(Registry registry, Forward f) {
+    String id;
+    try {
+      id = registry.resolve(f.ref());
+    } catch (ContainerException e) {
+      return Effect().reply(f.request().replyTo(), StatusReply.error(e));
+    }
+    child(id).tell(f.request());
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, Registry> onExitFile(Registry registry, ExitFileWritten e) {
+    if (registry.namesById.containsKey(e.id())) {
+      child(e.id()).tell(new ContainerActor.ExitObserved(e.exit()));
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, Registry> onGone(Registry registry, Gone g) {
+    String id = g.gone().id();
+    Runnable afterForgotten = () -> {
+      g.gone().afterForgotten().run();
+      ActorRef<ContainerActor.Command> child = children.remove(id);
+      if (child != null) {
+        // after every request forwarded so far, so none of them is lost
+        child.tell(ContainerActor.Passivate.INSTANCE);
+      }
+    };
+    if (!registry.namesById.containsKey(id)) {
+      afterForgotten.run();
+      return Effect().noReply();
+    }
+    return Effect().persist(new Unregistered(id, deps.clock().instant()))
+        .thenRun(r -> afterForgotten.run())
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, Registry> onRuncListed(Registry registry, RuncListed listed) {
+    if (listed.failure() != null) {
+      ctx.getLog().error("cannot list runc's containers to look for orphans: {}", listed.failure().getMessage());
+      return Effect().noReply();
+    }
+    List<Event> reports = new ArrayList<>();
+    for (RuntimeState s : listed.containers()) {
+      if (!registry.namesById.containsKey(s.id()) && !registry.reportedOrphans.contains(s.id())) {
+        ctx.getLog().warn("runc container {} ({}) in conman's runc root is unknown to the journal; "
+            + "left alone. Remove it with runc --root <state>/runc delete --force {}", s.id(), s.status(), s.id());
+        reports.add(new OrphanReported(s.id(), s.status().name(), deps.clock().instant()));
+      }
+    }
+    return reports.isEmpty() ? Effect().noReply() : Effect().persist(reports).thenNoReply();
+  }
+
+  private ActorRef<ContainerActor.Command> child(String id) {
+    return children.computeIfAbsent(id, i -> ctx.spawn(ContainerActor.create(i, childDeps), "container-" + i));
+  }
+}

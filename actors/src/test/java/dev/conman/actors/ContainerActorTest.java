@@ -1,0 +1,286 @@
+package dev.conman.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.conman.reconcile.Observer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJunitResource;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The container actor's state machine, with runc replaced by {@link FakeRuntime}. */
+class ContainerActorTest {
+
+  private static final org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit KIT =
+      org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create(
+          EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.parseResources("conman-journal.conf"))
+              .withFallback(ConfigFactory.parseString("pekko.persistence.journal.plugin = \"pekko.persistence.testkit.journal\"\n"
+                  + "pekko.persistence.snapshot-store.plugin = \"\"")));
+  private static final ExecutorService BLOCKING = Executors.newCachedThreadPool();
+
+  @TempDir Path root;
+  private FakeRuntime runtime;
+  private TestProbe<ContainerActor.ContainerGone> supervisor;
+  private final String id = Ids.next();
+  private EventSourcedBehaviorTestKit<ContainerActor.Command, ContainerActor.Event, ContainerActor.State> kit;
+
+  @AfterAll
+  static void shutdown() {
+    KIT.shutdownTestKit();
+    BLOCKING.shutdownNow();
+  }
+
+  @BeforeEach
+  void setUp() {
+    runtime = new FakeRuntime();
+    supervisor = KIT.createTestProbe();
+    kit = EventSourcedBehaviorTestKit.create(KIT.system(), ContainerActor.create(id, deps()));
+  }
+
+  private ContainerActor.Deps deps() {
+    ContainerOperations ops = new ContainerOperations(runtime, new ContainerLayout(root.resolve("containers")),
+        new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2));
+    return new ContainerActor.Deps(ops, BLOCKING, Clock.systemUTC(), supervisor.ref());
+  }
+
+  private ContainerSpec spec() throws IOException {
+    Path rootfs = Files.createDirectories(root.resolve("rootfs"));
+    return new ContainerSpec("web", rootfs.toString(), List.of("/bin/sleep", "100"), List.of("A=1"), "/",
+        false, Map.of("app", "demo"));
+  }
+
+  private StatusReply<ContainerView> create() throws IOException {
+    ContainerSpec spec = spec();
+    return kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r)).reply();
+  }
+
+  private StatusReply<ContainerView> ask(java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<StatusReply<ContainerView>>, ContainerActor.Command> c) {
+    return kit.<StatusReply<ContainerView>>runCommand(c::apply).reply();
+  }
+
+  /** runCommand returns when the command is handled; results of runc work arrive a little later. */
+  private ContainerView awaitPhase(Phase phase) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (true) {
+      ContainerView v = ask(ContainerActor.GetStatus::new).getValue();
+      if (v.phase() == phase || System.nanoTime() > deadline) {
+        assertEquals(phase, v.phase());
+        return v;
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  private ContainerException error(StatusReply<?> reply) {
+    assertTrue(reply.isError(), () -> "expected an error, got " + reply);
+    return assertInstanceOf(ContainerException.class, reply.getError());
+  }
+
+  @Test
+  void createJournalsIntentThenOutcomeAndWritesTheBundle() throws IOException {
+    ContainerView v = create().getValue();
+    assertEquals(Phase.CREATED, v.phase());
+    assertEquals(100, v.pid());
+    assertTrue(Files.isRegularFile(root.resolve("containers").resolve(id).resolve("bundle/config.json")));
+    assertInstanceOf(ContainerActor.State.Created.class, kit.getState());
+  }
+
+  @Test
+  void failedCreateIsTerminalAndReleasesTheNameBeforeAnswering() throws IOException {
+    runtime.failCreate = "exec: \"/bin/nope\": no such file or directory";
+    ContainerSpec spec = spec();
+    TestProbe<StatusReply<ContainerView>> client = KIT.createTestProbe();
+    kit.runCommand(new ContainerActor.Create(spec, client.ref()));
+    ContainerActor.ContainerGone gone = supervisor.expectMessageClass(ContainerActor.ContainerGone.class);
+    assertEquals(id, gone.id());
+    client.expectNoMessage(Duration.ofMillis(100));
+    gone.afterForgotten().run();
+    ContainerException e = error(client.receiveMessage());
+    assertEquals(ContainerException.Code.RUNTIME_FAILED, e.code());
+    assertTrue(e.getMessage().contains("/bin/nope"), e.getMessage());
+    assertFalse(Files.exists(root.resolve("containers").resolve(id)), "bundle removed after a failed create");
+    assertEquals(Phase.CREATE_FAILED, kit.getState().phase());
+  }
+
+  @Test
+  void startRunsTheContainerAndASecondStartIsRefused() throws IOException {
+    create();
+    ContainerView running = ask(ContainerActor.Start::new).getValue();
+    assertEquals(Phase.RUNNING, running.phase());
+    assertTrue(running.startedAt() != null);
+    ContainerException e = error(ask(ContainerActor.Start::new));
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION, e.code());
+    assertTrue(e.getMessage().contains("already running"), e.getMessage());
+  }
+
+  @Test
+  void failedStartIsRecordedWithRuncsMessage() throws IOException {
+    create();
+    runtime.failStart = "runc start: permission denied";
+    ContainerException e = error(ask(ContainerActor.Start::new));
+    assertEquals(ContainerException.Code.RUNTIME_FAILED, e.code());
+    ContainerView v = ask(ContainerActor.GetStatus::new).getValue();
+    assertEquals(Phase.FAILED, v.phase());
+    assertTrue(v.message().contains("permission denied"));
+  }
+
+  @Test
+  void stopOrKillOfACreatedContainerIsAFailedPrecondition() throws IOException {
+    create();
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION,
+        error(ask(r -> new ContainerActor.Stop(10, r))).code());
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION,
+        error(ask(r -> new ContainerActor.Kill(15, r))).code());
+  }
+
+  @Test
+  void exitFileMakesTheContainerExitedAndAnswersWaiters() throws IOException {
+    create();
+    ask(ContainerActor.Start::new);
+    TestProbe<StatusReply<ContainerView>> waiter = KIT.createTestProbe();
+    kit.runCommand(new ContainerActor.Wait(waiter.ref()));
+    waiter.expectNoMessage(Duration.ofMillis(50));
+    runtime.exit(id, 7);
+    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    ContainerView v = waiter.receiveMessage().getValue();
+    assertEquals(Phase.EXITED, v.phase());
+    assertEquals(7, v.exitCode());
+    assertEquals(0, v.pid());
+  }
+
+  @Test
+  void stopEscalatesToSigkillWhenTermIsIgnored() throws IOException {
+    create();
+    ask(ContainerActor.Start::new);
+    runtime.ignoreTerm = true;
+    ContainerView v = ask(r -> new ContainerActor.Stop(1, r)).getValue();
+    assertEquals(Phase.EXITED, v.phase());
+    assertEquals(137, v.exitCode());
+    assertTrue(runtime.calls.contains("kill " + id + " 15"));
+    assertTrue(runtime.calls.contains("kill " + id + " 9"));
+  }
+
+  @Test
+  void deletingARunningContainerNeedsForce() throws IOException {
+    create();
+    ask(ContainerActor.Start::new);
+    StatusReply<String> refused = kit.<StatusReply<String>>runCommand(r -> new ContainerActor.Delete(false, r)).reply();
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION, error(refused).code());
+
+    TestProbe<StatusReply<String>> client = KIT.createTestProbe();
+    kit.runCommand(new ContainerActor.Delete(true, client.ref()));
+    ContainerActor.ContainerGone gone = supervisor.expectMessageClass(ContainerActor.ContainerGone.class,
+        Duration.ofSeconds(5));
+    gone.afterForgotten().run();
+    assertEquals(id, client.receiveMessage().getValue());
+    assertEquals(Phase.DELETED, kit.getState().phase());
+    assertEquals(137, kit.getState().facts().exitCode(), "the forced kill's exit is journaled before Deleted");
+    assertFalse(Files.exists(root.resolve("containers").resolve(id)));
+    assertEquals(ContainerException.Code.NOT_FOUND, error(ask(ContainerActor.GetStatus::new)).code());
+  }
+
+  @Test
+  void commandsWhileRuncWorksAreStashedAndAppliedInOrder() throws IOException {
+    create();
+    TestProbe<StatusReply<ContainerView>> first = KIT.createTestProbe();
+    TestProbe<StatusReply<ContainerView>> second = KIT.createTestProbe();
+    kit.runCommand(new ContainerActor.Start(first.ref()));
+    kit.runCommand(new ContainerActor.Start(second.ref()));
+    assertEquals(Phase.RUNNING, first.receiveMessage().getValue().phase());
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION, error(second.receiveMessage()).code());
+  }
+
+  @Test
+  void recoveryReplaysToTheSameState() throws IOException {
+    create();
+    ask(ContainerActor.Start::new);
+    ContainerActor.State before = kit.getState();
+    kit.restart();
+    assertEquals(before, kit.getState());
+  }
+
+  @Test
+  void everyPrefixOfAHistoryFolds() throws IOException {
+    ContainerSpec spec = spec();
+    Instant t = Instant.parse("2026-01-01T00:00:00Z");
+    List<ContainerActor.Event> history = List.of(
+        new ContainerActor.CreateRequested(id, spec, t),
+        new ContainerActor.Created(id, 42, t),
+        new ContainerActor.StartRequested(id, t),
+        new ContainerActor.Started(id, 42, t),
+        new ContainerActor.KillRequested(id, 15, t),
+        new ContainerActor.StopRequested(id, 15, 10, t),
+        new ContainerActor.Exited(id, 143, t),
+        new ContainerActor.DeleteRequested(id, false, t),
+        new ContainerActor.Deleted(id, t));
+    List<Phase> expected = List.of(Phase.CREATING, Phase.CREATED, Phase.STARTING, Phase.RUNNING, Phase.RUNNING,
+        Phase.STOPPING, Phase.EXITED, Phase.DELETING, Phase.DELETED);
+    ContainerActor.State state = new ContainerActor.State.Empty();
+    for (int i = 0; i < history.size(); i++) {
+      state = state.apply(history.get(i));
+      assertEquals(expected.get(i), state.phase(), "after " + history.get(i));
+    }
+    assertEquals(143, state.facts().exitCode());
+  }
+
+  @Test
+  void restartAfterAStartWithoutOutcomeAsksRuncAndJournalsWhatIsTrue() throws Exception {
+    create();
+    // the daemon "dies" while runc start is in flight: StartRequested is journaled, no outcome
+    runtime.blockStart = new java.util.concurrent.CountDownLatch(1);
+    kit.runCommand(new ContainerActor.Start(KIT.<StatusReply<ContainerView>>createTestProbe().ref()));
+    kit.restart();
+    assertEquals(Phase.STARTING, kit.getState().phase());
+    // meanwhile the container started and exited with 7
+    runtime.containers.put(id, new dev.conman.runc.RuntimeState(id, dev.conman.runc.RuntimeState.Status.STOPPED, 0,
+        Instant.now()));
+    runtime.exits.put(id, new dev.conman.runc.ExitRecord(7, Instant.parse("2026-01-01T00:00:00Z")));
+    kit.runCommand(ContainerActor.Reconcile.INSTANCE);
+    ContainerView v = awaitPhase(Phase.EXITED);
+    assertEquals(7, v.exitCode());
+    assertEquals(Instant.parse("2026-01-01T00:00:00Z"), v.finishedAt());
+    ContainerActor.Reconciled event = lastEvent(ContainerActor.Reconciled.class);
+    assertEquals(Phase.STARTING, event.from());
+    assertEquals(Phase.EXITED, event.to());
+  }
+
+  private <E> E lastEvent(Class<E> type) {
+    List<Object> events = PersistenceTestKit.create(KIT.system())
+        .persistedInStorage(ContainerActor.persistenceId(id).id());
+    Object last = events.get(events.size() - 1);
+    return type.cast(last);
+  }
+
+  @Test
+  void runningContainerWhoseShimDiedHasAnUnknownExitCode() throws IOException {
+    create();
+    ask(ContainerActor.Start::new);
+    runtime.containers.remove(id);
+    kit.restart();
+    kit.runCommand(ContainerActor.Reconcile.INSTANCE);
+    ContainerView v = awaitPhase(Phase.EXITED);
+    assertNull(v.exitCode());
+    assertTrue(v.message().contains("exit code unknown"), v.message());
+  }
+}

@@ -1,0 +1,105 @@
+package dev.conman.actors;
+
+import dev.conman.runc.ContainerRuntime;
+import dev.conman.runc.ExitRecord;
+import dev.conman.runc.RuntimeFailure;
+import dev.conman.runc.RuntimeState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An in-memory runc for the actor's unit tests only: it keeps a status per id, and a test decides
+ * what fails and when processes end. Integration tests use the real runc and conmon.
+ */
+final class FakeRuntime implements ContainerRuntime {
+
+  final Map<String, RuntimeState> containers = new ConcurrentHashMap<>();
+  final Map<String, ExitRecord> exits = new ConcurrentHashMap<>();
+  final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+  volatile String failCreate;
+  volatile String failStart;
+  /** When true, SIGTERM is ignored (like a process that traps it). */
+  volatile boolean ignoreTerm;
+  /** When set, start blocks until it is counted down (a daemon that dies mid-start). */
+  volatile java.util.concurrent.CountDownLatch blockStart;
+  private int nextPid = 100;
+
+  @Override
+  public synchronized int create(CreateRequest spec) throws RuntimeFailure {
+    calls.add("create " + spec.id());
+    if (failCreate != null) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, failCreate);
+    }
+    int pid = nextPid++;
+    containers.put(spec.id(), new RuntimeState(spec.id(), RuntimeState.Status.CREATED, pid, Instant.now()));
+    return pid;
+  }
+
+  @Override
+  public void start(String id) throws RuntimeFailure {
+    calls.add("start " + id);
+    if (blockStart != null) {
+      try {
+        blockStart.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "interrupted by the test");
+    }
+    if (failStart != null) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, failStart);
+    }
+    RuntimeState s = containers.get(id);
+    containers.put(id, new RuntimeState(id, RuntimeState.Status.RUNNING, s.pid(), s.created()));
+  }
+
+  @Override
+  public void kill(String id, int signal) throws RuntimeFailure {
+    calls.add("kill " + id + " " + signal);
+    RuntimeState s = containers.get(id);
+    if (s == null || s.status() != RuntimeState.Status.RUNNING) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.NOT_RUNNING, "container not running");
+    }
+    if (signal == 15 && ignoreTerm) {
+      return;
+    }
+    exit(id, 128 + signal);
+  }
+
+  /** The container's process ends with {@code code}, as conmon would record it. */
+  void exit(String id, int code) {
+    RuntimeState s = containers.get(id);
+    containers.put(id, new RuntimeState(id, RuntimeState.Status.STOPPED, 0, s.created()));
+    exits.put(id, new ExitRecord(code, Instant.now()));
+  }
+
+  @Override
+  public void delete(String id, boolean force) {
+    calls.add("delete " + id);
+    containers.remove(id);
+  }
+
+  @Override
+  public Optional<RuntimeState> state(String id) {
+    return Optional.ofNullable(containers.get(id));
+  }
+
+  @Override
+  public List<RuntimeState> list() {
+    return List.copyOf(containers.values());
+  }
+
+  @Override
+  public Optional<ExitRecord> exitRecord(String id) {
+    return Optional.ofNullable(exits.get(id));
+  }
+
+  @Override
+  public void forgetRuntimeFiles(String id) {
+    exits.remove(id);
+  }
+}

@@ -1,0 +1,78 @@
+package dev.conman.daemon;
+
+import com.typesafe.config.Config;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Everything conmand needs to know at start, resolved once from conf/application.conf, the
+ * environment and the command line (which wins).
+ */
+public record DaemonSettings(
+    Path root,
+    Path state,
+    Path socket,
+    Path runtime,
+    Path conmon,
+    Duration runtimeTimeout,
+    Duration askTimeout,
+    Duration killGrace,
+    Duration exitFileGrace,
+    int maxMessageBytes) {
+
+  public Path database() {
+    return root.resolve("conman.db");
+  }
+
+  public Path containersDir() {
+    return root.resolve("containers");
+  }
+
+  public Path lockFile() {
+    return root.resolve("conmand.lock");
+  }
+
+  /** Settings from {@code config} (the {@code conman} section), each overridden by a flag when given. */
+  public static DaemonSettings from(Config config, Overrides flags) {
+    Config c = config.getConfig("conman");
+    Path root = absolute(flags.root().orElse(Path.of(c.getString("root"))));
+    Path state = absolute(flags.state().orElse(Path.of(c.getString("state"))));
+    String socket = c.getString("socket");
+    Path socketPath = flags.socket().orElse(socket.isEmpty() ? state.resolve("conman.sock") : Path.of(socket));
+    return new DaemonSettings(root, state, absolute(socketPath),
+        executable(flags.runtime().orElse(c.getString("runtime")), "--runtime", "runc"),
+        executable(flags.conmon().orElse(c.getString("conmon")), "--conmon", "conmon"),
+        c.getDuration("runtime-timeout"), c.getDuration("ask-timeout"), c.getDuration("kill-grace"),
+        c.getDuration("exit-file-grace"), c.getInt("max-message-bytes"));
+  }
+
+  /** Values given on the command line; empty where not given. */
+  public record Overrides(Optional<Path> root, Optional<Path> state, Optional<Path> socket,
+      Optional<String> runtime, Optional<String> conmon) {}
+
+  private static Path absolute(Path p) {
+    return p.toAbsolutePath().normalize();
+  }
+
+  /** A path, or a name looked up on PATH and in the sbin directories root's PATH usually has. */
+  static Path executable(String nameOrPath, String flag, String debianPackage) {
+    if (nameOrPath.contains("/")) {
+      Path p = absolute(Path.of(nameOrPath));
+      if (!Files.isExecutable(p)) {
+        throw new IllegalArgumentException(flag + " " + p + " is not an executable file");
+      }
+      return p;
+    }
+    String path = Optional.ofNullable(System.getenv("PATH")).orElse("") + ":/usr/local/sbin:/usr/sbin:/sbin";
+    for (String dir : path.split(File.pathSeparator)) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, nameOrPath))) {
+        return Path.of(dir, nameOrPath).toAbsolutePath();
+      }
+    }
+    throw new IllegalArgumentException(nameOrPath + " was not found on PATH: install it (apt-get install "
+        + debianPackage + ") or give its path with " + flag);
+  }
+}

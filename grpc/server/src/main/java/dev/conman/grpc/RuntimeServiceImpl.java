@@ -1,0 +1,181 @@
+package dev.conman.grpc;
+
+import dev.conman.actors.ContainerActor;
+import dev.conman.actors.ContainerException;
+import dev.conman.actors.ContainerSpecValidator;
+import dev.conman.actors.ContainerSupervisor;
+import dev.conman.actors.ContainerView;
+import dev.conman.api.v1.CreateContainerRequest;
+import dev.conman.api.v1.CreateContainerResponse;
+import dev.conman.api.v1.DeleteContainerRequest;
+import dev.conman.api.v1.DeleteContainerResponse;
+import dev.conman.api.v1.GetContainerRequest;
+import dev.conman.api.v1.GetContainerResponse;
+import dev.conman.api.v1.KillContainerRequest;
+import dev.conman.api.v1.KillContainerResponse;
+import dev.conman.api.v1.ListContainersRequest;
+import dev.conman.api.v1.ListContainersResponse;
+import dev.conman.api.v1.RuntimeServiceGrpc;
+import dev.conman.api.v1.StartContainerRequest;
+import dev.conman.api.v1.StartContainerResponse;
+import dev.conman.api.v1.StopContainerRequest;
+import dev.conman.api.v1.StopContainerResponse;
+import dev.conman.api.v1.WaitContainerRequest;
+import dev.conman.api.v1.WaitContainerResponse;
+import dev.conman.runc.Signals;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The conman.v1 RuntimeService: validates a request, asks the supervisor (which forwards to the
+ * container's actor), and converts the answer. Thin on purpose: the rules live in the actors.
+ */
+public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceImplBase {
+
+  /** Stop's default grace period, as docker's. */
+  static final int DEFAULT_STOP_TIMEOUT = 10;
+  /** The longest stop grace period accepted: a day. */
+  static final int MAX_STOP_TIMEOUT = 86_400;
+  /** Wait has no deadline of its own: the client's deadline (or cancellation) bounds it. */
+  private static final Duration WAIT_TIMEOUT = Duration.ofDays(365);
+
+  private final ActorRef<ContainerSupervisor.Command> supervisor;
+  private final Scheduler scheduler;
+  private final ContainerSpecValidator validator;
+  private final Duration askTimeout;
+
+  public RuntimeServiceImpl(ActorRef<ContainerSupervisor.Command> supervisor, Scheduler scheduler,
+      ContainerSpecValidator validator, Duration askTimeout) {
+    this.supervisor = supervisor;
+    this.scheduler = scheduler;
+    this.validator = validator;
+    this.askTimeout = askTimeout;
+  }
+
+  @Override
+  public void createContainer(CreateContainerRequest request, StreamObserver<CreateContainerResponse> out) {
+    respond(out, () -> {
+      var spec = validator.validate(ProtoConverter.fromProto(request));
+      return AskPattern.<ContainerSupervisor.Command, ContainerView>askWithStatus(supervisor,
+          replyTo -> new ContainerSupervisor.Create(spec, replyTo), askTimeout, scheduler);
+    }, v -> CreateContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
+  }
+
+  @Override
+  public void startContainer(StartContainerRequest request, StreamObserver<StartContainerResponse> out) {
+    respond(out, () -> forward(request.getRef(), ContainerActor.Start::new, askTimeout),
+        v -> StartContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
+  }
+
+  @Override
+  public void stopContainer(StopContainerRequest request, StreamObserver<StopContainerResponse> out) {
+    respond(out, () -> {
+      int timeout = request.hasTimeoutSeconds() ? request.getTimeoutSeconds() : DEFAULT_STOP_TIMEOUT;
+      if (timeout < 0 || timeout > MAX_STOP_TIMEOUT) {
+        throw ContainerException.invalid("stop timeout must be between 0 and " + MAX_STOP_TIMEOUT
+            + " seconds, not " + timeout);
+      }
+      return this.<ContainerView>forward(request.getRef(), replyTo -> new ContainerActor.Stop(timeout, replyTo),
+          askTimeout.plusSeconds(timeout));
+    }, v -> StopContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
+  }
+
+  @Override
+  public void killContainer(KillContainerRequest request, StreamObserver<KillContainerResponse> out) {
+    respond(out, () -> {
+      int signal;
+      try {
+        signal = request.getSignal().isEmpty() ? Signals.parse("SIGKILL") : Signals.parse(request.getSignal());
+      } catch (IllegalArgumentException e) {
+        throw ContainerException.invalid(e.getMessage());
+      }
+      return this.<ContainerView>forward(request.getRef(), replyTo -> new ContainerActor.Kill(signal, replyTo), askTimeout);
+    }, v -> KillContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
+  }
+
+  @Override
+  public void deleteContainer(DeleteContainerRequest request, StreamObserver<DeleteContainerResponse> out) {
+    respond(out, () -> this.<String>forward(request.getRef(), replyTo -> new ContainerActor.Delete(request.getForce(), replyTo),
+            askTimeout),
+        id -> DeleteContainerResponse.newBuilder().setId(id).build());
+  }
+
+  @Override
+  public void getContainer(GetContainerRequest request, StreamObserver<GetContainerResponse> out) {
+    respond(out, () -> forward(request.getRef(), ContainerActor.GetStatus::new, askTimeout),
+        v -> GetContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
+  }
+
+  @Override
+  public void waitContainer(WaitContainerRequest request, StreamObserver<WaitContainerResponse> out) {
+    respond(out, () -> forward(request.getRef(), ContainerActor.Wait::new, WAIT_TIMEOUT),
+        v -> WaitContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
+  }
+
+  @Override
+  public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> out) {
+    respond(out, () -> AskPattern.<ContainerSupervisor.Command, List<ActorRef<ContainerActor.Command>>>ask(
+            supervisor, ContainerSupervisor.ListContainers::new, askTimeout, scheduler)
+        .thenCompose(children -> statusOfAll(children, request.getLabelsMap())),
+        views -> ListContainersResponse.newBuilder()
+            .addAllContainers(views.stream().map(ProtoConverter::toProto).toList()).build());
+  }
+
+  /** Asks every child at once; one that is gone meanwhile is left out, not an error. */
+  private CompletionStage<List<ContainerView>> statusOfAll(List<ActorRef<ContainerActor.Command>> children,
+      Map<String, String> labels) {
+    List<CompletableFuture<ContainerView>> asks = children.stream()
+        .map(child -> AskPattern.<ContainerActor.Command, ContainerView>askWithStatus(child,
+                ContainerActor.GetStatus::new, askTimeout, scheduler)
+            .toCompletableFuture()
+            .exceptionally(e -> null))
+        .toList();
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(done -> asks.stream()
+        .map(CompletableFuture::join)
+        .filter(Objects::nonNull)
+        .filter(v -> v.spec().labels().entrySet().containsAll(labels.entrySet()))
+        .sorted(Comparator.comparing(ContainerView::createdAt))
+        .toList());
+  }
+
+  private <R> CompletionStage<R> forward(String ref,
+      java.util.function.Function<ActorRef<StatusReply<R>>, ContainerActor.Request<R>> request, Duration timeout) {
+    return AskPattern.<ContainerSupervisor.Command, R>askWithStatus(supervisor,
+        replyTo -> new ContainerSupervisor.Forward(ref, request.apply(replyTo)), timeout, scheduler);
+  }
+
+  /** Something that may refuse the request before it reaches an actor. */
+  @FunctionalInterface
+  private interface Call<T> {
+    CompletionStage<T> start();
+  }
+
+  private static <T, P> void respond(StreamObserver<P> out, Call<T> call, Function<T, P> toProto) {
+    CompletionStage<T> stage;
+    try {
+      stage = call.start();
+    } catch (RuntimeException e) {
+      out.onError(StatusMapper.toStatus(e));
+      return;
+    }
+    stage.whenComplete((value, failure) -> {
+      if (failure != null) {
+        out.onError(StatusMapper.toStatus(failure));
+      } else {
+        out.onNext(toProto.apply(value));
+        out.onCompleted();
+      }
+    });
+  }
+}

@@ -1,0 +1,55 @@
+package dev.conman.grpc;
+
+import dev.conman.actors.ContainerException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Maps every failure to one gRPC status. A domain refusal keeps its own code; only a daemon that did
+ * not answer becomes DEADLINE_EXCEEDED, and only an unexpected bug becomes INTERNAL without a hint.
+ */
+public final class StatusMapper {
+
+  private StatusMapper() {}
+
+  public static StatusRuntimeException toStatus(Throwable t) {
+    Throwable cause = unwrap(t);
+    if (cause instanceof StatusRuntimeException s) {
+      return s;
+    }
+    if (cause instanceof ContainerException e) {
+      return codeOf(e.code()).withDescription(e.getMessage()).asRuntimeException();
+    }
+    if (cause instanceof TimeoutException) {
+      return Status.DEADLINE_EXCEEDED
+          .withDescription("the daemon did not answer in time; the operation may still complete: check its status")
+          .asRuntimeException();
+    }
+    if (cause instanceof StatusReply.ErrorMessage e) {
+      return Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException();
+    }
+    return Status.INTERNAL.withDescription("internal error: " + cause).withCause(cause).asRuntimeException();
+  }
+
+  static Status codeOf(ContainerException.Code code) {
+    return switch (code) {
+      case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+      case NOT_FOUND -> Status.NOT_FOUND;
+      case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+      case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+      case RUNTIME_FAILED -> Status.INTERNAL;
+      case TIMEOUT -> Status.DEADLINE_EXCEEDED;
+    };
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

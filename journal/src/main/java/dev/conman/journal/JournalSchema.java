@@ -1,0 +1,77 @@
+package dev.conman.journal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * Creates the tables of pekko-persistence-jdbc in the SQLite database at first start.
+ *
+ * <p>It is the plugin's H2 schema with one change: SQLite auto-increments a column only when it is
+ * declared {@code INTEGER PRIMARY KEY AUTOINCREMENT}, so {@code ordering} is the primary key and
+ * (persistence_id, sequence_number) a unique constraint. {@code ordering} is the global offset the
+ * read journal streams by, and AUTOINCREMENT guarantees it is never reused.
+ */
+public final class JournalSchema {
+
+  private static final String[] DDL = {
+    """
+    CREATE TABLE IF NOT EXISTS "event_journal" (
+      "ordering" INTEGER PRIMARY KEY AUTOINCREMENT,
+      "deleted" BOOLEAN DEFAULT false NOT NULL,
+      "persistence_id" VARCHAR(255) NOT NULL,
+      "sequence_number" BIGINT NOT NULL,
+      "writer" VARCHAR NOT NULL,
+      "write_timestamp" BIGINT NOT NULL,
+      "adapter_manifest" VARCHAR NOT NULL,
+      "event_payload" BLOB NOT NULL,
+      "event_ser_id" INTEGER NOT NULL,
+      "event_ser_manifest" VARCHAR NOT NULL,
+      "meta_payload" BLOB,
+      "meta_ser_id" INTEGER,
+      "meta_ser_manifest" VARCHAR,
+      UNIQUE ("persistence_id", "sequence_number"))
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS "event_tag" (
+      "event_id" BIGINT NOT NULL,
+      "tag" VARCHAR NOT NULL,
+      PRIMARY KEY ("event_id", "tag"),
+      FOREIGN KEY ("event_id") REFERENCES "event_journal" ("ordering") ON DELETE CASCADE)
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS "snapshot" (
+      "persistence_id" VARCHAR(255) NOT NULL,
+      "sequence_number" BIGINT NOT NULL,
+      "created" BIGINT NOT NULL,
+      "snapshot_ser_id" INTEGER NOT NULL,
+      "snapshot_ser_manifest" VARCHAR NOT NULL,
+      "snapshot_payload" BLOB NOT NULL,
+      "meta_ser_id" INTEGER,
+      "meta_ser_manifest" VARCHAR,
+      "meta_payload" BLOB,
+      PRIMARY KEY ("persistence_id", "sequence_number"))
+    """
+  };
+
+  private JournalSchema() {}
+
+  /** Creates the database file (mode 0600) and the tables if they are missing; idempotent. */
+  public static void ensure(Path database) throws SQLException, IOException {
+    Files.createDirectories(database.toAbsolutePath().getParent());
+    if (Files.notExists(database)) {
+      Files.createFile(database, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    }
+    try (Connection c = DriverManager.getConnection(JournalSettings.jdbcUrl(database));
+        Statement s = c.createStatement()) {
+      for (String ddl : DDL) {
+        s.executeUpdate(ddl);
+      }
+    }
+  }
+}

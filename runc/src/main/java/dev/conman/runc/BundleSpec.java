@@ -1,0 +1,38 @@
+package dev.conman.runc;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a container's config.json is generated from; the rest of the spec is runc's defaults.
+ *
+ * @param args     the process: program and arguments, at least one
+ * @param env      "KEY=VALUE" entries; PATH gets the usual default when absent
+ * @param cwd      absolute working directory inside the container
+ * @param rootfs   absolute host path of the root filesystem
+ * @param readonly whether the root filesystem is mounted read-only
+ * @param hostname the UTS hostname; null leaves it unset
+ */
+public record BundleSpec(
+    List<String> args, List<String> env, String cwd, Path rootfs, boolean readonly, String hostname) {
+
+  public BundleSpec {
+    if (args == null || args.isEmpty()) {
+      throw new IllegalArgumentException("a container needs a command: args is empty");
+    }
+    args = List.copyOf(args);
+    env = env == null ? List.of() : List.copyOf(env);
+    for (String entry : env) {
+      if (entry.indexOf('=') <= 0) {
+        throw new IllegalArgumentException("environment entry '" + entry + "' is not KEY=VALUE");
+      }
+    }
+    cwd = cwd == null || cwd.isEmpty() ? "/" : cwd;
+    if (!cwd.startsWith("/")) {
+      throw new IllegalArgumentException("working directory '" + cwd + "' must be an absolute path");
+    }
+    if (rootfs == null || !rootfs.isAbsolute()) {
+      throw new IllegalArgumentException("root filesystem '" + rootfs + "' must be an absolute path");
+    }
+  }
+}

@@ -1,0 +1,180 @@
+package dev.conman.runc;
+
+import dev.conman.runc.ContainerRuntime.CreateRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates a container through conmon, which runs {@code runc create} and then stays as the
+ * container's parent: it holds the stdio, writes the log and the exit file, and survives the
+ * daemon (it double-forks into its own session).
+ *
+ * <p>conmon reports the container pid, or runc's error, on a sync pipe; here a FIFO that the
+ * launching shell opens as fd 3. The shell ({@code sh -c 'exec 3>FIFO; exec conmon ...'})
+ * exits as soon as conmon's first process has forked the daemon, so waiting for it is short;
+ * the wait that matters is for the sync message, which comes after {@code runc create}.
+ */
+final class ConmonLauncher {
+
+  private static final Logger log = LoggerFactory.getLogger(ConmonLauncher.class);
+
+  /** The FIFO is {@code $0} and conmon's argv is {@code $@}: no quoting of paths needed. */
+  private static final String SHELL_SCRIPT = "exec 3>\"$0\"; exec \"$@\"";
+
+  private final Path conmon;
+  private final RuntimePaths paths;
+  private final RuncCli runc;
+  private final CommandRunner runner;
+  private final Duration timeout;
+
+  ConmonLauncher(Path conmon, RuntimePaths paths, RuncCli runc, CommandRunner runner, Duration timeout) {
+    this.conmon = conmon;
+    this.paths = paths;
+    this.runc = runc;
+    this.runner = runner;
+    this.timeout = timeout;
+  }
+
+  /** @return the container's init pid, as conmon reported it */
+  int create(CreateRequest request) throws RuntimeFailure {
+    String id = request.id();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    refuseExisting(id);
+    prepare(request);
+    try (SyncFifo fifo = SyncFifo.open(paths.syncFifo(id), runner, timeout)) {
+      CommandResult launcher;
+      try {
+        launcher = runner.run(command(request), remaining(deadline));
+      } catch (RuntimeFailure e) {
+        throw cleanUp(id, e);
+      }
+      if (!launcher.ok()) {
+        throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.FAILED, "creating container " + id
+            + " failed: conmon exited with status " + launcher.exitCode() + conmonOutput(id)));
+      }
+      Optional<String> line;
+      try {
+        line = fifo.awaitLine(deadline);
+      } catch (TimeoutException e) {
+        throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.TIMEOUT, "creating container " + id
+            + " failed: conmon did not report within " + timeout.toMillis() + " ms" + runcError(id)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.FAILED,
+            "creating container " + id + " was interrupted", e));
+      }
+      if (line.isEmpty()) {
+        throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.FAILED, "creating container " + id
+            + " failed: conmon exited without reporting a pid" + runcError(id) + conmonOutput(id)));
+      }
+      SyncMessage message = SyncMessage.parse(line.get());
+      if (!message.succeeded()) {
+        throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.FAILED, createFailure(id, message)));
+      }
+      log.debug("container {} created, pid {}", id, message.data());
+      return message.data();
+    }
+  }
+
+  /**
+   * A second create of a live id would fail in runc, and the clean-up of that failure would
+   * then force-delete the live container: refuse before touching anything.
+   */
+  private void refuseExisting(String id) throws RuntimeFailure {
+    if (Files.exists(paths.runcRoot().resolve(id))) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED,
+          "container " + id + " already exists in runc; delete it before creating it again");
+    }
+  }
+
+  /** A new create starts a new life: files of an earlier attempt with this id would mislead. */
+  private void prepare(CreateRequest request) throws RuntimeFailure {
+    try {
+      Files.deleteIfExists(paths.exitFile(request.id()));
+      for (Path file : paths.conmonFiles(request.id())) {
+        Files.deleteIfExists(file);
+      }
+      Path logDir = request.logPath().toAbsolutePath().getParent();
+      if (logDir != null) {
+        Files.createDirectories(logDir);
+      }
+    } catch (IOException e) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED,
+          "cannot prepare the runtime files of container " + request.id() + ": " + e, e);
+    }
+  }
+
+  private Command command(CreateRequest request) {
+    String id = request.id();
+    String name = request.name() == null || request.name().isBlank() ? id : request.name();
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", SHELL_SCRIPT,
+        paths.syncFifo(id).toString(),
+        conmon.toString(),
+        "--api-version", "1",
+        "-c", id,
+        "-u", id,
+        "-n", name,
+        "-r", runc.binary().toString(),
+        "-b", request.bundle().toAbsolutePath().toString(),
+        "-p", paths.containerPidFile(id).toString(),
+        "-P", paths.conmonPidFile(id).toString(),
+        "-l", "k8s-file:" + request.logPath().toAbsolutePath(),
+        "--exit-dir", paths.exitDir().toString(),
+        "--socket-dir-path", paths.attachDir().toString(),
+        "--runtime-arg", "--root=" + paths.runcRoot(),
+        "--runtime-arg", "--log=" + paths.createLog(id),
+        "--runtime-arg", "--log-format=json"));
+    return new Command(argv, Map.of("_OCI_SYNCPIPE", "3"), paths.conmonOutput(id));
+  }
+
+  /** runc's logged error is the precise one; conmon's message is runc's stderr, a summary. */
+  private String createFailure(String id, SyncMessage message) {
+    String error = RuncJson.lastError(RuncCli.readQuietly(paths.createLog(id)))
+        .or(message::message)
+        .orElse("runc create failed without a message (conmon reported " + message.data() + ")");
+    String hint = error.contains("exec: \"") || error.contains("executable file not found")
+        ? " (the command must exist in the container's root filesystem and be executable)"
+        : "";
+    return "creating container " + id + " failed: " + error + hint;
+  }
+
+  private String runcError(String id) {
+    return RuncJson.lastError(RuncCli.readQuietly(paths.createLog(id))).map(e -> "; runc: " + e).orElse("");
+  }
+
+  private String conmonOutput(String id) {
+    String output = RuncCli.readQuietly(paths.conmonOutput(id)).strip();
+    return output.isEmpty() ? "" : "; conmon: " + RuncJson.abbreviate(output);
+  }
+
+  /**
+   * Leaves nothing running for a container whose create failed: conmon (which would otherwise
+   * wait on a container nobody starts) and whatever runc created. Returns the failure to throw.
+   */
+  private RuntimeFailure cleanUp(String id, RuntimeFailure failure) {
+    log.debug("cleaning up after failed create of {}: {}", id, failure.getMessage());
+    ConmonProcess.kill(paths.conmonPidFile(id));
+    try {
+      RuncCli.Outcome deleted = runc.call("delete", "--force", id);
+      if (!deleted.ok() && !deleted.says("container does not exist")) {
+        log.warn("clean-up of failed create: {}", deleted.failure(RuntimeFailure.Kind.FAILED).getMessage());
+      }
+    } catch (RuntimeFailure e) {
+      log.warn("clean-up of failed create of {}: {}", id, e.getMessage());
+    }
+    return failure;
+  }
+
+  private static Duration remaining(long deadline) {
+    return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+  }
+}

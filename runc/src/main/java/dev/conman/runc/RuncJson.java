@@ -1,0 +1,106 @@
+package dev.conman.runc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads what runc prints: {@code state} and {@code list --format json}, and its JSON log. */
+final class RuncJson {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private RuncJson() {}
+
+  /** One object of {@code runc state}. */
+  static RuntimeState parseState(String json) throws RuntimeFailure {
+    return toState(read(json, "runc state"));
+  }
+
+  /** {@code runc list --format json}: an array, or {@code null} when the root holds nothing. */
+  static List<RuntimeState> parseList(String json) throws RuntimeFailure {
+    if (json.isBlank()) {
+      return List.of();
+    }
+    JsonNode root = read(json, "runc list");
+    if (root.isNull()) {
+      return List.of();
+    }
+    if (!root.isArray()) {
+      throw unexpected("runc list", json);
+    }
+    List<RuntimeState> states = new ArrayList<>();
+    for (JsonNode node : root) {
+      states.add(toState(node));
+    }
+    return List.copyOf(states);
+  }
+
+  /**
+   * The last error of a runc JSON log ({@code {"level":"error","msg":...}} per line): the one
+   * that made the command fail, while earlier lines are warnings or errors it recovered from.
+   */
+  static Optional<String> lastError(String log) {
+    String last = null;
+    for (String line : log.split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        JsonNode node = MAPPER.readTree(line);
+        String level = node.path("level").asText();
+        if (level.equals("error") || level.equals("fatal") || level.equals("panic")) {
+          last = node.path("msg").asText();
+        }
+      } catch (JsonProcessingException e) {
+        // a line that is not JSON (e.g. written before the log format was set) carries nothing
+      }
+    }
+    return Optional.ofNullable(last);
+  }
+
+  private static RuntimeState toState(JsonNode node) throws RuntimeFailure {
+    String id = node.path("id").asText(null);
+    String status = node.path("status").asText(null);
+    if (id == null || status == null) {
+      throw unexpected("runc state", node.toString());
+    }
+    String created = node.path("created").asText(null);
+    try {
+      return new RuntimeState(id, RuntimeState.Status.parse(status), node.path("pid").asInt(0),
+          created == null ? null : parseTime(created));
+    } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED,
+          "unexpected container state from runc: " + node, e);
+    }
+  }
+
+  /** runc writes RFC 3339 with nanoseconds; Go's zero time means "unknown". */
+  private static Instant parseTime(String text) {
+    Instant instant = OffsetDateTime.parse(text).toInstant();
+    return instant.equals(Instant.parse("0001-01-01T00:00:00Z")) ? null : instant;
+  }
+
+  private static JsonNode read(String json, String what) throws RuntimeFailure {
+    try {
+      return MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED,
+          what + " printed something that is not JSON: " + abbreviate(json), e);
+    }
+  }
+
+  private static RuntimeFailure unexpected(String what, String json) {
+    return new RuntimeFailure(RuntimeFailure.Kind.FAILED,
+        "unexpected output of " + what + ": " + abbreviate(json));
+  }
+
+  static String abbreviate(String text) {
+    String trimmed = text.strip();
+    return trimmed.length() <= 500 ? trimmed : trimmed.substring(0, 500) + "...";
+  }
+}

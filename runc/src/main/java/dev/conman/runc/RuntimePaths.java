@@ -1,0 +1,96 @@
+package dev.conman.runc;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+
+/**
+ * Where runc and conmon keep their per-container runtime state. These directories belong under
+ * a tmpfs such as {@code /run/conman}: their content describes live processes and must not
+ * survive a reboot, while the exit files must survive a daemon restart.
+ *
+ * @param runcRoot  runc's {@code --root}: conman's own, so it never sees other managers' containers
+ * @param exitDir   conmon's {@code --exit-dir}: one file per ended container, named by id
+ * @param attachDir conmon's {@code --socket-dir-path}: per-container links to the attach sockets
+ * @param conmonDir conmon's pid files, the create sync FIFO, conmon's own output and runc's logs
+ */
+public record RuntimePaths(Path runcRoot, Path exitDir, Path attachDir, Path conmonDir) {
+
+  /** The standard layout under one state directory (e.g. {@code /run/conman}). */
+  public static RuntimePaths under(Path stateDir) {
+    Path base = stateDir.toAbsolutePath();
+    return new RuntimePaths(
+        base.resolve("runc"), base.resolve("exits"), base.resolve("attach"), base.resolve("conmon"));
+  }
+
+  public RuntimePaths {
+    // conmon and runc are given these paths as arguments and may run with another cwd
+    runcRoot = runcRoot.toAbsolutePath();
+    exitDir = exitDir.toAbsolutePath();
+    attachDir = attachDir.toAbsolutePath();
+    conmonDir = conmonDir.toAbsolutePath();
+  }
+
+  /**
+   * Creates the directories, mode 0700 when new: they hold pids, logs of runc errors and the
+   * attach links, which only the daemon (root) has any business reading.
+   */
+  public void createDirectories() throws IOException {
+    for (Path dir : List.of(runcRoot, exitDir, attachDir, conmonDir)) {
+      Files.createDirectories(dir.getParent());
+      try {
+        Files.createDirectory(
+            dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (FileAlreadyExistsException e) {
+        if (!Files.isDirectory(dir)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** conmon writes the container's exit code here. */
+  public Path exitFile(String id) {
+    return exitDir.resolve(id);
+  }
+
+  /** conmon's {@code -p}: the container's init pid, written by {@code runc create}. */
+  public Path containerPidFile(String id) {
+    return conmonDir.resolve(id + ".pid");
+  }
+
+  /** conmon's {@code -P}: the pid of the daemonized conmon. */
+  public Path conmonPidFile(String id) {
+    return conmonDir.resolve(id + ".conmon.pid");
+  }
+
+  /** The FIFO on which conmon reports the container pid or the create error. */
+  public Path syncFifo(String id) {
+    return conmonDir.resolve(id + ".sync");
+  }
+
+  /** conmon's own stdout and stderr: its argument errors before it daemonizes. */
+  public Path conmonOutput(String id) {
+    return conmonDir.resolve(id + ".conmon.log");
+  }
+
+  /** runc's JSON log for the {@code runc create} that conmon runs. */
+  public Path createLog(String id) {
+    return conmonDir.resolve(id + ".create.json");
+  }
+
+  /** The link conmon makes from the attach directory to the bundle (where the socket lives). */
+  public Path attachLink(String id) {
+    return attachDir.resolve(id);
+  }
+
+  /** Every per-container file conmon or the create step leaves behind (not the exit file). */
+  List<Path> conmonFiles(String id) {
+    return List.of(
+        containerPidFile(id), conmonPidFile(id), syncFifo(id), conmonOutput(id), createLog(id),
+        attachLink(id));
+  }
+}
