@@ -1,0 +1,168 @@
+package dev.conman.cli;
+
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * conmanctl, the command-line client of conmand: the top command, its global options, and how
+ * failures become messages on stderr and exit codes ({@link ExitCodes}).
+ */
+@Command(
+    name = "conmanctl",
+    // inherited by every subcommand: -h/--help and -V/--version (with this version provider)
+    scope = ScopeType.INHERIT,
+    mixinStandardHelpOptions = true,
+    versionProvider = Conmanctl.Version.class,
+    description = "Command-line client of conmand, the conman container manager daemon.",
+    subcommands = {ContainerCommand.class, RunCommand.class, CommandLine.HelpCommand.class},
+    footerHeading = "%n",
+    footer = "A container is addressed by its full id, a unique prefix of its id, or its name (REF).")
+public final class Conmanctl implements Callable<Integer> {
+  static final String DEFAULT_SOCKET = "/run/conman/conman.sock";
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--socket", paramLabel = "PATH", scope = ScopeType.INHERIT,
+      defaultValue = "${env:CONMAN_SOCKET:-" + DEFAULT_SOCKET + "}",
+      description = "Unix socket of conmand (default: $CONMAN_SOCKET if set, else "
+          + DEFAULT_SOCKET + ").")
+  Path socket;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", scope = ScopeType.INHERIT,
+      defaultValue = "table",
+      description = "Output format: table (for people, the default) or json (for scripts: one"
+          + " object per line for each container acted on, an array for list).")
+  OutputFormat output;
+
+  private Duration timeout = Duration.ofSeconds(30);
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
+      description = "Deadline of each call to the daemon, in seconds (default: ${DEFAULT-VALUE})."
+          + " stop adds its own --timeout to it; wait and run (without -d) wait without limit"
+          + " for the container to exit.")
+  void timeout(int seconds) {
+    if (seconds <= 0) {
+      throw new ParameterException(spec.commandLine(),
+          "--timeout must be a positive number of seconds, not " + seconds);
+    }
+    timeout = Duration.ofSeconds(seconds);
+  }
+
+  Path socket() {
+    return socket;
+  }
+
+  OutputFormat output() {
+    return output;
+  }
+
+  Duration timeout() {
+    return timeout;
+  }
+
+  @Override
+  public Integer call() {
+    return missingCommand(spec);
+  }
+
+  /** A noun given without a verb: show what it offers (on stderr: it is a usage error). */
+  static int missingCommand(CommandSpec spec) {
+    spec.commandLine().getErr().println("conmanctl: missing command");
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.USAGE;
+  }
+
+  /** The configured command line; tests call it too, with their own out and err. */
+  public static CommandLine commandLine() {
+    CommandLine cmd = new CommandLine(new Conmanctl());
+    cmd.setCaseInsensitiveEnumValuesAllowed(true);
+    // the exit status table only on the top command (annotation attributes would be inherited)
+    cmd.getCommandSpec().usageMessage()
+        .exitCodeListHeading("%nExit status:%n").exitCodeList(ExitCodes.table());
+    cmd.setParameterExceptionHandler(Conmanctl::onUsageError);
+    cmd.setExecutionExceptionHandler(Conmanctl::onFailure);
+    stopOptionsAtName(cmd);
+    return cmd;
+  }
+
+  /**
+   * In create and run, everything after NAME is the container's command, as in docker run:
+   * {@code run --image DIR c1 sh -c 'exit 7'} must not take -c for an option of conmanctl's.
+   */
+  private static void stopOptionsAtName(CommandLine cmd) {
+    boolean creates = cmd.getCommandSpec().mixins().values().stream()
+        .anyMatch(mixin -> mixin.userObject() instanceof CreateOptions);
+    if (creates) {
+      cmd.setStopAtPositional(true);
+    }
+    cmd.getSubcommands().values().forEach(Conmanctl::stopOptionsAtName);
+  }
+
+  public static void main(String[] args) {
+    quietLibraryLogging();
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * stderr is for conmanctl's own messages. grpc and netty log through java.util.logging, and
+   * netty warns about every unix-socket connection ("Unknown channel option 'SO_KEEPALIVE'",
+   * grpc-java#10408); failures reach the user as gRPC status anyway.
+   */
+  private static void quietLibraryLogging() {
+    Logger.getLogger("").setLevel(Level.SEVERE);
+  }
+
+  private static int onUsageError(ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println("conmanctl: " + e.getMessage());
+    UnmatchedArgumentException.printSuggestions(e, err);
+    err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+    err.flush();
+    return ExitCodes.USAGE;
+  }
+
+  private static int onFailure(Exception e, CommandLine cmd, ParseResult parsed) {
+    PrintWriter err = cmd.getErr();
+    int status;
+    if (e instanceof StatusRuntimeException) {
+      err.println("conmanctl: " + Console.describe((StatusRuntimeException) e));
+      status = ExitCodes.of((StatusRuntimeException) e);
+    } else if (e instanceof CliException) {
+      err.println("conmanctl: " + e.getMessage());
+      status = ((CliException) e).exitCode();
+    } else {
+      err.println("conmanctl: internal error (a bug in conmanctl):");
+      e.printStackTrace(err);
+      status = ExitCodes.ERROR;
+    }
+    err.flush();
+    Object command = cmd.getCommand();
+    return command instanceof DaemonCommand ? ((DaemonCommand) command).failureExitCode(status)
+        : status;
+  }
+
+  /** The version from the jar's manifest (set by the build), or "development build". */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Conmanctl.class.getPackage().getImplementationVersion();
+      return new String[] {"conmanctl " + (version == null ? "(development build)" : version)};
+    }
+  }
+}

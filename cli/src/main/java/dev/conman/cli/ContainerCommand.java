@@ -1,0 +1,20 @@
+package dev.conman.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The noun "container": its verbs are the subcommands. */
+@Command(name = "container",
+    description = "Create, run, inspect and remove containers.",
+    subcommands = {CreateCommand.class, StartCommand.class, StopCommand.class, KillCommand.class,
+        DeleteCommand.class, StatusCommand.class, ListCommand.class, WaitCommand.class})
+final class ContainerCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    return Conmanctl.missingCommand(spec);
+  }
+}

@@ -1,0 +1,183 @@
+package dev.conman.cli;
+
+import com.google.protobuf.Timestamp;
+import dev.conman.api.v1.Container;
+import dev.conman.api.v1.ContainerState;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Renders containers for people (tables, key: value listings, local times) and for scripts (JSON
+ * with the proto's snake_case field names, UTC RFC 3339 times, null for what is unset). Pure: it
+ * returns strings; {@link Console} decides where they go.
+ */
+final class ContainerFormat {
+  private static final String STATE_PREFIX = "CONTAINER_STATE_";
+  private static final int SHORT_ID = 12;
+  private static final String NONE = "-";
+  private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./=:,@%+-]+");
+  private static final DateTimeFormatter LIST_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX");
+  private static final DateTimeFormatter DETAIL_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+
+  private final ZoneId zone;
+
+  /** @param zone the zone human-readable times are shown in (the local zone, except in tests) */
+  ContainerFormat(ZoneId zone) {
+    this.zone = zone;
+  }
+
+  /** CONTAINER_STATE_RUNNING -> RUNNING. */
+  static String state(ContainerState state) {
+    String name = state.name();
+    return name.startsWith(STATE_PREFIX) ? name.substring(STATE_PREFIX.length()) : name;
+  }
+
+  static String shortId(String id) {
+    return id.length() > SHORT_ID ? id.substring(0, SHORT_ID) : id;
+  }
+
+  /** The command as a shell would need it typed: arguments with spaces or quotes are quoted. */
+  static String command(List<String> command) {
+    return command.stream().map(ContainerFormat::shellQuote).collect(Collectors.joining(" "));
+  }
+
+  private static String shellQuote(String arg) {
+    return SHELL_SAFE.matcher(arg).matches() ? arg : "'" + arg.replace("'", "'\\''") + "'";
+  }
+
+  /** The exit code as shown to people: "-" before the container exited, "unknown" if lost. */
+  static String exitCode(Container c) {
+    if (c.hasExitCode()) {
+      return Integer.toString(c.getExitCode());
+    }
+    return c.getState() == ContainerState.CONTAINER_STATE_EXITED ? "unknown" : NONE;
+  }
+
+  /** Columns ID, NAME, STATE, PID, EXIT, CREATED, COMMAND; a header line even when empty. */
+  String table(List<Container> containers) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"ID", "NAME", "STATE", "PID", "EXIT", "CREATED", "COMMAND"});
+    for (Container c : containers) {
+      rows.add(new String[] {
+        shortId(c.getId()),
+        c.getName(),
+        state(c.getState()),
+        c.getPid() == 0 ? NONE : Integer.toString(c.getPid()),
+        exitCode(c),
+        time(c.hasCreatedAt(), c.getCreatedAt(), LIST_TIME),
+        command(c.getCommandList())
+      });
+    }
+    return align(rows);
+  }
+
+  private static String align(List<String[]> rows) {
+    int columns = rows.get(0).length;
+    int[] width = new int[columns];
+    for (String[] row : rows) {
+      for (int i = 0; i < columns; i++) {
+        width[i] = Math.max(width[i], row[i].length());
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < columns; i++) {
+        line.append(row[i]);
+        if (i < columns - 1) {
+          line.append(" ".repeat(width[i] - row[i].length() + 3));
+        }
+      }
+      out.append(line.toString().stripTrailing()).append('\n');
+    }
+    return out.toString();
+  }
+
+  /** A "Key: value" listing of every field; multi-valued fields get one line per value. */
+  String details(Container c) {
+    Map<String, List<String>> fields = new LinkedHashMap<>();
+    fields.put("ID", List.of(c.getId()));
+    fields.put("Name", List.of(c.getName()));
+    fields.put("State", List.of(state(c.getState())));
+    fields.put("PID", List.of(c.getPid() == 0 ? NONE : Integer.toString(c.getPid())));
+    fields.put("Exit code", List.of(exitCode(c)));
+    fields.put("Created", List.of(time(c.hasCreatedAt(), c.getCreatedAt(), DETAIL_TIME)));
+    fields.put("Started", List.of(time(c.hasStartedAt(), c.getStartedAt(), DETAIL_TIME)));
+    fields.put("Finished", List.of(time(c.hasFinishedAt(), c.getFinishedAt(), DETAIL_TIME)));
+    fields.put("Image", List.of(c.getImage()));
+    fields.put("Command", List.of(command(c.getCommandList())));
+    fields.put("Env", c.getEnvList());
+    fields.put("Workdir", List.of(c.getWorkdir()));
+    fields.put("Read-only", List.of(Boolean.toString(c.getReadOnly())));
+    fields.put("Labels", new TreeMap<>(c.getLabelsMap()).entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.toList()));
+    fields.put("Message", List.of(c.getMessage()));
+    fields.put("Log path", List.of(c.getLogPath()));
+
+    int keyWidth = fields.keySet().stream().mapToInt(String::length).max().orElse(0) + 2;
+    StringBuilder out = new StringBuilder();
+    fields.forEach((key, values) -> {
+      List<String> shown = values.isEmpty() || values.equals(List.of("")) ? List.of(NONE) : values;
+      for (int i = 0; i < shown.size(); i++) {
+        String label = i == 0 ? key + ":" : "";
+        out.append(label).append(" ".repeat(keyWidth - label.length())).append(shown.get(i))
+            .append('\n');
+      }
+    });
+    return out.toString();
+  }
+
+  private String time(boolean set, Timestamp t, DateTimeFormatter format) {
+    return set ? format.format(instant(t).atZone(zone)) : NONE;
+  }
+
+  private static Instant instant(Timestamp t) {
+    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+  }
+
+  /** One container as a one-line JSON object; every field is present, unset ones are null. */
+  static String json(Container c) {
+    return Json.object()
+        .put("id", c.getId())
+        .put("name", c.getName())
+        .put("state", state(c.getState()))
+        .put("pid", c.getPid())
+        .put("exit_code", c.hasExitCode() ? c.getExitCode() : null)
+        .put("created_at", jsonTime(c.hasCreatedAt(), c.getCreatedAt()))
+        .put("started_at", jsonTime(c.hasStartedAt(), c.getStartedAt()))
+        .put("finished_at", jsonTime(c.hasFinishedAt(), c.getFinishedAt()))
+        .put("image", c.getImage())
+        .put("command", c.getCommandList())
+        .put("env", c.getEnvList())
+        .put("workdir", c.getWorkdir())
+        .put("read_only", c.getReadOnly())
+        .put("labels", c.getLabelsMap())
+        .put("message", c.getMessage())
+        .put("log_path", c.getLogPath())
+        .toString();
+  }
+
+  static String json(List<Container> containers) {
+    return Json.array(containers.stream().map(ContainerFormat::json).collect(Collectors.toList()));
+  }
+
+  /** The result of a delete, which only knows the id. */
+  static String deletedJson(String id) {
+    return Json.object().put("id", id).toString();
+  }
+
+  /** RFC 3339 in UTC, as protobuf's own JSON mapping writes a Timestamp. */
+  private static String jsonTime(boolean set, Timestamp t) {
+    return set ? instant(t).toString() : null;
+  }
+}

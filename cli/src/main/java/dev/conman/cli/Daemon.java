@@ -1,0 +1,78 @@
+package dev.conman.cli;
+
+import dev.conman.api.v1.RuntimeServiceGrpc;
+import dev.conman.api.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The connection to conmand: one gRPC channel on its Unix socket, and stubs whose deadline is the
+ * global {@code --timeout}. A missing socket is reported at once instead of after the deadline.
+ */
+final class Daemon implements AutoCloseable {
+  private final ManagedChannel channel;
+  private final RuntimeServiceBlockingStub runtime;
+  private final Duration timeout;
+
+  private Daemon(ManagedChannel channel, Duration timeout) {
+    this.channel = channel;
+    this.runtime = RuntimeServiceGrpc.newBlockingStub(channel);
+    this.timeout = timeout;
+  }
+
+  static Daemon connect(Path socket, Duration timeout) {
+    Path path = socket.toAbsolutePath().normalize();
+    if (!Files.exists(path)) {
+      throw new CliException(ExitCodes.ERROR,
+          "cannot connect to conmand at " + path + ": no such socket (is conmand running?)");
+    }
+    if (!Files.isWritable(path)) {
+      throw new CliException(ExitCodes.ERROR, "cannot connect to conmand at " + path
+          + ": permission denied (run as root or as a member of the socket's group)");
+    }
+    ManagedChannel channel =
+        Grpc.newChannelBuilder(target(path), InsecureChannelCredentials.create()).build();
+    return new Daemon(channel, timeout);
+  }
+
+  /** unix:///abs/path, with characters a URI cannot hold (spaces, ...) percent-encoded. */
+  static String target(Path absolute) {
+    try {
+      return new URI("unix", "", absolute.toString(), null, null).toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("socket path " + absolute + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The runtime service, with the global --timeout as deadline. */
+  RuntimeServiceBlockingStub runtime() {
+    return runtime(Duration.ZERO);
+  }
+
+  /** The runtime service, for a call that may legitimately take {@code extra} longer (stop). */
+  RuntimeServiceBlockingStub runtime(Duration extra) {
+    return runtime.withDeadlineAfter(timeout.plus(extra).toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The runtime service without a deadline: waiting for a container to exit may take forever. */
+  RuntimeServiceBlockingStub runtimeWithoutDeadline() {
+    return runtime;
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

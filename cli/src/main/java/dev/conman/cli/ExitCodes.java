@@ -1,0 +1,70 @@
+package dev.conman.cli;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The exit status of conmanctl. Daemon errors are mapped from their gRPC status code so that a
+ * script can tell "no such container" from "name taken" without parsing stderr. The same table is
+ * printed in the top command's usage footer, so this class is its only source.
+ */
+final class ExitCodes {
+  static final int OK = 0;
+  /** Any failure without a more specific code: INTERNAL, UNAVAILABLE, daemon not running, ... */
+  static final int ERROR = 1;
+  /** Command-line usage error, or INVALID_ARGUMENT from the daemon. */
+  static final int USAGE = 2;
+  static final int NOT_FOUND = 3;
+  static final int ALREADY_EXISTS = 4;
+  static final int FAILED_PRECONDITION = 5;
+  static final int DEADLINE_EXCEEDED = 6;
+  /**
+   * {@code run} and {@code wait} exit with the container's exit code; they use 125 (docker's
+   * choice) when conmanctl or the daemon failed, or when the container's exit code is unknown.
+   */
+  static final int NO_CONTAINER_EXIT_CODE = 125;
+
+  private ExitCodes() {}
+
+  static int of(Status.Code code) {
+    switch (code) {
+      case OK:
+        return OK;
+      case INVALID_ARGUMENT:
+        return USAGE;
+      case NOT_FOUND:
+        return NOT_FOUND;
+      case ALREADY_EXISTS:
+        return ALREADY_EXISTS;
+      case FAILED_PRECONDITION:
+        return FAILED_PRECONDITION;
+      case DEADLINE_EXCEEDED:
+        return DEADLINE_EXCEEDED;
+      default:
+        return ERROR;
+    }
+  }
+
+  static int of(StatusRuntimeException e) {
+    return of(e.getStatus().getCode());
+  }
+
+  /** Exit status -> meaning, in the order the usage footer lists them. */
+  static Map<String, String> table() {
+    Map<String, String> table = new LinkedHashMap<>();
+    table.put(Integer.toString(OK), "success");
+    table.put(Integer.toString(ERROR), "error (daemon not reachable, INTERNAL, UNAVAILABLE, ...)");
+    table.put(Integer.toString(USAGE), "usage error, or INVALID_ARGUMENT from the daemon");
+    table.put(Integer.toString(NOT_FOUND), "NOT_FOUND: no such container");
+    table.put(Integer.toString(ALREADY_EXISTS), "ALREADY_EXISTS: the name is taken");
+    table.put(Integer.toString(FAILED_PRECONDITION),
+        "FAILED_PRECONDITION: wrong state for the operation");
+    table.put(Integer.toString(DEADLINE_EXCEEDED), "DEADLINE_EXCEEDED: no answer within --timeout");
+    table.put("N", "run, wait: the container's exit code");
+    table.put(Integer.toString(NO_CONTAINER_EXIT_CODE),
+        "run, wait: failed, or the container's exit code is unknown");
+    return table;
+  }
+}

@@ -1,0 +1,47 @@
+package dev.conman.cli;
+
+import dev.conman.api.v1.Container;
+import dev.conman.api.v1.WaitContainerRequest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * container wait: WaitContainer, without deadline. Prints the exit code and exits with it, so
+ * that a script can treat a container like a command.
+ */
+@Command(name = "wait",
+    description = "Wait until a container has exited; print its exit code and exit with it"
+        + " (125 if it is unknown or waiting failed).")
+final class WaitCommand extends DaemonCommand {
+  @Parameters(paramLabel = "REF", description = RefCommand.REF_DESCRIPTION)
+  String ref;
+
+  @Override
+  protected int run(Daemon daemon, Console console) {
+    Container exited = awaitExit(ref, daemon);
+    console.exited(exited);
+    return exitStatus(exited, console);
+  }
+
+  @Override
+  int failureExitCode(int mapped) {
+    return ExitCodes.NO_CONTAINER_EXIT_CODE;
+  }
+
+  /** Blocks until the container has exited (or is found in a terminal state). */
+  static Container awaitExit(String ref, Daemon daemon) {
+    return daemon.runtimeWithoutDeadline()
+        .waitContainer(WaitContainerRequest.newBuilder().setRef(ref).build()).getContainer();
+  }
+
+  /** The container's exit code; 125 and an explanation on stderr when there is none. */
+  static int exitStatus(Container c, Console console) {
+    if (c.hasExitCode()) {
+      return c.getExitCode();
+    }
+    String why = c.getMessage().isEmpty() ? "" : ": " + c.getMessage();
+    console.error("container " + ContainerFormat.shortId(c.getId()) + " ("
+        + ContainerFormat.state(c.getState()) + ") has no known exit code" + why);
+    return ExitCodes.NO_CONTAINER_EXIT_CODE;
+  }
+}

@@ -1,0 +1,162 @@
+package dev.conman.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.protobuf.Timestamp;
+import dev.conman.api.v1.Container;
+import dev.conman.api.v1.ContainerState;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ContainerFormatTest {
+  static final String ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  private final ContainerFormat format = new ContainerFormat(ZoneOffset.ofHours(2));
+
+  static Timestamp ts(String iso) {
+    Instant i = Instant.parse(iso);
+    return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+  }
+
+  /** A container that ran and exited with 7: every field set. */
+  static Container exited() {
+    return Container.newBuilder()
+        .setId(ID)
+        .setName("web")
+        .setState(ContainerState.CONTAINER_STATE_EXITED)
+        .setExitCode(7)
+        .setCreatedAt(ts("2024-05-01T10:00:03.123456789Z"))
+        .setStartedAt(ts("2024-05-01T10:00:04Z"))
+        .setFinishedAt(ts("2024-05-01T10:01:00.5Z"))
+        .setImage("/srv/rootfs")
+        .addAllCommand(List.of("sh", "-c", "echo 'hi'; exit 7"))
+        .addAllEnv(List.of("A=1", "PATH=/bin"))
+        .setWorkdir("/tmp")
+        .setReadOnly(true)
+        .putLabels("tier", "front")
+        .putLabels("app", "web")
+        .setMessage("")
+        .setLogPath("/var/lib/conman/containers/" + ID + "/ctr.log")
+        .build();
+  }
+
+  /** Just created: no pid shown, no exit code, no start or finish time, no labels. */
+  static Container created() {
+    return Container.newBuilder()
+        .setId("fedcba9876543210" + ID.substring(16))
+        .setName("db")
+        .setState(ContainerState.CONTAINER_STATE_CREATED)
+        .setPid(4242)
+        .setCreatedAt(ts("2024-05-01T10:02:00Z"))
+        .setImage("/srv/db")
+        .addCommand("/bin/sleep")
+        .addCommand("100")
+        .setWorkdir("/")
+        .build();
+  }
+
+  @Test
+  void stateWithoutPrefix() {
+    assertEquals("RUNNING", ContainerFormat.state(ContainerState.CONTAINER_STATE_RUNNING));
+    assertEquals("UNSPECIFIED", ContainerFormat.state(ContainerState.CONTAINER_STATE_UNSPECIFIED));
+    assertEquals("UNRECOGNIZED", ContainerFormat.state(ContainerState.UNRECOGNIZED));
+  }
+
+  @Test
+  void commandIsShellQuoted() {
+    assertEquals("sh -c 'echo '\\''hi'\\''; exit 7'",
+        ContainerFormat.command(exited().getCommandList()));
+    assertEquals("/bin/sleep 100 ''", ContainerFormat.command(List.of("/bin/sleep", "100", "")));
+  }
+
+  @Test
+  void exitCodeIsUnknownOnlyForAnExitedContainerWithoutOne() {
+    assertEquals("7", ContainerFormat.exitCode(exited()));
+    assertEquals("-", ContainerFormat.exitCode(created()));
+    assertEquals("unknown", ContainerFormat.exitCode(exited().toBuilder().clearExitCode().build()));
+    assertEquals("0", ContainerFormat.exitCode(exited().toBuilder().setExitCode(0).build()));
+  }
+
+  @Test
+  void table() {
+    assertEquals(
+        "ID             NAME   STATE     PID    EXIT   CREATED                     COMMAND\n"
+      + "0123456789ab   web    EXITED    -      7      2024-05-01T12:00:03+02:00   "
+            + "sh -c 'echo '\\''hi'\\''; exit 7'\n"
+      + "fedcba987654   db     CREATED   4242   -      2024-05-01T12:02:00+02:00   /bin/sleep 100\n",
+        format.table(List.of(exited(), created())));
+  }
+
+  @Test
+  void emptyTableHasAHeader() {
+    assertEquals("ID   NAME   STATE   PID   EXIT   CREATED   COMMAND\n", format.table(List.of()));
+  }
+
+  @Test
+  void detailsOfAnExitedContainer() {
+    assertEquals(String.join("\n",
+        "ID:        " + ID,
+        "Name:      web",
+        "State:     EXITED",
+        "PID:       -",
+        "Exit code: 7",
+        "Created:   2024-05-01T12:00:03.123+02:00",
+        "Started:   2024-05-01T12:00:04.000+02:00",
+        "Finished:  2024-05-01T12:01:00.500+02:00",
+        "Image:     /srv/rootfs",
+        "Command:   sh -c 'echo '\\''hi'\\''; exit 7'",
+        "Env:       A=1",
+        "           PATH=/bin",
+        "Workdir:   /tmp",
+        "Read-only: true",
+        "Labels:    app=web",
+        "           tier=front",
+        "Message:   -",
+        "Log path:  /var/lib/conman/containers/" + ID + "/ctr.log",
+        ""), format.details(exited()));
+  }
+
+  @Test
+  void detailsShowUnsetFieldsAsDash() {
+    String details = format.details(created());
+    for (String line : List.of("PID:       4242", "Exit code: -", "Started:   -",
+        "Finished:  -", "Env:       -", "Labels:    -", "Message:   -", "Log path:  -")) {
+      assertEquals(true, details.contains(line + "\n"), line + " in\n" + details);
+    }
+  }
+
+  @Test
+  void jsonOfAnExitedContainer() {
+    assertEquals("{\"id\":\"" + ID + "\",\"name\":\"web\",\"state\":\"EXITED\",\"pid\":0,"
+        + "\"exit_code\":7,\"created_at\":\"2024-05-01T10:00:03.123456789Z\","
+        + "\"started_at\":\"2024-05-01T10:00:04Z\",\"finished_at\":\"2024-05-01T10:01:00.500Z\","
+        + "\"image\":\"/srv/rootfs\",\"command\":[\"sh\",\"-c\",\"echo 'hi'; exit 7\"],"
+        + "\"env\":[\"A=1\",\"PATH=/bin\"],\"workdir\":\"/tmp\",\"read_only\":true,"
+        + "\"labels\":{\"app\":\"web\",\"tier\":\"front\"},\"message\":\"\","
+        + "\"log_path\":\"/var/lib/conman/containers/" + ID + "/ctr.log\"}",
+        ContainerFormat.json(exited()));
+  }
+
+  @Test
+  void jsonHasNullForUnsetExitCodeAndTimes() {
+    String json = ContainerFormat.json(created());
+    for (String member : List.of("\"pid\":4242", "\"exit_code\":null",
+        "\"created_at\":\"2024-05-01T10:02:00Z\"", "\"started_at\":null", "\"finished_at\":null",
+        "\"env\":[]", "\"labels\":{}", "\"read_only\":false")) {
+      assertEquals(true, json.contains(member), member + " in " + json);
+    }
+  }
+
+  @Test
+  void jsonArrayForList() {
+    assertEquals("[]", ContainerFormat.json(List.of()));
+    assertEquals("[" + ContainerFormat.json(exited()) + "," + ContainerFormat.json(created()) + "]",
+        ContainerFormat.json(List.of(exited(), created())));
+  }
+
+  @Test
+  void deletedJson() {
+    assertEquals("{\"id\":\"" + ID + "\"}", ContainerFormat.deletedJson(ID));
+  }
+}

@@ -1,0 +1,44 @@
+package dev.conman.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ExitCodesTest {
+
+  @Test
+  void documentedStatusCodes() {
+    assertEquals(0, ExitCodes.of(Status.Code.OK));
+    assertEquals(2, ExitCodes.of(Status.Code.INVALID_ARGUMENT));
+    assertEquals(3, ExitCodes.of(Status.Code.NOT_FOUND));
+    assertEquals(4, ExitCodes.of(Status.Code.ALREADY_EXISTS));
+    assertEquals(5, ExitCodes.of(Status.Code.FAILED_PRECONDITION));
+    assertEquals(6, ExitCodes.of(Status.Code.DEADLINE_EXCEEDED));
+  }
+
+  @Test
+  void everythingElseIsAGeneralError() {
+    for (Status.Code code : new Status.Code[] {Status.Code.INTERNAL, Status.Code.UNAVAILABLE,
+        Status.Code.UNKNOWN, Status.Code.PERMISSION_DENIED, Status.Code.CANCELLED,
+        Status.Code.UNIMPLEMENTED, Status.Code.RESOURCE_EXHAUSTED}) {
+      assertEquals(1, ExitCodes.of(code), code.name());
+    }
+  }
+
+  @Test
+  void fromAnException() {
+    assertEquals(3, ExitCodes.of(Status.NOT_FOUND.withDescription("x").asRuntimeException()));
+  }
+
+  @Test
+  void theUsageTableListsEveryCode() {
+    Map<String, String> table = ExitCodes.table();
+    for (int code : new int[] {0, 1, 2, 3, 4, 5, 6, 125}) {
+      assertTrue(table.containsKey(Integer.toString(code)), "missing " + code);
+    }
+    assertTrue(table.get("3").contains("NOT_FOUND"));
+  }
+}

@@ -1,0 +1,151 @@
+package dev.conman.cli;
+
+import com.google.protobuf.Message;
+import dev.conman.api.v1.Container;
+import dev.conman.api.v1.ContainerState;
+import dev.conman.api.v1.CreateContainerRequest;
+import dev.conman.api.v1.CreateContainerResponse;
+import dev.conman.api.v1.DeleteContainerRequest;
+import dev.conman.api.v1.DeleteContainerResponse;
+import dev.conman.api.v1.GetContainerRequest;
+import dev.conman.api.v1.GetContainerResponse;
+import dev.conman.api.v1.KillContainerRequest;
+import dev.conman.api.v1.KillContainerResponse;
+import dev.conman.api.v1.ListContainersRequest;
+import dev.conman.api.v1.ListContainersResponse;
+import dev.conman.api.v1.RuntimeServiceGrpc;
+import dev.conman.api.v1.StartContainerRequest;
+import dev.conman.api.v1.StartContainerResponse;
+import dev.conman.api.v1.StopContainerRequest;
+import dev.conman.api.v1.StopContainerResponse;
+import dev.conman.api.v1.WaitContainerRequest;
+import dev.conman.api.v1.WaitContainerResponse;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+/**
+ * A stand-in for conmand in CLI tests (never outside tests): records every request and the
+ * deadline it came with, and answers from a few rules keyed on the ref or name:
+ * "missing..." is NOT_FOUND, "taken..." ALREADY_EXISTS on create, "nostart..." FAILED_PRECONDITION
+ * on start, "lost..." exits without a known exit code; everything else succeeds, exiting with 7.
+ */
+final class FakeRuntime extends RuntimeServiceGrpc.RuntimeServiceImplBase {
+  final List<Message> requests = new CopyOnWriteArrayList<>();
+  final Map<String, Optional<Deadline>> deadlines = new ConcurrentHashMap<>();
+
+  /** The 64-character id the fake gives the container named or referred to as {@code ref}. */
+  static String idFor(String ref) {
+    return (ref + "0".repeat(64)).substring(0, 64);
+  }
+
+  static Container container(String ref, ContainerState state) {
+    return Container.newBuilder()
+        .setId(idFor(ref))
+        .setName(ref)
+        .setState(state)
+        .setCreatedAt(ContainerFormatTest.ts("2024-05-01T10:00:00Z"))
+        .setImage("/srv/rootfs")
+        .addCommand("/bin/true")
+        .build();
+  }
+
+  private <T> void answer(String method, Message request, StreamObserver<T> observer,
+      Supplier<T> response) {
+    requests.add(request);
+    deadlines.put(method, Optional.ofNullable(Context.current().getDeadline()));
+    try {
+      observer.onNext(response.get());
+      observer.onCompleted();
+    } catch (io.grpc.StatusRuntimeException e) {
+      observer.onError(e);
+    }
+  }
+
+  private static void failFor(String ref, String prefix, Status status) {
+    if (ref.startsWith(prefix)) {
+      throw status.withDescription(status.getCode() == Status.Code.NOT_FOUND
+          ? "no container with id or name '" + ref + "'" : "refused for '" + ref + "'")
+          .asRuntimeException();
+    }
+  }
+
+  @Override
+  public void createContainer(CreateContainerRequest r, StreamObserver<CreateContainerResponse> o) {
+    answer("create", r, o, () -> {
+      failFor(r.getName(), "taken", Status.ALREADY_EXISTS);
+      return CreateContainerResponse.newBuilder()
+          .setContainer(container(r.getName(), ContainerState.CONTAINER_STATE_CREATED)).build();
+    });
+  }
+
+  @Override
+  public void startContainer(StartContainerRequest r, StreamObserver<StartContainerResponse> o) {
+    answer("start", r, o, () -> {
+      failFor(r.getRef(), "missing", Status.NOT_FOUND);
+      failFor(r.getRef(), "nostart", Status.FAILED_PRECONDITION);
+      return StartContainerResponse.newBuilder().setContainer(
+          container(r.getRef(), ContainerState.CONTAINER_STATE_RUNNING).toBuilder().setPid(42))
+          .build();
+    });
+  }
+
+  @Override
+  public void stopContainer(StopContainerRequest r, StreamObserver<StopContainerResponse> o) {
+    answer("stop", r, o, () -> StopContainerResponse.newBuilder().setContainer(
+        container(r.getRef(), ContainerState.CONTAINER_STATE_EXITED).toBuilder().setExitCode(143))
+        .build());
+  }
+
+  @Override
+  public void killContainer(KillContainerRequest r, StreamObserver<KillContainerResponse> o) {
+    answer("kill", r, o, () -> KillContainerResponse.newBuilder()
+        .setContainer(container(r.getRef(), ContainerState.CONTAINER_STATE_RUNNING)).build());
+  }
+
+  @Override
+  public void deleteContainer(DeleteContainerRequest r,
+      StreamObserver<DeleteContainerResponse> o) {
+    answer("delete", r, o, () -> {
+      failFor(r.getRef(), "missing", Status.NOT_FOUND);
+      return DeleteContainerResponse.newBuilder().setId(idFor(r.getRef())).build();
+    });
+  }
+
+  @Override
+  public void getContainer(GetContainerRequest r, StreamObserver<GetContainerResponse> o) {
+    answer("get", r, o, () -> {
+      failFor(r.getRef(), "missing", Status.NOT_FOUND);
+      return GetContainerResponse.newBuilder()
+          .setContainer(container(r.getRef(), ContainerState.CONTAINER_STATE_CREATED)).build();
+    });
+  }
+
+  @Override
+  public void listContainers(ListContainersRequest r, StreamObserver<ListContainersResponse> o) {
+    answer("list", r, o, () -> ListContainersResponse.newBuilder()
+        .addContainers(container("web", ContainerState.CONTAINER_STATE_RUNNING).toBuilder()
+            .setPid(42))
+        .addContainers(container("db", ContainerState.CONTAINER_STATE_EXITED).toBuilder()
+            .setExitCode(0))
+        .build());
+  }
+
+  @Override
+  public void waitContainer(WaitContainerRequest r, StreamObserver<WaitContainerResponse> o) {
+    answer("wait", r, o, () -> {
+      failFor(r.getRef(), "missing", Status.NOT_FOUND);
+      Container exited = container(r.getRef(), ContainerState.CONTAINER_STATE_EXITED);
+      return WaitContainerResponse.newBuilder().setContainer(r.getRef().startsWith("lost")
+          ? exited.toBuilder().setMessage("conmon died: exit code unknown").build()
+          : exited.toBuilder().setExitCode(7).build()).build();
+    });
+  }
+}

@@ -1,0 +1,226 @@
+package dev.conman.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.conman.api.v1.CreateContainerRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/** Argument parsing of every verb, through the same CommandLine that main() uses. */
+class ParsingTest {
+
+  /** Parses args and returns the user object of the innermost (sub)command. */
+  private static Object parse(String... args) {
+    ParseResult result = Conmanctl.commandLine().parseArgs(args);
+    while (result.hasSubcommand()) {
+      result = result.subcommand();
+    }
+    return result.commandSpec().userObject();
+  }
+
+  private static <T> T parse(Class<T> type, String... args) {
+    return assertInstanceOf(type, parse(args));
+  }
+
+  /** The root's global options, after parsing. */
+  private static Conmanctl globals(String... args) {
+    CommandLine cmd = Conmanctl.commandLine();
+    cmd.parseArgs(args);
+    return (Conmanctl) cmd.getCommand();
+  }
+
+  @Test
+  void globalOptionsHaveDefaults() {
+    Conmanctl g = globals("container", "list");
+    String env = System.getenv("CONMAN_SOCKET");
+    assertEquals(Path.of(env != null ? env : Conmanctl.DEFAULT_SOCKET), g.socket());
+    assertEquals(OutputFormat.TABLE, g.output());
+    assertEquals(Duration.ofSeconds(30), g.timeout());
+  }
+
+  @Test
+  void globalOptionsBeforeTheCommand() {
+    Conmanctl g = globals("--socket", "/tmp/c.sock", "-o", "json", "--timeout", "5",
+        "container", "list");
+    assertEquals(Path.of("/tmp/c.sock"), g.socket());
+    assertEquals(OutputFormat.JSON, g.output());
+    assertEquals(Duration.ofSeconds(5), g.timeout());
+  }
+
+  @Test
+  void socketAndOutputAlsoAfterTheVerb() {
+    Conmanctl g = globals("container", "status", "--socket", "/tmp/x.sock", "--output", "JSON",
+        "c1");
+    assertEquals(Path.of("/tmp/x.sock"), g.socket());
+    assertEquals(OutputFormat.JSON, g.output());
+  }
+
+  @Test
+  void timeoutMustBePositive() {
+    assertThrows(ParameterException.class, () -> globals("--timeout", "0", "container", "list"));
+  }
+
+  @Test
+  void unknownOutputFormatIsRejected() {
+    assertThrows(ParameterException.class, () -> globals("-o", "yaml", "container", "list"));
+  }
+
+  @Test
+  void createWithEveryOption() {
+    CreateCommand c = parse(CreateCommand.class, "container", "create", "--image", "/srv/rootfs",
+        "--env", "A=1", "-e", "B=2", "--workdir", "/tmp", "--read-only", "--label", "app=web",
+        "-l", "tier=front", "cont1", "--", "/bin/sleep", "100");
+    assertEquals(Path.of("/srv/rootfs"), c.create.image);
+    assertEquals(List.of("A=1", "B=2"), c.create.env);
+    assertEquals("/tmp", c.create.workdir);
+    assertTrue(c.create.readOnly);
+    assertEquals(Map.of("app", "web", "tier", "front"), c.create.labels);
+    assertEquals("cont1", c.create.name);
+    assertEquals(List.of("/bin/sleep", "100"), c.create.command());
+  }
+
+  @Test
+  void createTakesEverythingAfterTheNameAsTheCommand() {
+    CreateCommand c = parse(CreateCommand.class, "container", "create", "--image", "/r", "c1",
+        "sh", "-c", "exit 7", "--read-only");
+    assertEquals(List.of("sh", "-c", "exit 7", "--read-only"), c.create.command());
+    assertFalse(c.create.readOnly);
+  }
+
+  @Test
+  void createKeepsADoubleDashThatIsPartOfTheCommand() {
+    CreateCommand c = parse(CreateCommand.class, "container", "create", "--image", "/r", "c1",
+        "--", "echo", "--", "x");
+    assertEquals(List.of("echo", "--", "x"), c.create.command());
+  }
+
+  @Test
+  void aDoubleDashAloneIsNoCommand() {
+    CreateCommand c = parse(CreateCommand.class, "container", "create", "--image", "/r", "c1",
+        "--");
+    assertThrows(ParameterException.class, c.create::validate);
+  }
+
+  @Test
+  void createNeedsImageNameAndCommand() {
+    assertThrows(ParameterException.class,
+        () -> parse("container", "create", "c1", "--", "/bin/true"));
+    assertThrows(ParameterException.class,
+        () -> parse("container", "create", "--image", "/r", "c1"));
+    assertThrows(ParameterException.class, () -> parse("container", "create", "--image", "/r"));
+  }
+
+  @Test
+  void createRequestResolvesImageAndEnvironment() {
+    CreateCommand c = parse(CreateCommand.class, "container", "create", "--image", "rootfs",
+        "-e", "HOME", "-e", "UNSET_HERE", "-e", "X=", "c1", "/bin/true");
+    CreateContainerRequest r = c.create.request(Map.of("HOME", "/root"));
+    assertEquals(Path.of("rootfs").toAbsolutePath().normalize().toString(), r.getImage());
+    assertEquals(List.of("HOME=/root", "X="), r.getEnvList());
+    assertEquals("", r.getWorkdir());
+    assertEquals(List.of("/bin/true"), r.getCommandList());
+    assertEquals("c1", r.getName());
+  }
+
+  @Test
+  void startStopKillDeleteStatusTakeSeveralRefs() {
+    for (String verb : List.of("start", "stop", "kill", "delete", "status")) {
+      RefCommand c = parse(RefCommand.class, "container", verb, "a", "b", "c");
+      assertEquals(List.of("a", "b", "c"), c.refs, verb);
+    }
+  }
+
+  @Test
+  void refIsRequired() {
+    for (String verb : List.of("start", "stop", "kill", "delete", "status", "wait")) {
+      assertThrows(ParameterException.class, () -> parse("container", verb), verb);
+    }
+  }
+
+  @Test
+  void stopTimeout() {
+    assertEquals(10, parse(StopCommand.class, "container", "stop", "c1").graceSeconds);
+    assertEquals(0, parse(StopCommand.class, "container", "stop", "-t", "0", "c1").graceSeconds);
+    assertEquals(3,
+        parse(StopCommand.class, "container", "stop", "--timeout", "3", "c1").graceSeconds);
+    assertThrows(ParameterException.class,
+        () -> parse("container", "stop", "--timeout", "-1", "c1"));
+  }
+
+  @Test
+  void stopTimeoutDoesNotChangeTheGlobalOne() {
+    Conmanctl g = globals("--timeout", "7", "container", "stop", "--timeout", "20", "c1");
+    assertEquals(Duration.ofSeconds(7), g.timeout());
+  }
+
+  @Test
+  void killSignal() {
+    assertEquals("SIGKILL", parse(KillCommand.class, "container", "kill", "c1").signal);
+    assertEquals("TERM", parse(KillCommand.class, "container", "kill", "-s", "TERM", "c1").signal);
+    assertEquals("15",
+        parse(KillCommand.class, "container", "kill", "--signal", "15", "c1").signal);
+  }
+
+  @Test
+  void deleteForce() {
+    assertFalse(parse(DeleteCommand.class, "container", "delete", "c1").force);
+    assertTrue(parse(DeleteCommand.class, "container", "delete", "--force", "c1").force);
+    assertTrue(parse(DeleteCommand.class, "container", "rm", "-f", "c1", "c2").force);
+  }
+
+  @Test
+  void statusAlias() {
+    assertEquals(List.of("c1"), parse(StatusCommand.class, "container", "inspect", "c1").refs);
+  }
+
+  @Test
+  void listLabelsAndQuiet() {
+    ListCommand plain = parse(ListCommand.class, "container", "list");
+    assertTrue(plain.labels.isEmpty());
+    assertFalse(plain.quiet);
+    ListCommand filtered = parse(ListCommand.class, "container", "ls", "--label", "a=1", "-l",
+        "b=2", "-q");
+    assertEquals(Map.of("a", "1", "b", "2"), filtered.labels);
+    assertTrue(filtered.quiet);
+    assertThrows(ParameterException.class, () -> parse("container", "list", "--label", "novalue"));
+  }
+
+  @Test
+  void waitTakesOneRef() {
+    assertEquals("c1", parse(WaitCommand.class, "container", "wait", "c1").ref);
+    assertThrows(ParameterException.class, () -> parse("container", "wait", "c1", "c2"));
+  }
+
+  @Test
+  void runSharesTheCreateOptions() {
+    RunCommand r = parse(RunCommand.class, "run", "--rm", "--image", "/r", "-e", "A=1",
+        "--label", "k=v", "-w", "/w", "--read-only", "c1", "sh", "-c", "exit 7");
+    assertTrue(r.remove);
+    assertFalse(r.detach);
+    assertEquals(Path.of("/r"), r.create.image);
+    assertEquals(List.of("A=1"), r.create.env);
+    assertEquals(Map.of("k", "v"), r.create.labels);
+    assertEquals("/w", r.create.workdir);
+    assertTrue(r.create.readOnly);
+    assertEquals("c1", r.create.name);
+    assertEquals(List.of("sh", "-c", "exit 7"), r.create.command());
+    assertTrue(parse(RunCommand.class, "run", "-d", "--image", "/r", "c1", "/bin/true").detach);
+    assertNull(parse(RunCommand.class, "run", "--image", "/r", "c1", "/bin/true").create.workdir);
+  }
+
+  @Test
+  void unknownVerbIsAUsageError() {
+    assertThrows(ParameterException.class, () -> parse("container", "explode"));
+  }
+}
