@@ -17,9 +17,15 @@ socket=/run/conman/conman.sock
   for _ in $(seq 1 150); do [[ -S $socket ]] && break; sleep 0.2; done
   ctl() { "$repo/bin/conmanctl" --socket "$socket" "$@"; }
   echo
-  echo "demo: conmanctl run --rm demo-hello --image $rootfs -- /bin/sh -c 'echo hello from a conman container; uname -n'"
-  ctl run --rm demo-hello --image "$rootfs" -- /bin/sh -c 'echo hello from a conman container; uname -n' \
-    && echo "demo: it ran and exited 0, and --rm deleted it" || echo "demo: the demo container failed" >&2
+  ctl container delete --force demo-hello >/dev/null 2>&1 || true   # left over by an interrupted demo
+  echo "demo: bin/conmanctl run --rm --image $rootfs demo-hello -- /bin/sh -c 'exit 3'"
+  ctl run --rm --image "$rootfs" demo-hello -- /bin/sh -c 'exit 3' && code=0 || code=$?
+  echo "demo: conmanctl run exited with $code: the container's own exit code (125 would mean conmanctl failed)"
+  if ! ctl container status demo-sleeper >/dev/null 2>&1; then
+    echo "demo: bin/conmanctl run -d --image $rootfs demo-sleeper -- /bin/sleep 3600"
+    ctl run -d --image "$rootfs" demo-sleeper -- /bin/sleep 3600 >/dev/null
+  fi
+  ctl container list
   cat <<TXT
 
 Try, in another terminal:
@@ -27,7 +33,7 @@ Try, in another terminal:
   bin/conmanctl container status cont1
   bin/conmanctl container start cont1
   bin/conmanctl container list
-  bin/conmanctl run --rm once --image $rootfs -- sh -c 'exit 7'; echo \$?
+  bin/conmanctl run --rm --image $rootfs once -- sh -c 'exit 7'; echo \$?
 TXT
 ) &
 exec bin/conmand

@@ -47,8 +47,11 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   static final int DEFAULT_STOP_TIMEOUT = 10;
   /** The longest stop grace period accepted: a day. */
   static final int MAX_STOP_TIMEOUT = 86_400;
-  /** Wait has no deadline of its own: the client's deadline (or cancellation) bounds it. */
-  private static final Duration WAIT_TIMEOUT = Duration.ofDays(365);
+  /**
+   * Wait has no deadline of its own: the client's deadline bounds it, if it set one. This is close
+   * to the longest delay Pekko's scheduler accepts (about 248 days).
+   */
+  private static final Duration WAIT_TIMEOUT = Duration.ofDays(200);
 
   private final ActorRef<ContainerSupervisor.Command> supervisor;
   private final Scheduler scheduler;
@@ -119,7 +122,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   @Override
   public void waitContainer(WaitContainerRequest request, StreamObserver<WaitContainerResponse> out) {
-    respond(out, () -> forward(request.getRef(), ContainerActor.Wait::new, WAIT_TIMEOUT),
+    respond(out, () -> forward(request.getRef(), ContainerActor.Wait::new, clientDeadlineOr(WAIT_TIMEOUT)),
         v -> WaitContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
   }
 
@@ -147,6 +150,16 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
         .filter(v -> v.spec().labels().entrySet().containsAll(labels.entrySet()))
         .sorted(Comparator.comparing(ContainerView::createdAt))
         .toList());
+  }
+
+  /** The time left until the caller's deadline, when it set one; else {@code fallback}. */
+  private static Duration clientDeadlineOr(Duration fallback) {
+    io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+    if (deadline == null) {
+      return fallback;
+    }
+    long left = deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS);
+    return Duration.ofMillis(Math.max(1, Math.min(left, fallback.toMillis())));
   }
 
   private <R> CompletionStage<R> forward(String ref,
