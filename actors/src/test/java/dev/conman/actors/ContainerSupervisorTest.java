@@ -1,0 +1,120 @@
+package dev.conman.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.conman.reconcile.Observer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Names, ids and routing of the supervisor, with runc replaced by {@link FakeRuntime}. */
+class ContainerSupervisorTest {
+
+  @TempDir Path root;
+  private ActorTestKit kit;
+  private ActorRef<ContainerSupervisor.Command> supervisor;
+  private ContainerSpec spec;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    kit = ActorTestKit.create(EventSourcedBehaviorTestKit.config()
+        .withFallback(ConfigFactory.parseResources("conman-journal.conf"))
+        .withFallback(ConfigFactory.load()));
+    FakeRuntime runtime = new FakeRuntime();
+    ContainerOperations ops = new ContainerOperations(runtime, new ContainerLayout(root.resolve("containers")),
+        new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2));
+    supervisor = kit.spawn(ContainerSupervisor.create(new ContainerSupervisor.Deps(ops, runtime, Clock.systemUTC())));
+    Path rootfs = Files.createDirectories(root.resolve("rootfs"));
+    spec = new ContainerSpec("web", rootfs.toString(), List.of("/bin/true"), List.of(), "/", false, Map.of());
+  }
+
+  @AfterEach
+  void tearDown() {
+    kit.shutdownTestKit();
+  }
+
+  private StatusReply<ContainerView> create(ContainerSpec s) {
+    TestProbe<StatusReply<ContainerView>> probe = kit.createTestProbe();
+    supervisor.tell(new ContainerSupervisor.Create(s, probe.ref()));
+    return probe.receiveMessage(Duration.ofSeconds(5));
+  }
+
+  private <R> StatusReply<R> forward(String ref, java.util.function.Function<ActorRef<StatusReply<R>>, ContainerActor.Request<R>> request) {
+    TestProbe<StatusReply<R>> probe = kit.createTestProbe();
+    supervisor.tell(new ContainerSupervisor.Forward(ref, request.apply(probe.ref())));
+    return probe.receiveMessage(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void ofConcurrentCreatesOfOneNameExactlyOneWins() {
+    List<TestProbe<StatusReply<ContainerView>>> probes = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      TestProbe<StatusReply<ContainerView>> probe = kit.createTestProbe();
+      probes.add(probe);
+      supervisor.tell(new ContainerSupervisor.Create(spec, probe.ref()));
+    }
+    int won = 0;
+    for (TestProbe<StatusReply<ContainerView>> probe : probes) {
+      StatusReply<ContainerView> reply = probe.receiveMessage(Duration.ofSeconds(5));
+      if (reply.isSuccess()) {
+        won++;
+      } else {
+        ContainerException e = assertInstanceOf(ContainerException.class, reply.getError());
+        assertEquals(ContainerException.Code.ALREADY_EXISTS, e.code());
+      }
+    }
+    assertEquals(1, won);
+  }
+
+  @Test
+  void containersAreFoundByIdNameAndUniquePrefix() {
+    String id = create(spec).getValue().id();
+    assertEquals(id, forward(id, ContainerActor.GetStatus::new).getValue().id());
+    assertEquals(id, forward("web", ContainerActor.GetStatus::new).getValue().id());
+    assertEquals(id, forward(id.substring(0, 6), ContainerActor.GetStatus::new).getValue().id());
+    StatusReply<ContainerView> missing = forward("nothere", ContainerActor.GetStatus::new);
+    assertEquals(ContainerException.Code.NOT_FOUND, ((ContainerException) missing.getError()).code());
+  }
+
+  @Test
+  void anAmbiguousPrefixIsRefused() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      ids.add(create(new ContainerSpec("c" + i, spec.image(), spec.command(), List.of(), "/", false, Map.of()))
+          .getValue().id());
+    }
+    // with 40 random ids, some first hex digit is shared by two of them
+    String shared = ids.stream().map(i -> i.substring(0, 1))
+        .filter(p -> ids.stream().filter(i -> i.startsWith(p)).count() > 1).findFirst().orElseThrow();
+    StatusReply<ContainerView> reply = forward(shared, ContainerActor.GetStatus::new);
+    ContainerException e = (ContainerException) reply.getError();
+    assertEquals(ContainerException.Code.INVALID_ARGUMENT, e.code());
+    assertTrue(e.getMessage().contains("matches"), e.getMessage());
+  }
+
+  @Test
+  void aDeletedContainersNameIsFreeAsSoonAsTheDeleteIsAnswered() {
+    String id = create(spec).getValue().id();
+    assertEquals(id, forward("web", (ActorRef<StatusReply<String>> r) -> new ContainerActor.Delete(false, r)).getValue());
+    StatusReply<ContainerView> again = create(spec);
+    assertTrue(again.isSuccess(), () -> "second create failed: " + again);
+    assertEquals(ContainerException.Code.NOT_FOUND,
+        ((ContainerException) forward(id, ContainerActor.GetStatus::new).getError()).code());
+  }
+}
