@@ -62,8 +62,8 @@ public final class ProtoConverter {
       case FAILED -> ContainerState.CONTAINER_STATE_FAILED;
       case UNKNOWN -> ContainerState.CONTAINER_STATE_UNKNOWN;
       case DELETING -> ContainerState.CONTAINER_STATE_DELETING;
-      // never listed: a deleted container answers NOT_FOUND
-      case DELETED, CREATE_FAILED -> ContainerState.CONTAINER_STATE_UNSPECIFIED;
+      case DELETED -> ContainerState.CONTAINER_STATE_DELETED;
+      case CREATE_FAILED -> ContainerState.CONTAINER_STATE_CREATE_FAILED;
     };
   }
 
