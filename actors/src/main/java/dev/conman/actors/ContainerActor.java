@@ -339,6 +339,15 @@ public final class ContainerActor
     return new State.Empty();
   }
 
+  /**
+   * A snapshot every 100 events, so that a long-lived container recovers fast. Events are never
+   * deleted on snapshot: the journal is the container's history.
+   */
+  @Override
+  public org.apache.pekko.persistence.typed.javadsl.RetentionCriteria retentionCriteria() {
+    return org.apache.pekko.persistence.typed.javadsl.RetentionCriteria.snapshotEvery(100, 2);
+  }
+
   @Override
   public Set<String> tagsFor(Event event) {
     return Set.of(JournalSettings.CONTAINER_TAG);
@@ -731,12 +740,26 @@ public final class ContainerActor
   }
 
   private ContainerView view(State s) {
-    Facts f = s.facts();
-    if (f == null) {
+    if (s.facts() == null) {
       throw ContainerException.notFound(id);
     }
-    return new ContainerView(id, s.phase(), f.spec(), f.pid(), f.exitCode(), f.createdAt(), f.startedAt(),
-        f.finishedAt(), f.message(), deps.operations().layout().log(id));
+    return view(s, deps.operations().layout().log(id));
+  }
+
+  /** The status a client sees for a state with facts; {@code logPath} is where conmon writes. */
+  public static ContainerView view(State s, java.nio.file.Path logPath) {
+    Facts f = s.facts();
+    return new ContainerView(f.id(), s.phase(), f.spec(), f.pid(), f.exitCode(), f.createdAt(), f.startedAt(),
+        f.finishedAt(), f.message(), logPath);
+  }
+
+  /** The state after {@code events}, in order: how history and time travel compute past states. */
+  public static State replay(List<Event> events) {
+    State state = new State.Empty();
+    for (Event e : events) {
+      state = state.apply(e);
+    }
+    return state;
   }
 
   private Instant now() {

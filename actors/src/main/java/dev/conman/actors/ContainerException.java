@@ -31,6 +31,12 @@ public final class ContainerException extends RuntimeException {
         "no such container: " + ref + " (list them with: conmanctl container list)");
   }
 
+  /** For history: no live container is called so, and no journaled container has that id. */
+  public static ContainerException invalidOrMissing(String ref) {
+    return new ContainerException(Code.NOT_FOUND, "no such container: " + ref
+        + " (a deleted container is found by its full id)");
+  }
+
   public static ContainerException nameTaken(String name, String id) {
     return new ContainerException(Code.ALREADY_EXISTS,
         "the name " + name + " is already used by container " + id

@@ -66,6 +66,9 @@ public final class ContainerSupervisor
   /** Every live container's actor, in creation order. */
   public record ListContainers(ActorRef<List<ActorRef<ContainerActor.Command>>> replyTo) implements Command {}
 
+  /** The full id of the live container that {@code ref} (id, name or unique id prefix) names. */
+  public record Resolve(String ref, ActorRef<StatusReply<String>> replyTo) implements Command {}
+
   /** From the exit watcher: conmon wrote the exit file of container {@code id}. */
   public record ExitFileWritten(String id, ExitRecord exit) implements Command {}
 
@@ -210,6 +213,7 @@ public final class ContainerSupervisor
         .onCommand(Forward.class, this::onForward)
         .onCommand(ListContainers.class, (r, c) -> Effect().reply(c.replyTo(),
             r.namesById.keySet().stream().map(this::child).toList()))
+        .onCommand(Resolve.class, this::onResolve)
         .onCommand(ExitFileWritten.class, this::onExitFile)
         .onCommand(Gone.class, this::onGone)
         .onCommand(RuncListed.class, this::onRuncListed)
@@ -237,6 +241,14 @@ public final class ContainerSupervisor
     }
     child(id).tell(f.request());
     return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, Registry> onResolve(Registry registry, Resolve r) {
+    try {
+      return Effect().reply(r.replyTo(), StatusReply.success(registry.resolve(r.ref())));
+    } catch (ContainerException e) {
+      return Effect().reply(r.replyTo(), StatusReply.error(e));
+    }
   }
 
   private ReplyEffect<Event, Registry> onExitFile(Registry registry, ExitFileWritten e) {

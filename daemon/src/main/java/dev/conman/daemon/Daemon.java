@@ -7,6 +7,9 @@ import dev.conman.actors.ContainerSpecValidator;
 import dev.conman.actors.ContainerSupervisor;
 import dev.conman.grpc.ApiServer;
 import dev.conman.grpc.RuntimeServiceImpl;
+import dev.conman.grpc.events.EventFeed;
+import dev.conman.grpc.events.EventServiceImpl;
+import dev.conman.journal.JournalReader;
 import dev.conman.journal.JournalSchema;
 import dev.conman.journal.JournalSettings;
 import dev.conman.reconcile.Observer;
@@ -34,12 +37,17 @@ public final class Daemon implements AutoCloseable {
   private final RootLock lock;
   private final ActorSystem<ContainerSupervisor.Command> system;
   private final ExitWatcher exits;
+  private final EventFeed feed;
+  private final JournalReader journal;
   private final ApiServer api;
 
-  private Daemon(RootLock lock, ActorSystem<ContainerSupervisor.Command> system, ExitWatcher exits, ApiServer api) {
+  private Daemon(RootLock lock, ActorSystem<ContainerSupervisor.Command> system, ExitWatcher exits, EventFeed feed,
+      JournalReader journal, ApiServer api) {
     this.lock = lock;
     this.system = system;
     this.exits = exits;
+    this.feed = feed;
+    this.journal = journal;
     this.api = api;
   }
 
@@ -60,11 +68,15 @@ public final class Daemon implements AutoCloseable {
       // exits that landed before the watcher ran; actors ignore the ones they already know
       exits.existingIds().forEach(id -> reportExit(system, runtime, id));
       ContainerSpecValidator validator = new ContainerSpecValidator(List.of(s.root(), s.state()));
+      JournalReader journal = new JournalReader(s.database(), system.classicSystem());
+      EventFeed feed = new EventFeed(journal, s.eventPollInterval(), s.eventMaxLag());
       ApiServer api = ApiServer.start(s.socket(), List.of(
-          new RuntimeServiceImpl(system, system.scheduler(), validator, s.askTimeout())), s.maxMessageBytes());
+          new RuntimeServiceImpl(system, system.scheduler(), validator, s.askTimeout()),
+          new EventServiceImpl(feed, system, system.scheduler(), s.askTimeout(), operations.layout()::log)),
+          s.maxMessageBytes());
       log.info("conmand {} serving on {} (root {}, state {}, runtime {}, conmon {})", ProcessHandle.current().pid(),
           s.socket(), s.root(), s.state(), s.runtime(), s.conmon());
-      return new Daemon(lock, system, exits, api);
+      return new Daemon(lock, system, exits, feed, journal, api);
     } catch (Exception | Error e) {
       lock.close();
       throw e;
@@ -93,6 +105,8 @@ public final class Daemon implements AutoCloseable {
   @Override
   public void close() throws Exception {
     api.close();
+    feed.close();
+    journal.close();
     exits.close();
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);

@@ -21,7 +21,9 @@ public record DaemonSettings(
     Duration askTimeout,
     Duration killGrace,
     Duration exitFileGrace,
-    int maxMessageBytes) {
+    int maxMessageBytes,
+    Duration eventPollInterval,
+    long eventMaxLag) {
 
   public Path database() {
     return root.resolve("conman.db");
@@ -46,7 +48,8 @@ public record DaemonSettings(
         executable(flags.runtime().orElse(c.getString("runtime")), "--runtime", "runc"),
         executable(flags.conmon().orElse(c.getString("conmon")), "--conmon", "conmon"),
         c.getDuration("runtime-timeout"), c.getDuration("ask-timeout"), c.getDuration("kill-grace"),
-        c.getDuration("exit-file-grace"), c.getInt("max-message-bytes"));
+        c.getDuration("exit-file-grace"), c.getInt("max-message-bytes"),
+        c.getDuration("events.poll-interval"), c.getLong("events.max-lag"));
   }
 
   /** Values given on the command line; empty where not given. */

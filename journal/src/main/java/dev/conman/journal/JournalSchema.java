@@ -55,6 +55,10 @@ public final class JournalSchema {
       "meta_ser_manifest" VARCHAR,
       "meta_payload" BLOB,
       PRIMARY KEY ("persistence_id", "sequence_number"))
+    """,
+    // event queries by time (conmanctl events --since TIME)
+    """
+    CREATE INDEX IF NOT EXISTS "event_journal_write_timestamp_idx" ON "event_journal" ("write_timestamp")
     """
   };
 

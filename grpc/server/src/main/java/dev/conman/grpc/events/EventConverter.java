@@ -1,0 +1,84 @@
+package dev.conman.grpc.events;
+
+import dev.conman.actors.ContainerActor;
+import dev.conman.actors.ContainerSupervisor;
+import dev.conman.api.v1.Event;
+import dev.conman.grpc.ProtoConverter;
+import dev.conman.journal.StoredEvent;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Translates journaled events into the public {@link Event} message. The journal's format stays
+ * internal: this is the one place that decides what a client sees of each event.
+ */
+final class EventConverter {
+
+  /** Every public event type, for validating filters. */
+  static final List<String> TYPES = List.of("create_requested", "created", "create_failed", "start_requested",
+      "started", "start_failed", "stop_requested", "kill_requested", "exited", "delete_requested", "deleted",
+      "reconciled", "orphan_found");
+
+  private EventConverter() {}
+
+  /** Empty for journal entries that are not public events (the supervisor's registry bookkeeping). */
+  static Optional<Event> toProto(StoredEvent stored, ContainerIdentity identity) {
+    Event.Builder b = Event.newBuilder()
+        .setOffset(stored.offset())
+        .setTime(ProtoConverter.toProto(stored.writtenAt()))
+        .setSequence(stored.sequenceNr());
+    Object e = stored.event();
+    if (e instanceof ContainerActor.Event ce) {
+      b.setContainerId(ce.containerId()).setContainerName(identity.name());
+    }
+    if (e instanceof ContainerActor.CreateRequested) {
+      b.setType("create_requested");
+    } else if (e instanceof ContainerActor.Created c) {
+      b.setType("created").setPid(c.pid());
+    } else if (e instanceof ContainerActor.CreateFailed c) {
+      b.setType("create_failed").setReason(c.reason());
+    } else if (e instanceof ContainerActor.StartRequested) {
+      b.setType("start_requested");
+    } else if (e instanceof ContainerActor.Started c) {
+      b.setType("started").setPid(c.pid());
+    } else if (e instanceof ContainerActor.StartFailed c) {
+      b.setType("start_failed").setReason(c.reason());
+    } else if (e instanceof ContainerActor.StopRequested c) {
+      b.setType("stop_requested").setSignal(c.signal()).setTimeoutSeconds(c.timeoutSeconds());
+    } else if (e instanceof ContainerActor.KillRequested c) {
+      b.setType("kill_requested").setSignal(c.signal());
+    } else if (e instanceof ContainerActor.Exited c) {
+      b.setType("exited").setFinishedAt(ProtoConverter.toProto(c.at()));
+      if (c.exitCode() != null) {
+        b.setExitCode(c.exitCode());
+      }
+    } else if (e instanceof ContainerActor.DeleteRequested) {
+      b.setType("delete_requested");
+    } else if (e instanceof ContainerActor.Deleted) {
+      b.setType("deleted");
+    } else if (e instanceof ContainerActor.Reconciled c) {
+      b.setType("reconciled").setReason(c.reason())
+          .setFromState(ProtoConverter.toProto(c.from())).setToState(ProtoConverter.toProto(c.to()));
+      if (c.pid() != null) {
+        b.setPid(c.pid());
+      }
+      if (c.exitCode() != null) {
+        b.setExitCode(c.exitCode());
+      }
+      if (c.finishedAt() != null) {
+        b.setFinishedAt(ProtoConverter.toProto(c.finishedAt()));
+      }
+    } else if (e instanceof ContainerSupervisor.OrphanReported o) {
+      b.setType("orphan_found").setRuncId(o.runcId()).setReason("runc status " + o.status());
+    } else {
+      return Optional.empty();
+    }
+    return Optional.of(b.build());
+  }
+
+  /** The container id of a journaled event; null for host events. */
+  static String containerId(StoredEvent stored) {
+    return stored.event() instanceof ContainerActor.Event ce ? ce.containerId() : null;
+  }
+
+}
