@@ -29,7 +29,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     mixinStandardHelpOptions = true,
     versionProvider = Conmanctl.Version.class,
     description = "Command-line client of conmand, the conman container manager daemon.",
-    subcommands = {ContainerCommand.class, RunCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {ContainerCommand.class, RunCommand.class, EventsCommand.class,
+        CommandLine.HelpCommand.class},
     footerHeading = "%n",
     footer = "A container is addressed by its full id, a unique prefix of its id, or its name (REF).")
 public final class Conmanctl implements Callable<Integer> {
@@ -46,7 +47,7 @@ public final class Conmanctl implements Callable<Integer> {
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", scope = ScopeType.INHERIT,
       defaultValue = "table",
       description = "Output format: table (for people, the default) or json (for scripts: one"
-          + " object per line for each container acted on, an array for list).")
+          + " object per line for each container acted on and each event, an array for list).")
   OutputFormat output;
 
   private Duration timeout = Duration.ofSeconds(30);
@@ -54,7 +55,7 @@ public final class Conmanctl implements Callable<Integer> {
   @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
       description = "Deadline of each call to the daemon, in seconds (default: ${DEFAULT-VALUE})."
           + " stop adds its own --timeout to it; wait and run (without -d) wait without limit"
-          + " for the container to exit.")
+          + " for the container to exit, events --follow streams without limit.")
   void timeout(int seconds) {
     if (seconds <= 0) {
       throw new ParameterException(spec.commandLine(),
@@ -115,7 +116,11 @@ public final class Conmanctl implements Callable<Integer> {
 
   public static void main(String[] args) {
     quietLibraryLogging();
-    System.exit(commandLine().execute(args));
+    CommandLine cmd = commandLine();
+    // Directly on System.out, so that checkError() reports a closed pipe: 'events -f | head -1'
+    // must end once head has gone (picocli's default writer hides stdout's errors).
+    cmd.setOut(new PrintWriter(System.out, true));
+    System.exit(cmd.execute(args));
   }
 
   /**

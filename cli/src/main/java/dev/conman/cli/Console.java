@@ -1,6 +1,7 @@
 package dev.conman.cli;
 
 import dev.conman.api.v1.Container;
+import dev.conman.api.v1.Event;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
@@ -16,13 +17,16 @@ final class Console {
   private final PrintWriter err;
   private final OutputFormat format;
   private final ContainerFormat containers;
+  private final EventFormat events;
   private boolean detailsShown;
 
-  Console(PrintWriter out, PrintWriter err, OutputFormat format, ContainerFormat containers) {
+  Console(PrintWriter out, PrintWriter err, OutputFormat format, ContainerFormat containers,
+      EventFormat events) {
     this.out = out;
     this.err = err;
     this.format = format;
     this.containers = containers;
+    this.events = events;
   }
 
   boolean json() {
@@ -40,14 +44,19 @@ final class Console {
 
   /** Everything about a container; listings of several containers are separated by a blank line. */
   void details(Container c) {
+    details(c, null);
+  }
+
+  /** Everything about a container as it was after its event {@code asOfSequence} (null: now). */
+  void details(Container c, Long asOfSequence) {
     if (json()) {
-      line(ContainerFormat.json(c));
+      line(asOfSequence == null ? ContainerFormat.json(c) : ContainerFormat.json(c, asOfSequence));
       return;
     }
     if (detailsShown) {
       out.println();
     }
-    out.print(containers.details(c));
+    out.print(containers.details(c, asOfSequence));
     out.flush();
     detailsShown = true;
   }
@@ -71,6 +80,15 @@ final class Console {
     } else if (c.hasExitCode()) {
       line(Integer.toString(c.getExitCode()));
     }
+  }
+
+  /**
+   * One journal event, flushed at once so that a pipe's reader sees it live. Returns false once
+   * stdout no longer takes output (its reader, such as head, has gone): followers then stop.
+   */
+  boolean event(Event e) {
+    line(json() ? EventFormat.json(e) : events.line(e));
+    return !out.checkError();
   }
 
   void error(StatusRuntimeException e) {

@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "container",
     description = "Create, run, inspect and remove containers.",
     subcommands = {CreateCommand.class, StartCommand.class, StopCommand.class, KillCommand.class,
-        DeleteCommand.class, StatusCommand.class, ListCommand.class, WaitCommand.class})
+        DeleteCommand.class, StatusCommand.class, ListCommand.class, WaitCommand.class,
+        HistoryCommand.class})
 final class ContainerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -3,7 +3,6 @@ package dev.conman.cli;
 import com.google.protobuf.Timestamp;
 import dev.conman.api.v1.Container;
 import dev.conman.api.v1.ContainerState;
-import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -26,8 +25,6 @@ final class ContainerFormat {
   private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./=:,@%+-]+");
   private static final DateTimeFormatter LIST_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX");
-  private static final DateTimeFormatter DETAIL_TIME =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
 
   private final ZoneId zone;
 
@@ -105,15 +102,23 @@ final class ContainerFormat {
 
   /** A "Key: value" listing of every field; multi-valued fields get one line per value. */
   String details(Container c) {
+    return details(c, null);
+  }
+
+  /**
+   * The listing of a container as it was in the past ('status --at'), ending with "As of:
+   * sequence N", the last of its events that was replayed; a null sequence means "now".
+   */
+  String details(Container c, Long asOfSequence) {
     Map<String, List<String>> fields = new LinkedHashMap<>();
     fields.put("ID", List.of(c.getId()));
     fields.put("Name", List.of(c.getName()));
     fields.put("State", List.of(state(c.getState())));
     fields.put("PID", List.of(c.getPid() == 0 ? NONE : Integer.toString(c.getPid())));
     fields.put("Exit code", List.of(exitCode(c)));
-    fields.put("Created", List.of(time(c.hasCreatedAt(), c.getCreatedAt(), DETAIL_TIME)));
-    fields.put("Started", List.of(time(c.hasStartedAt(), c.getStartedAt(), DETAIL_TIME)));
-    fields.put("Finished", List.of(time(c.hasFinishedAt(), c.getFinishedAt(), DETAIL_TIME)));
+    fields.put("Created", List.of(preciseTime(c.hasCreatedAt(), c.getCreatedAt())));
+    fields.put("Started", List.of(preciseTime(c.hasStartedAt(), c.getStartedAt())));
+    fields.put("Finished", List.of(preciseTime(c.hasFinishedAt(), c.getFinishedAt())));
     fields.put("Image", List.of(c.getImage()));
     fields.put("Command", List.of(command(c.getCommandList())));
     fields.put("Env", c.getEnvList());
@@ -123,6 +128,9 @@ final class ContainerFormat {
         .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.toList()));
     fields.put("Message", List.of(c.getMessage()));
     fields.put("Log path", List.of(c.getLogPath()));
+    if (asOfSequence != null) {
+      fields.put("As of", List.of("sequence " + asOfSequence));
+    }
 
     int keyWidth = fields.keySet().stream().mapToInt(String::length).max().orElse(0) + 2;
     StringBuilder out = new StringBuilder();
@@ -138,24 +146,33 @@ final class ContainerFormat {
   }
 
   private String time(boolean set, Timestamp t, DateTimeFormatter format) {
-    return set ? format.format(instant(t).atZone(zone)) : NONE;
+    return set ? format.format(Timestamps.instant(t).atZone(zone)) : NONE;
   }
 
-  private static Instant instant(Timestamp t) {
-    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+  private String preciseTime(boolean set, Timestamp t) {
+    return set ? Timestamps.local(t, zone) : NONE;
   }
 
   /** One container as a one-line JSON object; every field is present, unset ones are null. */
   static String json(Container c) {
+    return jsonObject(c).toString();
+  }
+
+  /** The container as it was in the past ('status --at'): its JSON plus "as_of_sequence". */
+  static String json(Container c, long asOfSequence) {
+    return jsonObject(c).put("as_of_sequence", asOfSequence).toString();
+  }
+
+  private static Json jsonObject(Container c) {
     return Json.object()
         .put("id", c.getId())
         .put("name", c.getName())
         .put("state", state(c.getState()))
         .put("pid", c.getPid())
         .put("exit_code", c.hasExitCode() ? c.getExitCode() : null)
-        .put("created_at", jsonTime(c.hasCreatedAt(), c.getCreatedAt()))
-        .put("started_at", jsonTime(c.hasStartedAt(), c.getStartedAt()))
-        .put("finished_at", jsonTime(c.hasFinishedAt(), c.getFinishedAt()))
+        .put("created_at", Timestamps.json(c.hasCreatedAt(), c.getCreatedAt()))
+        .put("started_at", Timestamps.json(c.hasStartedAt(), c.getStartedAt()))
+        .put("finished_at", Timestamps.json(c.hasFinishedAt(), c.getFinishedAt()))
         .put("image", c.getImage())
         .put("command", c.getCommandList())
         .put("env", c.getEnvList())
@@ -163,8 +180,7 @@ final class ContainerFormat {
         .put("read_only", c.getReadOnly())
         .put("labels", c.getLabelsMap())
         .put("message", c.getMessage())
-        .put("log_path", c.getLogPath())
-        .toString();
+        .put("log_path", c.getLogPath());
   }
 
   static String json(List<Container> containers) {
@@ -174,10 +190,5 @@ final class ContainerFormat {
   /** The result of a delete, which only knows the id. */
   static String deletedJson(String id) {
     return Json.object().put("id", id).toString();
-  }
-
-  /** RFC 3339 in UTC, as protobuf's own JSON mapping writes a Timestamp. */
-  private static String jsonTime(boolean set, Timestamp t) {
-    return set ? instant(t).toString() : null;
   }
 }

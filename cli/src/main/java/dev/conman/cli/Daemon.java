@@ -1,5 +1,7 @@
 package dev.conman.cli;
 
+import dev.conman.api.v1.EventServiceGrpc;
+import dev.conman.api.v1.EventServiceGrpc.EventServiceBlockingStub;
 import dev.conman.api.v1.RuntimeServiceGrpc;
 import dev.conman.api.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import io.grpc.Grpc;
@@ -19,11 +21,13 @@ import java.util.concurrent.TimeUnit;
 final class Daemon implements AutoCloseable {
   private final ManagedChannel channel;
   private final RuntimeServiceBlockingStub runtime;
+  private final EventServiceBlockingStub events;
   private final Duration timeout;
 
   private Daemon(ManagedChannel channel, Duration timeout) {
     this.channel = channel;
     this.runtime = RuntimeServiceGrpc.newBlockingStub(channel);
+    this.events = EventServiceGrpc.newBlockingStub(channel);
     this.timeout = timeout;
   }
 
@@ -64,6 +68,16 @@ final class Daemon implements AutoCloseable {
   /** The runtime service without a deadline: waiting for a container to exit may take forever. */
   RuntimeServiceBlockingStub runtimeWithoutDeadline() {
     return runtime;
+  }
+
+  /** The event journal, with the global --timeout as deadline. */
+  EventServiceBlockingStub events() {
+    return events.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The event journal without a deadline: following events lasts until Ctrl-C. */
+  EventServiceBlockingStub eventsWithoutDeadline() {
+    return events;
   }
 
   @Override

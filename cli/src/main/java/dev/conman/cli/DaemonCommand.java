@@ -16,8 +16,9 @@ abstract class DaemonCommand implements Callable<Integer> {
   public final Integer call() {
     validate();
     Conmanctl global = (Conmanctl) spec.root().userObject();
+    ZoneId zone = ZoneId.systemDefault();
     Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(),
-        global.output(), new ContainerFormat(ZoneId.systemDefault()));
+        global.output(), new ContainerFormat(zone), new EventFormat(zone));
     try (Daemon daemon = Daemon.connect(global.socket(), global.timeout())) {
       return run(daemon, console);
     }

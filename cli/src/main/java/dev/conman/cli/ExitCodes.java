@@ -21,6 +21,11 @@ final class ExitCodes {
   static final int FAILED_PRECONDITION = 5;
   static final int DEADLINE_EXCEEDED = 6;
   /**
+   * events: the daemon ended the stream of a reader that fell too far behind; the message says
+   * which --since resumes it.
+   */
+  static final int RESOURCE_EXHAUSTED = 7;
+  /**
    * {@code run} and {@code wait} exit with the container's exit code; they use 125 (docker's
    * choice) when conmanctl or the daemon failed, or when the container's exit code is unknown.
    */
@@ -42,6 +47,8 @@ final class ExitCodes {
         return FAILED_PRECONDITION;
       case DEADLINE_EXCEEDED:
         return DEADLINE_EXCEEDED;
+      case RESOURCE_EXHAUSTED:
+        return RESOURCE_EXHAUSTED;
       default:
         return ERROR;
     }
@@ -62,6 +69,8 @@ final class ExitCodes {
     table.put(Integer.toString(FAILED_PRECONDITION),
         "FAILED_PRECONDITION: wrong state for the operation");
     table.put(Integer.toString(DEADLINE_EXCEEDED), "DEADLINE_EXCEEDED: no answer within --timeout");
+    table.put(Integer.toString(RESOURCE_EXHAUSTED),
+        "RESOURCE_EXHAUSTED: events fell too far behind (resume with --since OFFSET)");
     table.put("N", "run, wait: the container's exit code");
     table.put(Integer.toString(NO_CONTAINER_EXIT_CODE),
         "run, wait: failed, or the container's exit code is unknown");

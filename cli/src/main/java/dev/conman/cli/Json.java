@@ -27,8 +27,8 @@ final class Json {
     return raw(key, value == null ? "null" : quote(value));
   }
 
-  /** Adds a number member; null becomes JSON null. */
-  Json put(String key, Integer value) {
+  /** Adds a number member (int, or long such as journal offsets); null becomes JSON null. */
+  Json put(String key, Number value) {
     return raw(key, value == null ? "null" : value.toString());
   }
 

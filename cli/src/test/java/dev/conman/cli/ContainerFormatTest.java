@@ -61,6 +61,20 @@ class ContainerFormatTest {
     assertEquals("RUNNING", ContainerFormat.state(ContainerState.CONTAINER_STATE_RUNNING));
     assertEquals("UNSPECIFIED", ContainerFormat.state(ContainerState.CONTAINER_STATE_UNSPECIFIED));
     assertEquals("UNRECOGNIZED", ContainerFormat.state(ContainerState.UNRECOGNIZED));
+    assertEquals("DELETED", ContainerFormat.state(ContainerState.CONTAINER_STATE_DELETED));
+    assertEquals("CREATE_FAILED",
+        ContainerFormat.state(ContainerState.CONTAINER_STATE_CREATE_FAILED));
+  }
+
+  @Test
+  void historicalStatesHaveNoExitCodeUnlessOneWasKept() {
+    Container failed = created().toBuilder().setPid(0)
+        .setState(ContainerState.CONTAINER_STATE_CREATE_FAILED).build();
+    assertEquals("-", ContainerFormat.exitCode(failed));
+    assertEquals("-", ContainerFormat.exitCode(
+        failed.toBuilder().setState(ContainerState.CONTAINER_STATE_DELETED).build()));
+    assertEquals("7", ContainerFormat.exitCode(
+        exited().toBuilder().setState(ContainerState.CONTAINER_STATE_DELETED).build()));
   }
 
   @Test
@@ -115,6 +129,18 @@ class ContainerFormatTest {
         "Message:   -",
         "Log path:  /var/lib/conman/containers/" + ID + "/ctr.log",
         ""), format.details(exited()));
+  }
+
+  @Test
+  void detailsAsOfASequenceEndWithIt() {
+    String details = format.details(exited(), 5L);
+    assertEquals(format.details(exited()) + "As of:     sequence 5\n", details);
+  }
+
+  @Test
+  void jsonAsOfASequenceEndsWithIt() {
+    String json = ContainerFormat.json(exited(), 5);
+    assertEquals(ContainerFormat.json(exited()).replaceAll("}$", ",\"as_of_sequence\":5}"), json);
   }
 
   @Test

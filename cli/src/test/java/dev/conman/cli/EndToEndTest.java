@@ -8,26 +8,38 @@ import com.google.protobuf.Message;
 import dev.conman.api.v1.ContainerState;
 import dev.conman.api.v1.CreateContainerRequest;
 import dev.conman.api.v1.DeleteContainerRequest;
+import dev.conman.api.v1.Event;
+import dev.conman.api.v1.HistoryRequest;
 import dev.conman.api.v1.KillContainerRequest;
 import dev.conman.api.v1.ListContainersRequest;
 import dev.conman.api.v1.StartContainerRequest;
+import dev.conman.api.v1.StatusAtRequest;
 import dev.conman.api.v1.StopContainerRequest;
+import dev.conman.api.v1.SubscribeRequest;
 import dev.conman.api.v1.WaitContainerRequest;
 import io.grpc.Deadline;
 import io.grpc.Server;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -38,13 +50,15 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * conmanctl against a fake RuntimeService on a real Unix socket: the requests it sends, what it
+ * conmanctl against a fake RuntimeService and EventService on a real Unix socket: the requests it sends, what it
  * prints on stdout and stderr, and its exit status.
  */
 class EndToEndTest {
   @TempDir Path tmp;
   private Path socket;
   private final FakeRuntime fake = new FakeRuntime();
+  private final FakeEvents events = new FakeEvents(fake);
+  private final EventFormat eventFormat = new EventFormat(ZoneId.systemDefault());
   private EventLoopGroup loop;
   private Server server;
 
@@ -60,6 +74,7 @@ class EndToEndTest {
         .bossEventLoopGroup(loop)
         .workerEventLoopGroup(loop)
         .addService(fake)
+        .addService(events)
         .build()
         .start();
   }
@@ -75,7 +90,11 @@ class EndToEndTest {
   }
 
   private static Result conmanctlOn(Path socket, String... args) {
-    StringWriter out = new StringWriter();
+    return conmanctlOn(socket, new StringWriter(), args);
+  }
+
+  /** Runs conmanctl with stdout going to {@code out}, which a test may read while it runs. */
+  private static Result conmanctlOn(Path socket, Writer out, String... args) {
     StringWriter err = new StringWriter();
     CommandLine cmd = Conmanctl.commandLine();
     cmd.setOut(new PrintWriter(out));
@@ -84,6 +103,11 @@ class EndToEndTest {
         .toArray(String[]::new);
     int status = cmd.execute(all);
     return new Result(status, out.toString(), err.toString());
+  }
+
+  /** The lines conmanctl prints for these events (table output). */
+  private String lines(List<Event> list) {
+    return list.stream().map(e -> eventFormat.line(e) + "\n").collect(Collectors.joining());
   }
 
   private <T extends Message> List<T> sent(Class<T> type) {
@@ -215,7 +239,7 @@ class EndToEndTest {
   void waitPrintsAndReturnsTheExitCodeWithoutDeadline() {
     Result r = conmanctl("container", "wait", "c1");
     assertEquals(new Result(7, "7\n", ""), r);
-    assertEquals(java.util.Optional.<Deadline>empty(), fake.deadlines.get("wait"));
+    assertEquals(Optional.<Deadline>empty(), fake.deadlines.get("wait"));
   }
 
   @Test
@@ -313,6 +337,149 @@ class EndToEndTest {
     assertEquals(ExitCodes.USAGE, r.status());
     assertEquals("conmanctl: Missing required parameter: 'CMD'\n"
         + "Run 'conmanctl container create --help' for usage.\n", r.err());
+  }
+
+  @Test
+  void eventsWithoutFollowPrintTheJournalAndExit() {
+    Result r = conmanctl("events");
+    assertEquals(new Result(0, lines(FakeEvents.PAST), ""), r);
+    assertEquals(SubscribeRequest.newBuilder().setSinceOffset(0).build(),
+        sent(SubscribeRequest.class).get(0));
+    assertTrue(fake.deadlines.get("subscribe").isPresent(), "without follow: a deadline");
+  }
+
+  @Test
+  void eventsAsJsonAreOneObjectPerLine() {
+    Result r = conmanctl("events", "-o", "json", "--since", "1", "--filter", "type=exited");
+    assertEquals(FakeEvents.PAST.stream().map(e -> EventFormat.json(e) + "\n")
+        .collect(Collectors.joining()), r.out());
+    SubscribeRequest sent = sent(SubscribeRequest.class).get(0);
+    assertEquals(1, sent.getSinceOffset());
+    assertEquals("exited", sent.getFilters(0).getValue());
+  }
+
+  @Test
+  void eventsFollowPrintsLiveEventsAsTheyCome() throws Exception {
+    StringWriter out = new StringWriter();
+    ExecutorService cli = Executors.newSingleThreadExecutor();
+    try {
+      Future<Result> running = cli.submit(() -> conmanctlOn(socket, out, "events", "-f"));
+      ServerCallStreamObserver<Event> follower = events.follower();
+      Event live = EventFormatTest.event(4, "deleted", 4).build();
+      follower.onNext(live);
+      String expected = lines(FakeEvents.PAST) + lines(List.of(live));
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!out.toString().equals(expected) && System.nanoTime() < until) {
+        Thread.sleep(10);
+      }
+      assertEquals(expected, out.toString(), "printed while the stream is still open");
+      assertFalse(running.isDone());
+      follower.onCompleted();
+      assertEquals(new Result(0, expected, ""), running.get(10, TimeUnit.SECONDS));
+    } finally {
+      cli.shutdownNow();
+    }
+    SubscribeRequest sent = sent(SubscribeRequest.class).get(0);
+    assertTrue(sent.getFollow());
+    assertEquals(SubscribeRequest.SinceCase.SINCE_NOT_SET, sent.getSinceCase());
+    assertEquals(Optional.<Deadline>empty(), fake.deadlines.get("subscribe"));
+  }
+
+  @Test
+  void aSlowFollowerIsToldWhereToResume() {
+    events.endWith = Status.RESOURCE_EXHAUSTED.withDescription("subscriber fell 10000 events"
+        + " behind");
+    Result r = conmanctl("events", "-f", "--since", "0");
+    assertEquals(new Result(ExitCodes.RESOURCE_EXHAUSTED, lines(FakeEvents.PAST),
+        "conmanctl: RESOURCE_EXHAUSTED: subscriber fell 10000 events behind; resume with"
+            + " --since 3\n"), r);
+  }
+
+  @Test
+  void aFollowerDroppedBeforeItsFirstEventResumesWhereItStarted() {
+    events.past = List.of();
+    events.endWith = Status.RESOURCE_EXHAUSTED.withDescription("behind");
+    Result r = conmanctl("events", "-f", "--since", "2026-11-28T11:00:00+01:00");
+    assertEquals(new Result(ExitCodes.RESOURCE_EXHAUSTED, "", "conmanctl: RESOURCE_EXHAUSTED:"
+        + " behind; resume with --since 2026-11-28T10:00:00Z\n"), r);
+  }
+
+  @Test
+  void aRejectedSubscriptionIsAnOrdinaryError() {
+    events.past = List.of();
+    events.endWith = Status.INVALID_ARGUMENT.withDescription("unknown filter key 'colour'");
+    Result r = conmanctl("events", "--filter", "colour=red");
+    assertEquals(new Result(ExitCodes.USAGE, "",
+        "conmanctl: INVALID_ARGUMENT: unknown filter key 'colour'\n"), r);
+  }
+
+  @Test
+  void aFollowerStopsWhenStdoutIsClosed() throws Exception {
+    Writer closed = new Writer() {
+      @Override
+      public void write(char[] buf, int off, int len) throws IOException {
+        throw new IOException("Broken pipe");
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    assertEquals(0, conmanctlOn(socket, closed, "events", "-f").status());
+    ServerCallStreamObserver<Event> follower = events.follower();
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!follower.isCancelled() && System.nanoTime() < until) {
+      Thread.sleep(10);
+    }
+    assertTrue(follower.isCancelled(), "the daemon sees the stream end");
+  }
+
+  @Test
+  void eventsRejectsAFilterWithoutEquals() {
+    Result r = conmanctl("events", "--filter", "exited");
+    assertEquals(ExitCodes.USAGE, r.status());
+    assertTrue(r.err().startsWith("conmanctl: Invalid value for option '--filter' (KEY=VALUE):"
+        + " 'exited' is not KEY=VALUE"), r.err());
+    assertTrue(fake.requests.isEmpty());
+  }
+
+  @Test
+  void historyPrintsEventsLikeEvents() {
+    Result r = conmanctl("container", "history", "web");
+    assertEquals(new Result(0, lines(FakeEvents.PAST), ""), r);
+    assertEquals("web", sent(HistoryRequest.class).get(0).getRef());
+    assertTrue(fake.deadlines.get("history").isPresent());
+    assertEquals(ExitCodes.NOT_FOUND, conmanctl("container", "history", "missing1").status());
+  }
+
+  @Test
+  void statusAtATime() {
+    Result r = conmanctl("container", "inspect", "c1", "--at", "2026-11-28T10:00:00Z");
+    assertEquals(0, r.status());
+    assertTrue(r.out().contains("State:     RUNNING\n"), r.out());
+    assertTrue(r.out().endsWith("As of:     sequence 2\n"), r.out());
+    StatusAtRequest sent = sent(StatusAtRequest.class).get(0);
+    assertEquals("c1", sent.getRef());
+    assertEquals(ContainerFormatTest.ts("2026-11-28T10:00:00Z"), sent.getTime());
+  }
+
+  @Test
+  void statusAtASequenceAsJson() {
+    Result r = conmanctl("-o", "json", "container", "status", "--at", "5", "c1");
+    assertEquals(new Result(0, ContainerFormat.json(FakeRuntime.container("c1",
+        ContainerState.CONTAINER_STATE_EXITED).toBuilder().setExitCode(7).build(), 5) + "\n", ""),
+        r);
+    assertEquals(5, sent(StatusAtRequest.class).get(0).getSequence());
+  }
+
+  @Test
+  void statusAtOfSeveralRefsIsAUsageError() {
+    Result r = conmanctl("container", "status", "--at", "5", "c1", "c2");
+    assertEquals(ExitCodes.USAGE, r.status());
+    assertTrue(r.err().startsWith("conmanctl: --at takes a single REF"), r.err());
+    assertTrue(fake.requests.isEmpty());
   }
 
   @Test

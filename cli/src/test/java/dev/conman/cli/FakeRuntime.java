@@ -57,10 +57,16 @@ final class FakeRuntime extends RuntimeServiceGrpc.RuntimeServiceImplBase {
         .build();
   }
 
-  private <T> void answer(String method, Message request, StreamObserver<T> observer,
-      Supplier<T> response) {
+  /** Logs a request of any service (FakeEvents logs here too) with the call's deadline. */
+  void record(String method, Message request) {
     requests.add(request);
     deadlines.put(method, Optional.ofNullable(Context.current().getDeadline()));
+  }
+
+  /** Logs the request and answers it, or fails with the StatusRuntimeException it throws. */
+  <T> void answer(String method, Message request, StreamObserver<T> observer,
+      Supplier<T> response) {
+    record(method, request);
     try {
       observer.onNext(response.get());
       observer.onCompleted();
@@ -69,7 +75,7 @@ final class FakeRuntime extends RuntimeServiceGrpc.RuntimeServiceImplBase {
     }
   }
 
-  private static void failFor(String ref, String prefix, Status status) {
+  static void failFor(String ref, String prefix, Status status) {
     if (ref.startsWith(prefix)) {
       throw status.withDescription(status.getCode() == Status.Code.NOT_FOUND
           ? "no container with id or name '" + ref + "'" : "refused for '" + ref + "'")

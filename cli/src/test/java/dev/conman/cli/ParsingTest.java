@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conman.api.v1.CreateContainerRequest;
+import dev.conman.api.v1.Filter;
+import dev.conman.api.v1.SubscribeRequest;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -217,6 +220,103 @@ class ParsingTest {
     assertEquals(List.of("sh", "-c", "exit 7"), r.create.command());
     assertTrue(parse(RunCommand.class, "run", "-d", "--image", "/r", "c1", "/bin/true").detach);
     assertNull(parse(RunCommand.class, "run", "--image", "/r", "c1", "/bin/true").create.workdir);
+  }
+
+  @Test
+  void eventsWithoutOptionsPrintTheWholeJournal() {
+    SubscribeRequest r = parse(EventsCommand.class, "events").request();
+    assertEquals(SubscribeRequest.newBuilder().setSinceOffset(0).build(), r);
+  }
+
+  @Test
+  void eventsFollowWithoutSinceIsLiveOnly() {
+    SubscribeRequest r = parse(EventsCommand.class, "events", "-f").request();
+    assertEquals(SubscribeRequest.SinceCase.SINCE_NOT_SET, r.getSinceCase());
+    assertEquals(SubscribeRequest.UntilCase.UNTIL_NOT_SET, r.getUntilCase());
+    assertTrue(r.getFollow());
+    assertTrue(parse(EventsCommand.class, "events", "--follow").request().getFollow());
+  }
+
+  @Test
+  void eventsSinceAndUntilAsOffsets() {
+    SubscribeRequest r = parse(EventsCommand.class, "events", "--since", "42", "--until", "99")
+        .request();
+    assertEquals(42, r.getSinceOffset());
+    assertEquals(99, r.getUntilOffset());
+  }
+
+  @Test
+  void eventsSinceAndUntilAsTimesAndDurations() {
+    Instant before = Instant.now();
+    SubscribeRequest r = parse(EventsCommand.class, "events", "-f", "--since", "10m", "--until",
+        "2026-11-28T11:00:00+01:00").request();
+    Instant since = Timestamps.instant(r.getSinceTime());
+    assertFalse(since.isBefore(before.minusSeconds(600)), since.toString());
+    assertFalse(since.isAfter(Instant.now().minusSeconds(600)), since.toString());
+    assertEquals(Instant.parse("2026-11-28T10:00:00Z"), Timestamps.instant(r.getUntilTime()));
+  }
+
+  @Test
+  void eventsRejectBadTimesWithTheAcceptedForms() {
+    for (String option : List.of("--since", "--until")) {
+      ParameterException e = assertThrows(ParameterException.class,
+          () -> parse("events", option, "yesterday"));
+      assertEquals("Invalid value for option '" + option + "': 'yesterday' is not a time, a"
+          + " duration or a journal offset: use an RFC 3339 time (2026-11-28T10:00:00Z,"
+          + " 2026-11-28T11:00:00+01:00), a duration back from now (30s, 10m, 2h, 1h30m, 2d) or a"
+          + " journal offset (0, 1, 2, ...)", e.getMessage());
+    }
+    assertThrows(ParameterException.class, () -> parse("events", "--since", "-3"));
+  }
+
+  @Test
+  void eventsFiltersAreRepeatableAndSplitAtTheFirstEquals() {
+    SubscribeRequest r = parse(EventsCommand.class, "events", "--filter", "type=exited",
+        "--filter", "type=started", "--filter", "label=app=web", "--filter", "container=c1")
+        .request();
+    assertEquals(List.of(filter("type", "exited"), filter("type", "started"),
+        filter("label", "app=web"), filter("container", "c1")), r.getFiltersList());
+  }
+
+  @Test
+  void aFilterWithoutKeyOrEqualsIsAUsageError() {
+    for (String bad : List.of("exited", "=exited")) {
+      ParameterException e = assertThrows(ParameterException.class,
+          () -> parse("events", "--filter", bad));
+      assertTrue(e.getMessage().contains("'" + bad + "' is not KEY=VALUE"), e.getMessage());
+    }
+  }
+
+  private static Filter filter(String key, String value) {
+    return Filter.newBuilder().setKey(key).setValue(value).build();
+  }
+
+  @Test
+  void historyTakesOneRef() {
+    assertEquals("c1", parse(HistoryCommand.class, "container", "history", "c1").ref);
+    assertThrows(ParameterException.class, () -> parse("container", "history"));
+    assertThrows(ParameterException.class, () -> parse("container", "history", "a", "b"));
+  }
+
+  @Test
+  void statusAtASequenceOrATime() {
+    StatusCommand seq = parse(StatusCommand.class, "container", "inspect", "c1", "--at", "3");
+    assertEquals(new JournalPoint(null, 3L), seq.at);
+    StatusCommand time = parse(StatusCommand.class, "container", "status", "--at",
+        "2026-11-28T10:00:00Z", "c1");
+    assertEquals(Instant.parse("2026-11-28T10:00:00Z"), time.at.time());
+    assertTrue(parse(StatusCommand.class, "container", "status", "--at", "1h", "c1").at.isTime());
+    assertNull(parse(StatusCommand.class, "container", "status", "c1").at);
+    ParameterException e = assertThrows(ParameterException.class,
+        () -> parse("container", "status", "--at", "later", "c1"));
+    assertTrue(e.getMessage().contains("or a sequence number"), e.getMessage());
+  }
+
+  @Test
+  void statusAtTakesASingleRef() {
+    StatusCommand two = parse(StatusCommand.class, "container", "status", "--at", "3", "a", "b");
+    ParameterException e = assertThrows(ParameterException.class, two::validate);
+    assertEquals("--at takes a single REF, not 2", e.getMessage());
   }
 
   @Test
