@@ -32,6 +32,11 @@ public final class Conmand implements Callable<Integer> {
       description = "The API socket, created with mode 0660 (env CONMAN_SOCKET; default <state>/conman.sock).")
   Path socket;
 
+  @Option(names = "--socket-group", paramLabel = "GROUP",
+      description = "Group owning the API socket; its members may use the API (env CONMAN_SOCKET_GROUP;"
+          + " default: root's group only).")
+  String socketGroup;
+
   @Option(names = "--runtime", paramLabel = "PATH",
       description = "The OCI runtime binary, a path or a name on PATH (env CONMAN_RUNTIME; default runc).")
   String runtime;
@@ -46,7 +51,8 @@ public final class Conmand implements Callable<Integer> {
     DaemonSettings settings;
     try {
       settings = DaemonSettings.from(config, new DaemonSettings.Overrides(Optional.ofNullable(root),
-          Optional.ofNullable(state), Optional.ofNullable(socket), Optional.ofNullable(runtime),
+          Optional.ofNullable(state), Optional.ofNullable(socket), Optional.ofNullable(socketGroup),
+          Optional.ofNullable(runtime),
           Optional.ofNullable(conmon)));
     } catch (IllegalArgumentException e) {
       System.err.println("conmand: " + e.getMessage());
@@ -55,7 +61,7 @@ public final class Conmand implements Callable<Integer> {
     Daemon daemon;
     try {
       daemon = Daemon.start(settings, config);
-    } catch (IllegalStateException e) {
+    } catch (IllegalStateException | java.io.IOException e) {
       System.err.println("conmand: " + e.getMessage());
       return 1;
     }

@@ -21,7 +21,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,28 +37,23 @@ public final class Daemon implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
-  private final RootLock lock;
-  private final ActorSystem<ContainerSupervisor.Command> system;
-  private final ExitWatcher exits;
-  private final EventFeed feed;
-  private final JournalReader journal;
-  private final ApiServer api;
+  /** What was opened, newest first: closed in this order at shutdown or after a failed start. */
+  private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+  private ActorSystem<ContainerSupervisor.Command> system;
 
-  private Daemon(RootLock lock, ActorSystem<ContainerSupervisor.Command> system, ExitWatcher exits, EventFeed feed,
-      JournalReader journal, ApiServer api) {
-    this.lock = lock;
-    this.system = system;
-    this.exits = exits;
-    this.feed = feed;
-    this.journal = journal;
-    this.api = api;
+  private Daemon() {}
+
+  private <T extends AutoCloseable> T open(T resource) {
+    opened.push(resource);
+    return resource;
   }
 
   public static Daemon start(DaemonSettings s, Config config) throws Exception {
     createPrivateDir(s.root());
     createPrivateDir(s.state());
-    RootLock lock = RootLock.acquire(s.lockFile());
+    Daemon d = new Daemon();
     try {
+      d.open(RootLock.acquire(s.lockFile()));
       JournalSchema.ensure(s.database());
       RuncRuntime runtime = new RuncRuntime(s.runtime(), s.conmon(), RuntimePaths.under(s.state()), s.runtimeTimeout());
       ContainerOperations operations = new ContainerOperations(runtime, new ContainerLayout(s.containersDir()),
@@ -64,21 +62,26 @@ public final class Daemon implements AutoCloseable {
       ActorSystem<ContainerSupervisor.Command> system = ActorSystem.create(
           ContainerSupervisor.create(new ContainerSupervisor.Deps(operations, runtime, Clock.systemUTC())),
           "conmand", full);
-      ExitWatcher exits = ExitWatcher.start(runtime.paths().exitDir(), id -> reportExit(system, runtime, id));
+      d.system = system;
+      d.open(() -> {
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      });
+      ExitWatcher exits = d.open(ExitWatcher.start(runtime.paths().exitDir(), id -> reportExit(system, runtime, id)));
       // exits that landed before the watcher ran; actors ignore the ones they already know
       exits.existingIds().forEach(id -> reportExit(system, runtime, id));
       ContainerSpecValidator validator = new ContainerSpecValidator(List.of(s.root(), s.state()));
-      JournalReader journal = new JournalReader(s.database(), system.classicSystem());
-      EventFeed feed = new EventFeed(journal, s.eventPollInterval(), s.eventMaxLag());
-      ApiServer api = ApiServer.start(s.socket(), List.of(
+      JournalReader journal = d.open(new JournalReader(s.database(), system.classicSystem()));
+      EventFeed feed = d.open(new EventFeed(journal, s.eventPollInterval(), s.eventMaxLag()));
+      d.open(ApiServer.start(s.socket(), s.socketGroup(), List.of(
           new RuntimeServiceImpl(system, system.scheduler(), validator, s.askTimeout()),
           new EventServiceImpl(feed, system, system.scheduler(), s.askTimeout(), operations.layout()::log)),
-          s.maxMessageBytes());
+          s.maxMessageBytes()));
       log.info("conmand {} serving on {} (root {}, state {}, runtime {}, conmon {})", ProcessHandle.current().pid(),
           s.socket(), s.root(), s.state(), s.runtime(), s.conmon());
-      return new Daemon(lock, system, exits, feed, journal, api);
+      return d;
     } catch (Exception | Error e) {
-      lock.close();
+      d.close();
       throw e;
     }
   }
@@ -102,14 +105,16 @@ public final class Daemon implements AutoCloseable {
     system.getWhenTerminated().toCompletableFuture().join();
   }
 
+  /** Stops serving and releases the root; containers and their conmon shims keep running. */
   @Override
-  public void close() throws Exception {
-    api.close();
-    feed.close();
-    journal.close();
-    exits.close();
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
-    lock.close();
+  public void close() {
+    while (!opened.isEmpty()) {
+      AutoCloseable resource = opened.pop();
+      try {
+        resource.close();
+      } catch (Exception e) {
+        log.warn("error while shutting down {}: {}", resource, e.toString());
+      }
+    }
   }
 }

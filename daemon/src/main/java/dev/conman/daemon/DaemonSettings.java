@@ -15,6 +15,7 @@ public record DaemonSettings(
     Path root,
     Path state,
     Path socket,
+    String socketGroup,
     Path runtime,
     Path conmon,
     Duration runtimeTimeout,
@@ -44,7 +45,7 @@ public record DaemonSettings(
     Path state = absolute(flags.state().orElse(Path.of(c.getString("state"))));
     String socket = c.getString("socket");
     Path socketPath = flags.socket().orElse(socket.isEmpty() ? state.resolve("conman.sock") : Path.of(socket));
-    return new DaemonSettings(root, state, absolute(socketPath),
+    return new DaemonSettings(root, state, absolute(socketPath), flags.socketGroup().orElse(c.getString("socket-group")),
         executable(flags.runtime().orElse(c.getString("runtime")), "--runtime", "runc"),
         executable(flags.conmon().orElse(c.getString("conmon")), "--conmon", "conmon"),
         c.getDuration("runtime-timeout"), c.getDuration("ask-timeout"), c.getDuration("kill-grace"),
@@ -54,7 +55,7 @@ public record DaemonSettings(
 
   /** Values given on the command line; empty where not given. */
   public record Overrides(Optional<Path> root, Optional<Path> state, Optional<Path> socket,
-      Optional<String> runtime, Optional<String> conmon) {}
+      Optional<String> socketGroup, Optional<String> runtime, Optional<String> conmon) {}
 
   private static Path absolute(Path p) {
     return p.toAbsolutePath().normalize();

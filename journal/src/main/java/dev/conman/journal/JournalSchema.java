@@ -64,8 +64,14 @@ public final class JournalSchema {
 
   private JournalSchema() {}
 
-  /** Creates the database file (mode 0600) and the tables if they are missing; idempotent. */
+  /**
+   * Creates the database file (mode 0600) and the tables if they are missing; idempotent.
+   *
+   * @throws DamagedJournalException when the file exists but is not a sound SQLite database: the
+   *     daemon must never start with an empty journal in place of a damaged one
+   */
   public static void ensure(Path database) throws SQLException, IOException {
+    boolean existed = Files.exists(database) && Files.size(database) > 0;
     Files.createDirectories(database.toAbsolutePath().getParent());
     if (Files.notExists(database)) {
       Files.createFile(database, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
@@ -73,8 +79,26 @@ public final class JournalSchema {
     }
     try (Connection c = DriverManager.getConnection(JournalSettings.jdbcUrl(database));
         Statement s = c.createStatement()) {
+      if (existed) {
+        check(database, s);
+      }
       for (String ddl : DDL) {
         s.executeUpdate(ddl);
+      }
+    } catch (SQLException e) {
+      if (e.getMessage() != null && (e.getMessage().contains("SQLITE_NOTADB") || e.getMessage().contains("SQLITE_CORRUPT"))) {
+        throw new DamagedJournalException(database, e.getMessage());
+      }
+      throw e;
+    }
+  }
+
+  /** quick_check reads every page: a truncated or overwritten file fails it. */
+  private static void check(Path database, Statement s) throws SQLException {
+    try (var rs = s.executeQuery("PRAGMA quick_check")) {
+      String result = rs.next() ? rs.getString(1) : "no answer";
+      if (!"ok".equals(result)) {
+        throw new DamagedJournalException(database, result);
       }
     }
   }

@@ -44,11 +44,24 @@ public final class ApiServer implements AutoCloseable {
    * Binds {@code socket} (a stale socket file left by a dead daemon is replaced; anything else at
    * that path is an error) and starts serving.
    */
-  public static ApiServer start(Path socket, List<BindableService> services, int maxMessageBytes) throws IOException {
-    Files.createDirectories(socket.toAbsolutePath().getParent());
+  public static ApiServer start(Path socket, String group, List<BindableService> services, int maxMessageBytes)
+      throws IOException {
+    Path dir = socket.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    if (Files.getPosixFilePermissions(dir).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+      throw new IOException("the socket's directory " + dir + " is world-writable: anyone could replace the socket;"
+          + " use a directory only root can write (e.g. --socket /run/conman/conman.sock)");
+    }
+    if (Files.isSymbolicLink(socket)) {
+      throw new IOException(socket + " is a symbolic link; refusing to serve through it");
+    }
     if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       if (!"socket".equals(fileType(socket))) {
         throw new IOException(socket + " exists and is not a socket; remove it or choose another --socket");
+      }
+      // the root lock says no other conmand uses this root, but another root's daemon may use this socket
+      if (answers(socket)) {
+        throw new IOException("another daemon is serving on " + socket + "; stop it or choose another --socket");
       }
       Files.delete(socket);
     }
@@ -66,7 +79,21 @@ public final class ApiServer implements AutoCloseable {
     services.forEach(builder::addService);
     Server server = builder.build().start();
     Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+    if (!group.isEmpty()) {
+      var lookup = socket.getFileSystem().getUserPrincipalLookupService();
+      Files.getFileAttributeView(socket, java.nio.file.attribute.PosixFileAttributeView.class)
+          .setGroup(lookup.lookupPrincipalByGroupName(group));
+    }
     return new ApiServer(socket, server, health, boss, workers);
+  }
+
+  /** Whether something accepts connections on the socket (a live daemon, not a stale file). */
+  private static boolean answers(Path socket) {
+    try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      return ch.connect(java.net.UnixDomainSocketAddress.of(socket));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static String fileType(Path p) throws IOException {
