@@ -369,6 +369,16 @@ public final class ContainerActor
     };
   }
 
+  private static String whyNotStartable(State s) {
+    if (s instanceof State.Failed) {
+      return "its start failed (" + s.facts().message() + "); delete it and create a new one";
+    }
+    if (s instanceof State.Lost) {
+      return s.facts().message() + "; delete it";
+    }
+    return "a container runs once; create a new one";
+  }
+
   private static boolean isResult(Command c) {
     return c instanceof CreateDone || c instanceof StartDone || c instanceof StopDone
         || c instanceof KillDone || c instanceof DeleteDone || c instanceof Observed;
@@ -387,31 +397,15 @@ public final class ContainerActor
         .onCommand(Kill.class, (s, c) -> refuse(c, s, "signal", "it was never started; start it first"))
         .onCommand(Delete.class, this::onDelete)
         .onCommand(ExitObserved.class, this::onExit);
-    b.forStateType(State.Running.class)
+    b.forState(s -> s instanceof State.Running || s instanceof State.Stopping)
         .onCommand(Start.class, (s, c) -> refuse(c, s, "start", "it is already running"))
         .onCommand(Stop.class, this::onStop)
         .onCommand(Kill.class, this::onKill)
         .onCommand(Delete.class, this::onDelete)
         .onCommand(ExitObserved.class, this::onExit);
-    b.forStateType(State.Stopping.class)
-        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", "it is still running"))
-        .onCommand(Stop.class, this::onStop)
-        .onCommand(Kill.class, this::onKill)
-        .onCommand(Delete.class, this::onDelete)
-        .onCommand(ExitObserved.class, this::onExit);
-    b.forStateType(State.Exited.class)
-        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", "a container runs once; create a new one"))
-        .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
-        .onCommand(Kill.class, (s, c) -> refuse(c, s, "signal", "it is not running"))
-        .onCommand(Delete.class, this::onDelete);
-    b.forStateType(State.Failed.class)
-        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", "its start failed (" + s.facts().message()
-            + "); delete it and create a new one"))
-        .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
-        .onCommand(Kill.class, (s, c) -> refuse(c, s, "signal", "it is not running"))
-        .onCommand(Delete.class, this::onDelete);
-    b.forStateType(State.Lost.class)
-        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", s.facts().message() + "; delete it"))
+    // finished: stopping again is a no-op, as in docker; only delete changes anything
+    b.forState(s -> s instanceof State.Exited || s instanceof State.Failed || s instanceof State.Lost)
+        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", whyNotStartable(s)))
         .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
         .onCommand(Kill.class, (s, c) -> refuse(c, s, "signal", "it is not running"))
         .onCommand(Delete.class, this::onDelete);
