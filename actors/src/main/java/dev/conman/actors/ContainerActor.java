@@ -96,7 +96,8 @@ public final class ContainerActor
 
   private record CreateDone(Integer pid, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
 
-  private record StartDone(Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+  /** {@code startedAt} is taken just before runc start, so that it never follows the process's exit. */
+  private record StartDone(Instant startedAt, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
 
   private record StopDone(ExitRecord exit, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
 
@@ -462,16 +463,17 @@ public final class ContainerActor
   private ReplyEffect<Event, State> onStart(State state, Start c) {
     return Effect().persist(new StartRequested(id, now()))
         .thenRun(s -> runBlocking(() -> {
+          Instant startedAt = now();
           deps.operations().start(id);
-          return Boolean.TRUE;
-        }, (ok, failure) -> new StartDone(failure, c.replyTo())))
+          return startedAt;
+        }, (startedAt, failure) -> new StartDone(startedAt, failure, c.replyTo())))
         .thenNoReply();
   }
 
   private ReplyEffect<Event, State> onStartDone(State state, StartDone r) {
     busy = false;
     if (r.failure() == null) {
-      return Effect().persist(new Started(id, state.facts().pid(), now()))
+      return Effect().persist(new Started(id, state.facts().pid(), r.startedAt()))
           .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
           .thenUnstashAll();
     }

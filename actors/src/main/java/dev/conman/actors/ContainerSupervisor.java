@@ -285,8 +285,8 @@ public final class ContainerSupervisor
     List<Event> reports = new ArrayList<>();
     for (RuntimeState s : listed.containers()) {
       if (!registry.namesById.containsKey(s.id()) && !registry.reportedOrphans.contains(s.id())) {
-        ctx.getLog().warn("runc container {} ({}) in conman's runc root is unknown to the journal; "
-            + "left alone. Remove it with runc --root <state>/runc delete --force {}", s.id(), s.status(), s.id());
+        ctx.getLog().warn("runc container {} ({}) in conman's runc root is unknown to the journal;"
+            + " left alone: it was not created through conman's API", s.id(), s.status());
         reports.add(new OrphanReported(s.id(), s.status().name(), deps.clock().instant()));
       }
     }

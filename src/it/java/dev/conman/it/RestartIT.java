@@ -1,0 +1,123 @@
+package dev.conman.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.conman.api.v1.Container;
+import dev.conman.api.v1.ContainerState;
+import dev.conman.api.v1.DeleteContainerRequest;
+import dev.conman.api.v1.GetContainerRequest;
+import dev.conman.api.v1.ListContainersRequest;
+import dev.conman.api.v1.StartContainerRequest;
+import dev.conman.api.v1.WaitContainerRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * After a SIGKILL and restart the daemon picks up where it was: a created container can still be
+ * started, a running one's later exit is still noticed, and a runc container it never made is
+ * reported and left alone.
+ */
+class RestartIT {
+
+  @RegisterExtension
+  final DaemonExtension conman = DaemonExtension.perMethod();
+
+  @Test
+  void createdContainerCanBeStartedAfterRestart() {
+    ConmanDaemon daemon = conman.daemon();
+    Container created = daemon.runtime().createContainer(Support.create(conman.name("later"), conman.rootfs(),
+        "/bin/sh", "-c", "exit 3")).getContainer();
+    daemon.kill9();
+    daemon.restart();
+
+    Container c = get(created.getId());
+    assertEquals(ContainerState.CONTAINER_STATE_CREATED, c.getState(), () -> "after restart: " + c);
+    assertEquals(created.getPid(), c.getPid(), "same init pid");
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(c.getName()).build());
+    Container done = daemon.runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(c.getId()).build())
+        .getContainer();
+    assertEquals(ContainerState.CONTAINER_STATE_EXITED, done.getState());
+    assertEquals(3, done.getExitCode());
+    daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(c.getId()).build());
+  }
+
+  @Test
+  void exitAfterRestartIsNoticed() throws Exception {
+    ConmanDaemon daemon = conman.daemon();
+    // the container ends when the test says so: the rootfs is a host directory, /tmp in it too
+    Path go = conman.rootfs().resolve("tmp/go");
+    String id = daemon.runtime().createContainer(Support.create(conman.name("later"), conman.rootfs(),
+        "/bin/sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 5")).getContainer().getId();
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());
+    daemon.kill9();
+    daemon.restart();
+
+    assertEquals(ContainerState.CONTAINER_STATE_RUNNING, get(id).getState(), "still running after the restart");
+    Files.createFile(go);
+    Container done = daemon.runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(id).build())
+        .getContainer();
+    assertEquals(ContainerState.CONTAINER_STATE_EXITED, done.getState());
+    assertEquals(5, done.getExitCode(), "the exit of a container started by the previous daemon is noticed");
+    daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).build());
+  }
+
+  @Test
+  void runcContainerUnknownToTheJournalIsReportedAndLeftAlone() throws Exception {
+    ConmanDaemon daemon = conman.daemon();
+    String orphan = conman.name("orphan");
+    Path bundle = Files.createDirectory(daemon.dir().resolve("orphan-bundle"));
+    Files.writeString(bundle.resolve("config.json"), orphanConfig(conman.rootfs()));
+    daemon.kill9();
+    ProcessBuilder create = ConmanDaemon.processBuilder(List.of("runc", "--root", daemon.runcRoot().toString(),
+            "create", "--bundle", bundle.toString(), orphan))
+        // the container's init inherits these: files, so that nothing waits for it to close a pipe
+        .redirectOutput(bundle.resolve("runc.out").toFile())
+        .redirectError(bundle.resolve("runc.err").toFile());
+    Process p = create.start();
+    assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "runc create finished");
+    assertEquals(0, p.exitValue(), () -> "runc create: " + read(bundle.resolve("runc.err")));
+    try {
+      daemon.restart();
+
+      Support.await("the orphan warning in the daemon log", Duration.ofSeconds(10),
+          () -> read(daemon.log()).lines().anyMatch(l -> l.contains(orphan) && l.contains("WARN")));
+      assertTrue(daemon.runcContainers().contains(orphan), "left alone");
+      List<String> events = Support.journalManifestsOf(daemon.database(), "supervisor");
+      assertTrue(events.stream().anyMatch(m -> m.contains("Orphan")),
+          () -> "the finding is journaled as an event too; the supervisor's journal: " + events);
+      assertEquals(List.of(), daemon.runtime().listContainers(ListContainersRequest.getDefaultInstance())
+          .getContainersList(), "not adopted as a conman container");
+    } finally {
+      Exec.run(Duration.ofSeconds(30), "runc", "--root", daemon.runcRoot().toString(), "delete", "--force", orphan);
+    }
+  }
+
+  private static String orphanConfig(Path rootfs) {
+    // the smallest OCI config runc accepts for a busybox sleep: own pid, mount, ipc, uts namespaces
+    return """
+        {"ociVersion": "1.0.2",
+         "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": ["/bin/sleep", "100"],
+                     "env": ["PATH=/bin"], "cwd": "/"},
+         "root": {"path": "%s", "readonly": true},
+         "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+         "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}]}}
+        """.formatted(rootfs.toString());
+  }
+
+  private Container get(String ref) {
+    return conman.daemon().runtime().getContainer(GetContainerRequest.newBuilder().setRef(ref).build()).getContainer();
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+}
