@@ -62,12 +62,12 @@ final class Support {
    * The serializer manifests of the journaled events of container {@code id}, in order, read
    * straight from the daemon's SQLite database (read-only; the daemon may have it open).
    */
-  static List<String> journalManifests(Path database, String id) throws SQLException {
+  static List<String> journalManifests(Path database, String id) {
     return journalManifestsOf(database, "container|" + id);
   }
 
   /** The serializer manifests of the events journaled under {@code persistenceId}, in order. */
-  static List<String> journalManifestsOf(Path database, String persistenceId) throws SQLException {
+  static List<String> journalManifestsOf(Path database, String persistenceId) {
     SQLiteConfig config = new SQLiteConfig();
     config.setReadOnly(true);
     config.setBusyTimeout(5000);
@@ -82,6 +82,8 @@ final class Support {
         }
       }
       return manifests;
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the journal " + database, e);
     }
   }
 }
