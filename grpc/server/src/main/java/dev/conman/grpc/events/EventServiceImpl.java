@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -115,20 +116,15 @@ public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBas
 
   @Override
   public void statusAt(StatusAtRequest request, StreamObserver<StatusAtResponse> out) {
+    Predicate<StoredEvent> upToThen;
+    try {
+      upToThen = moment(request);
+    } catch (ContainerException e) {
+      out.onError(StatusMapper.toStatus(e));
+      return;
+    }
     respond(out, containerId(request.getRef()).thenApply(id -> {
-      List<StoredEvent> events = switch (request.getAtCase()) {
-        case SEQUENCE -> {
-          if (request.getSequence() < 1) {
-            throw ContainerException.invalid("sequence must be at least 1, not " + request.getSequence());
-          }
-          yield events(id, request.getSequence());
-        }
-        case TIME -> {
-          Instant at = instant(request.getTime(), "time");
-          yield events(id, Long.MAX_VALUE).stream().filter(e -> !e.writtenAt().isAfter(at)).toList();
-        }
-        case AT_NOT_SET -> throw ContainerException.invalid("give a time or a sequence number");
-      };
+      List<StoredEvent> events = events(id, Long.MAX_VALUE).stream().filter(upToThen).toList();
       if (events.isEmpty()) {
         throw ContainerException.invalid("container " + id + " did not exist yet at that moment");
       }
@@ -139,6 +135,24 @@ public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBas
           .setSequence(events.get(events.size() - 1).sequenceNr())
           .build();
     }));
+  }
+
+  /** Which of a container's events had happened at the requested moment; checked before any lookup. */
+  private static Predicate<StoredEvent> moment(StatusAtRequest request) {
+    return switch (request.getAtCase()) {
+      case SEQUENCE -> {
+        long sequence = request.getSequence();
+        if (sequence < 1) {
+          throw ContainerException.invalid("sequence must be at least 1, not " + sequence);
+        }
+        yield e -> e.sequenceNr() <= sequence;
+      }
+      case TIME -> {
+        Instant at = instant(request.getTime(), "time");
+        yield e -> !e.writtenAt().isAfter(at);
+      }
+      case AT_NOT_SET -> throw ContainerException.invalid("give a time or a sequence number");
+    };
   }
 
   /** A live container by id, name or prefix; a deleted one by its full id, if the journal has it. */
