@@ -77,6 +77,7 @@ public final class Daemon implements AutoCloseable {
           new RuntimeServiceImpl(system, system.scheduler(), validator, s.askTimeout()),
           new EventServiceImpl(feed, system, system.scheduler(), s.askTimeout(), operations.layout()::log)),
           s.maxMessageBytes()));
+      d.open(RetentionSchedule.start(s.database(), s.eventRetention()));
       log.info("conmand {} serving on {} (root {}, state {}, runtime {}, conmon {})", ProcessHandle.current().pid(),
           s.socket(), s.root(), s.state(), s.runtime(), s.conmon());
       return d;

@@ -24,7 +24,8 @@ public record DaemonSettings(
     Duration exitFileGrace,
     int maxMessageBytes,
     Duration eventPollInterval,
-    long eventMaxLag) {
+    long eventMaxLag,
+    Duration eventRetention) {
 
   public Path database() {
     return root.resolve("conman.db");
@@ -50,7 +51,7 @@ public record DaemonSettings(
         executable(flags.conmon().orElse(c.getString("conmon")), "--conmon", "conmon"),
         c.getDuration("runtime-timeout"), c.getDuration("ask-timeout"), c.getDuration("kill-grace"),
         c.getDuration("exit-file-grace"), c.getInt("max-message-bytes"),
-        c.getDuration("events.poll-interval"), c.getLong("events.max-lag"));
+        c.getDuration("events.poll-interval"), c.getLong("events.max-lag"), c.getDuration("events.retention"));
   }
 
   /** Values given on the command line; empty where not given. */
