@@ -85,6 +85,16 @@ public final class ContainerActor
   /** Answered when the container has finished (at once if it already has). */
   public record Wait(ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
 
+  /**
+   * A process is about to be executed in the container (by the API layer, outside the actor, so
+   * that long execs never make the container busy): journaled, refused unless RUNNING.
+   */
+  public record StartExec(String execId, java.util.List<String> command, ActorRef<StatusReply<ContainerView>> replyTo)
+      implements Request<ContainerView> {}
+
+  /** An executed process ended; {@code exitCode} null when it could not be known. */
+  public record EndExec(String execId, Integer exitCode) implements Command {}
+
   /** Sent by the supervisor right after spawning: compare the replayed state with the host. */
   public enum Reconcile implements Command { INSTANCE }
 
@@ -140,6 +150,11 @@ public final class ContainerActor
   public record Exited(String containerId, Integer exitCode, Instant at) implements Event {}
 
   public record DeleteRequested(String containerId, boolean force, Instant at) implements Event {}
+
+  public record ExecStarted(String containerId, String execId, java.util.List<String> command, Instant at)
+      implements Event {}
+
+  public record ExecExited(String containerId, String execId, Integer exitCode, Instant at) implements Event {}
 
   public record Deleted(String containerId, Instant at) implements Event {}
 
@@ -279,7 +294,7 @@ public final class ContainerActor
       return new State.Failed(f.finished(null, e.at(), e.reason()));
     } else if (event instanceof StopRequested) {
       return new State.Stopping(f);
-    } else if (event instanceof KillRequested) {
+    } else if (event instanceof KillRequested || event instanceof ExecStarted || event instanceof ExecExited) {
       return state;
     } else if (event instanceof Exited e) {
       Facts ended = f.finished(e.exitCode(), e.at(), e.exitCode() == null ? "exit code unknown" : null);
@@ -398,6 +413,8 @@ public final class ContainerActor
         .onCommand(Kill.class, (s, c) -> refuse(c, s, "signal", "it was never started; start it first"))
         .onCommand(Delete.class, this::onDelete)
         .onCommand(ExitObserved.class, this::onExit);
+    b.forStateType(State.Running.class)
+        .onCommand(StartExec.class, this::onStartExec);
     b.forState(s -> s instanceof State.Running || s instanceof State.Stopping)
         .onCommand(Start.class, (s, c) -> refuse(c, s, "start", "it is already running"))
         .onCommand(Stop.class, this::onStop)
@@ -421,6 +438,10 @@ public final class ContainerActor
     b.forAnyState()
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
         .onCommand(Wait.class, this::onWait)
+        .onCommand(StartExec.class, (s, c) -> refuse(c, s, "exec in", "a process can only be executed in a"
+            + " RUNNING container"))
+        .onCommand(EndExec.class, (s, c) -> Effect().persist(new ExecExited(id, c.execId(), c.exitCode(), now()))
+            .thenNoReply())
         .onCommand(Reconcile.class, this::onReconcile)
         .onCommand(ExitObserved.class, (s, c) -> Effect().noReply())
         .onCommand(Passivate.class, (s, c) -> Effect().noReply())
@@ -568,6 +589,11 @@ public final class ContainerActor
     return Effect().persist(new Exited(id, c.exit().exitCode(), c.exit().finishedAt()))
         .thenRun(this::answerWaiters)
         .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> onStartExec(State state, StartExec c) {
+    return Effect().persist(new ExecStarted(id, c.execId(), c.command(), now()))
+        .thenReply(c.replyTo(), s -> StatusReply.success(view(s)));
   }
 
   private ReplyEffect<Event, State> onWait(State state, Wait c) {

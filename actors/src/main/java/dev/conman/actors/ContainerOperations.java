@@ -30,17 +30,20 @@ public class ContainerOperations {
   private final ContainerLayout layout;
   private final Observer observer;
   private final Duration killGrace;
+  private final long logSizeMax;
 
   /**
    * @param killGrace how long to wait for the exit file after SIGKILL before giving up: the kernel
    *                  needs a moment to reap, conmon a moment to write
+   * @param logSizeMax bytes after which conmon starts a container's log afresh; 0: no limit
    */
   public ContainerOperations(ContainerRuntime runtime, ContainerLayout layout,
-      Observer observer, Duration killGrace) {
+      Observer observer, Duration killGrace, long logSizeMax) {
     this.runtime = runtime;
     this.layout = layout;
     this.observer = observer;
     this.killGrace = killGrace;
+    this.logSizeMax = logSizeMax;
   }
 
   public ContainerLayout layout() {
@@ -57,7 +60,7 @@ public class ContainerOperations {
       Files.createDirectory(bundle);
       BundleWriter.write(bundle, new BundleSpec(spec.command(), spec.env(), spec.workdir(),
           Path.of(spec.image()), spec.readOnly(), id.substring(0, 12)));
-      return runtime.create(new ContainerRuntime.CreateRequest(id, spec.name(), bundle, layout.log(id)));
+      return runtime.create(new ContainerRuntime.CreateRequest(id, spec.name(), bundle, layout.log(id), logSizeMax));
     } catch (RuntimeFailure | IOException | RuntimeException e) {
       removeFiles(id);
       throw e;

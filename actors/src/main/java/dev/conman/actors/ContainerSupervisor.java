@@ -63,6 +63,9 @@ public final class ContainerSupervisor
   /** Routes {@code request} to the container that {@code ref} (id, name or unique id prefix) names. */
   public record Forward(String ref, ContainerActor.Request<?> request) implements Command {}
 
+  /** Delivers a command that expects no answer to live container {@code id}; dropped if it is gone. */
+  public record Notify(String id, ContainerActor.Command command) implements Command {}
+
   /** Every live container's actor, in creation order. */
   public record ListContainers(ActorRef<List<ActorRef<ContainerActor.Command>>> replyTo) implements Command {}
 
@@ -214,6 +217,12 @@ public final class ContainerSupervisor
         .onCommand(ListContainers.class, (r, c) -> Effect().reply(c.replyTo(),
             r.namesById.keySet().stream().map(this::child).toList()))
         .onCommand(Resolve.class, this::onResolve)
+        .onCommand(Notify.class, (r, n) -> {
+          if (r.namesById.containsKey(n.id())) {
+            child(n.id()).tell(n.command());
+          }
+          return Effect().noReply();
+        })
         .onCommand(ExitFileWritten.class, this::onExitFile)
         .onCommand(Gone.class, this::onGone)
         .onCommand(RuncListed.class, this::onRuncListed)

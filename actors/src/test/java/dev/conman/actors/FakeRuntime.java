@@ -99,6 +99,11 @@ final class FakeRuntime implements ContainerRuntime {
   }
 
   @Override
+  public dev.conman.runc.ExecProcess exec(String id, ExecRequest request) throws RuntimeFailure {
+    throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "exec is not simulated");
+  }
+
+  @Override
   public void forgetRuntimeFiles(String id) {
     exits.remove(id);
   }

@@ -6,9 +6,11 @@ import dev.conman.actors.ContainerOperations;
 import dev.conman.actors.ContainerSpecValidator;
 import dev.conman.actors.ContainerSupervisor;
 import dev.conman.grpc.ApiServer;
+import dev.conman.grpc.ContainerAsks;
 import dev.conman.grpc.RuntimeServiceImpl;
 import dev.conman.grpc.events.EventFeed;
 import dev.conman.grpc.events.EventServiceImpl;
+import dev.conman.grpc.io.IoServiceImpl;
 import dev.conman.journal.JournalReader;
 import dev.conman.journal.JournalSchema;
 import dev.conman.journal.JournalSettings;
@@ -57,7 +59,7 @@ public final class Daemon implements AutoCloseable {
       JournalSchema.ensure(s.database());
       RuncRuntime runtime = new RuncRuntime(s.runtime(), s.conmon(), RuntimePaths.under(s.state()), s.runtimeTimeout());
       ContainerOperations operations = new ContainerOperations(runtime, new ContainerLayout(s.containersDir()),
-          new Observer(runtime, s.exitFileGrace()), s.killGrace());
+          new Observer(runtime, s.exitFileGrace()), s.killGrace(), s.logSizeMax());
       Config full = JournalSettings.withDatabase(config, s.database());
       ActorSystem<ContainerSupervisor.Command> system = ActorSystem.create(
           ContainerSupervisor.create(new ContainerSupervisor.Deps(operations, runtime, Clock.systemUTC())),
@@ -73,9 +75,11 @@ public final class Daemon implements AutoCloseable {
       ContainerSpecValidator validator = new ContainerSpecValidator(List.of(s.root(), s.state()));
       JournalReader journal = d.open(new JournalReader(s.database(), system.classicSystem()));
       EventFeed feed = d.open(new EventFeed(journal, s.eventPollInterval(), s.eventMaxLag()));
+      ContainerAsks containers = new ContainerAsks(system, system.scheduler(), s.askTimeout());
       d.open(ApiServer.start(s.socket(), s.socketGroup(), List.of(
-          new RuntimeServiceImpl(system, system.scheduler(), validator, s.askTimeout()),
-          new EventServiceImpl(feed, system, system.scheduler(), s.askTimeout(), operations.layout()::log)),
+          new RuntimeServiceImpl(containers, validator),
+          new EventServiceImpl(feed, containers, operations.layout()::log),
+          d.open(new IoServiceImpl(containers, runtime))),
           s.maxMessageBytes()));
       d.open(RetentionSchedule.start(s.database(), s.eventRetention()));
       log.info("conmand {} serving on {} (root {}, state {}, runtime {}, conmon {})", ProcessHandle.current().pid(),

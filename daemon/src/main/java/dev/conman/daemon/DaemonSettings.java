@@ -25,7 +25,8 @@ public record DaemonSettings(
     int maxMessageBytes,
     Duration eventPollInterval,
     long eventMaxLag,
-    Duration eventRetention) {
+    Duration eventRetention,
+    long logSizeMax) {
 
   public Path database() {
     return root.resolve("conman.db");
@@ -51,7 +52,8 @@ public record DaemonSettings(
         executable(flags.conmon().orElse(c.getString("conmon")), "--conmon", "conmon"),
         c.getDuration("runtime-timeout"), c.getDuration("ask-timeout"), c.getDuration("kill-grace"),
         c.getDuration("exit-file-grace"), c.getInt("max-message-bytes"),
-        c.getDuration("events.poll-interval"), c.getLong("events.max-lag"), c.getDuration("events.retention"));
+        c.getDuration("events.poll-interval"), c.getLong("events.max-lag"), c.getDuration("events.retention"),
+        c.getBytes("log-size-max"));
   }
 
   /** Values given on the command line; empty where not given. */

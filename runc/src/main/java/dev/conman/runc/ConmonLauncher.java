@@ -128,6 +128,7 @@ final class ConmonLauncher {
         "-p", paths.containerPidFile(id).toString(),
         "-P", paths.conmonPidFile(id).toString(),
         "-l", "k8s-file:" + request.logPath().toAbsolutePath(),
+        "--log-size-max", Long.toString(request.logSizeMax() > 0 ? request.logSizeMax() : -1),
         "--exit-dir", paths.exitDir().toString(),
         "--socket-dir-path", paths.attachDir().toString(),
         "--runtime-arg", "--root=" + paths.runcRoot(),

@@ -46,6 +46,33 @@ public interface ContainerRuntime {
   /** Removes the exit file and conmon's per-container runtime files. Missing files are fine. */
   void forgetRuntimeFiles(String id);
 
-  /** What {@link #create} needs: the bundle already holds a valid config.json. */
-  record CreateRequest(String id, String name, java.nio.file.Path bundle, java.nio.file.Path logPath) {}
+  /**
+   * Starts {@code runc exec}: a new process in the running container, its stdin, stdout and stderr
+   * piped to the caller, who owns the returned process and must wait for it.
+   */
+  ExecProcess exec(String id, ExecRequest request) throws RuntimeFailure;
+
+  /**
+   * What {@link #create} needs: the bundle already holds a valid config.json.
+   *
+   * @param logSizeMax bytes after which conmon truncates the log and starts it again; 0 or less: no limit
+   */
+  record CreateRequest(String id, String name, java.nio.file.Path bundle, java.nio.file.Path logPath,
+      long logSizeMax) {}
+
+  /**
+   * A process to run in a container.
+   *
+   * @param env extra "KEY=VALUE" entries on top of the container's environment
+   * @param cwd working directory inside the container; empty: the container's
+   */
+  record ExecRequest(java.util.List<String> args, java.util.List<String> env, String cwd) {
+    public ExecRequest {
+      if (args.isEmpty()) {
+        throw new IllegalArgumentException("exec needs a command");
+      }
+      args = java.util.List.copyOf(args);
+      env = java.util.List.copyOf(env);
+    }
+  }
 }

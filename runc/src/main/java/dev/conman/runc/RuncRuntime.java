@@ -114,6 +114,29 @@ public final class RuncRuntime implements ContainerRuntime {
   }
 
   @Override
+  public ExecProcess exec(String id, ExecRequest request) throws RuntimeFailure {
+    Ids.check(id);
+    Path pidFile = paths.conmonDir().resolve(id + ".exec-" + java.util.UUID.randomUUID() + ".pid");
+    java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(runc.binary().toString(),
+        "--root", paths.runcRoot().toString(), "exec", "--pid-file", pidFile.toString()));
+    for (String e : request.env()) {
+      argv.add("--env");
+      argv.add(e);
+    }
+    if (!request.cwd().isEmpty()) {
+      argv.add("--cwd");
+      argv.add(request.cwd());
+    }
+    argv.add(id);
+    argv.addAll(request.args());
+    try {
+      return new ExecProcess(new ProcessBuilder(argv).start(), pidFile);
+    } catch (IOException e) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "cannot run runc exec: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public Optional<ExitRecord> exitRecord(String id) {
     return ExitFiles.read(paths.exitFile(Ids.check(id)));
   }

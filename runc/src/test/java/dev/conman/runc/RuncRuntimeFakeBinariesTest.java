@@ -185,7 +185,7 @@ class RuncRuntimeFakeBinariesTest {
     assertTrue(exists.getMessage().contains("already exists"), exists.getMessage());
     assertFalse(Files.exists(calls) && Files.readString(calls).contains("delete"));
 
-    CreateRequest noConfig = new CreateRequest("c6", "n", dir.resolve("empty"), dir.resolve("l"));
+    CreateRequest noConfig = new CreateRequest("c6", "n", dir.resolve("empty"), dir.resolve("l"), 0);
     assertTrue(assertThrows(RuntimeFailure.class, () -> runtime.create(noConfig))
         .getMessage().contains("config.json"));
   }
@@ -210,6 +210,6 @@ class RuncRuntimeFakeBinariesTest {
     Path bundle = dir.resolve("bundles").resolve(id);
     BundleWriter.write(bundle, new BundleSpec(List.of("true"), List.of(), "/", dir.resolve("rootfs"),
         false, null));
-    return new CreateRequest(id, "name-" + id, bundle, dir.resolve("logs").resolve(id + ".log"));
+    return new CreateRequest(id, "name-" + id, bundle, dir.resolve("logs").resolve(id + ".log"), 0);
   }
 }

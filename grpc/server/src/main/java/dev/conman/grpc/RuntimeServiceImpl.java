@@ -53,17 +53,18 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
    */
   private static final Duration WAIT_TIMEOUT = Duration.ofDays(200);
 
+  private final ContainerAsks containers;
   private final ActorRef<ContainerSupervisor.Command> supervisor;
   private final Scheduler scheduler;
   private final ContainerSpecValidator validator;
   private final Duration askTimeout;
 
-  public RuntimeServiceImpl(ActorRef<ContainerSupervisor.Command> supervisor, Scheduler scheduler,
-      ContainerSpecValidator validator, Duration askTimeout) {
-    this.supervisor = supervisor;
-    this.scheduler = scheduler;
+  public RuntimeServiceImpl(ContainerAsks containers, ContainerSpecValidator validator) {
+    this.containers = containers;
+    this.supervisor = containers.supervisor();
+    this.scheduler = containers.scheduler();
     this.validator = validator;
-    this.askTimeout = askTimeout;
+    this.askTimeout = containers.timeout();
   }
 
   @Override
@@ -164,8 +165,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   private <R> CompletionStage<R> forward(String ref,
       java.util.function.Function<ActorRef<StatusReply<R>>, ContainerActor.Request<R>> request, Duration timeout) {
-    return AskPattern.<ContainerSupervisor.Command, R>askWithStatus(supervisor,
-        replyTo -> new ContainerSupervisor.Forward(ref, request.apply(replyTo)), timeout, scheduler);
+    return containers.forward(ref, request, timeout);
   }
 
   /** Something that may refuse the request before it reaches an actor. */

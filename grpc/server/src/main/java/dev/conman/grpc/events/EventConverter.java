@@ -17,7 +17,7 @@ final class EventConverter {
   /** Every public event type, for validating filters. */
   static final List<String> TYPES = List.of("create_requested", "created", "create_failed", "start_requested",
       "started", "start_failed", "stop_requested", "kill_requested", "exited", "delete_requested", "deleted",
-      "reconciled", "orphan_found");
+      "reconciled", "orphan_found", "exec_started", "exec_exited");
 
   private EventConverter() {}
 
@@ -67,6 +67,13 @@ final class EventConverter {
       }
       if (c.finishedAt() != null) {
         b.setFinishedAt(ProtoConverter.toProto(c.finishedAt()));
+      }
+    } else if (e instanceof ContainerActor.ExecStarted c) {
+      b.setType("exec_started").setExecId(c.execId()).addAllCommand(c.command());
+    } else if (e instanceof ContainerActor.ExecExited c) {
+      b.setType("exec_exited").setExecId(c.execId());
+      if (c.exitCode() != null) {
+        b.setExitCode(c.exitCode());
       }
     } else if (e instanceof ContainerSupervisor.OrphanReported o) {
       b.setType("orphan_found").setRuncId(o.runcId()).setReason("runc status " + o.status());

@@ -3,7 +3,6 @@ package dev.conman.grpc.events;
 import com.google.protobuf.Timestamp;
 import dev.conman.actors.ContainerActor;
 import dev.conman.actors.ContainerException;
-import dev.conman.actors.ContainerSupervisor;
 import dev.conman.actors.Ids;
 import dev.conman.api.v1.Event;
 import dev.conman.api.v1.EventServiceGrpc;
@@ -12,6 +11,7 @@ import dev.conman.api.v1.HistoryResponse;
 import dev.conman.api.v1.StatusAtRequest;
 import dev.conman.api.v1.StatusAtResponse;
 import dev.conman.api.v1.SubscribeRequest;
+import dev.conman.grpc.ContainerAsks;
 import dev.conman.grpc.ProtoConverter;
 import dev.conman.grpc.StatusMapper;
 import dev.conman.journal.StoredEvent;
@@ -19,15 +19,11 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * conman.v1 EventService: the journal as a product. Subscribe streams host-wide events from any
@@ -36,17 +32,12 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBase {
 
   private final EventFeed feed;
-  private final ActorRef<ContainerSupervisor.Command> supervisor;
-  private final Scheduler scheduler;
-  private final Duration askTimeout;
+  private final ContainerAsks containers;
   private final Function<String, Path> logPathOf;
 
-  public EventServiceImpl(EventFeed feed, ActorRef<ContainerSupervisor.Command> supervisor, Scheduler scheduler,
-      Duration askTimeout, Function<String, Path> logPathOf) {
+  public EventServiceImpl(EventFeed feed, ContainerAsks containers, Function<String, Path> logPathOf) {
     this.feed = feed;
-    this.supervisor = supervisor;
-    this.scheduler = scheduler;
-    this.askTimeout = askTimeout;
+    this.containers = containers;
     this.logPathOf = logPathOf;
   }
 
@@ -157,9 +148,7 @@ public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBas
 
   /** A live container by id, name or prefix; a deleted one by its full id, if the journal has it. */
   private CompletionStage<String> containerId(String ref) {
-    CompletionStage<String> live = AskPattern.askWithStatus(supervisor,
-        replyTo -> new ContainerSupervisor.Resolve(ref, replyTo), askTimeout, scheduler);
-    return live.exceptionally(failure -> {
+    return containers.resolve(ref).exceptionally(failure -> {
       Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
       if (cause instanceof ContainerException e && e.code() == ContainerException.Code.NOT_FOUND
           && Ids.isValid(ref) && !events(ref, 1).isEmpty()) {

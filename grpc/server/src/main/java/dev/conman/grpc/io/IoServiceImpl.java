@@ -1,0 +1,195 @@
+package dev.conman.grpc.io;
+
+import com.google.protobuf.ByteString;
+import dev.conman.actors.ContainerActor;
+import dev.conman.actors.ContainerException;
+import dev.conman.actors.ContainerSupervisor;
+import dev.conman.actors.ContainerView;
+import dev.conman.api.v1.ExecInput;
+import dev.conman.api.v1.ExecOutput;
+import dev.conman.api.v1.ExecSpec;
+import dev.conman.api.v1.ExecSyncRequest;
+import dev.conman.api.v1.ExecSyncResponse;
+import dev.conman.api.v1.IoServiceGrpc;
+import dev.conman.api.v1.LogEntry;
+import dev.conman.api.v1.LogsRequest;
+import dev.conman.grpc.ContainerAsks;
+import dev.conman.grpc.StatusMapper;
+import dev.conman.runc.ContainerRuntime;
+import dev.conman.runc.ExecProcess;
+import dev.conman.runc.RuntimeFailure;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * conman.v1 IoService: logs from conmon's log file, and processes executed with runc exec. Execs run
+ * outside the container's actor (it only journals ExecStarted and ExecExited), so a long exec
+ * never holds up the container's other commands; their I/O runs on a pool of its own.
+ */
+public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase implements AutoCloseable {
+
+  /** Default and largest ExecSync output kept per stream. */
+  static final int MAX_OUTPUT = 16 << 20;
+  /** Wait asks in logs --follow have no deadline of their own: the client's cancel ends them. */
+  private static final Duration FOLLOW_TIMEOUT = Duration.ofDays(200);
+
+  private final ContainerAsks containers;
+  private final ContainerRuntime runtime;
+  private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "conman-io");
+    t.setDaemon(true);
+    return t;
+  });
+
+  public IoServiceImpl(ContainerAsks containers, ContainerRuntime runtime) {
+    this.containers = containers;
+    this.runtime = runtime;
+  }
+
+  @Override
+  public void logs(LogsRequest request, StreamObserver<LogEntry> out) {
+    if (request.hasTail() && request.getTail() < 0) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("tail must not be negative, not " + request.getTail())
+          .asRuntimeException());
+      return;
+    }
+    containers.forward(request.getRef(), ContainerActor.GetStatus::new).whenComplete((view, failure) -> {
+      if (failure != null) {
+        out.onError(StatusMapper.toStatus(failure));
+        return;
+      }
+      CompletableFuture<ContainerView> exited = request.getFollow()
+          ? containers.forward(view.id(), ContainerActor.Wait::new, FOLLOW_TIMEOUT).toCompletableFuture()
+          : CompletableFuture.completedFuture(view);
+      Instant since = request.hasSince()
+          ? Instant.ofEpochSecond(request.getSince().getSeconds(), request.getSince().getNanos()) : null;
+      pool.execute(new LogFollower(view.logPath(), (ServerCallStreamObserver<LogEntry>) out, request.getFollow(),
+          request.hasTail() ? request.getTail() : null, since, request.getStream(),
+          () -> exited.isDone()));
+    });
+  }
+
+  @Override
+  public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> out) {
+    int max = request.getMaxOutputBytes() <= 0 ? MAX_OUTPUT : Math.min(request.getMaxOutputBytes(), MAX_OUTPUT);
+    start(request.getSpec()).thenAcceptAsync(started -> {
+      ExecProcess p = started.process();
+      BoundedOutput stdout = new BoundedOutput(max);
+      BoundedOutput stderr = new BoundedOutput(max);
+      try {
+        p.stdin().close();
+        CompletableFuture<Void> o = CompletableFuture.runAsync(() -> drain(stdout, p.stdout()), pool);
+        CompletableFuture<Void> e = CompletableFuture.runAsync(() -> drain(stderr, p.stderr()), pool);
+        int timeout = request.getSpec().getTimeoutSeconds();
+        if (timeout > 0 && !p.waitFor(timeout, TimeUnit.SECONDS)) {
+          p.kill();
+          p.waitFor();
+          started.ended(null);
+          out.onError(Status.DEADLINE_EXCEEDED.withDescription("the command ran longer than " + timeout
+              + " s and was killed").asRuntimeException());
+          return;
+        }
+        int code = p.waitFor();
+        CompletableFuture.allOf(o, e).join();
+        started.ended(code);
+        out.onNext(ExecSyncResponse.newBuilder().setStdout(ByteString.copyFrom(stdout.bytes()))
+            .setStderr(ByteString.copyFrom(stderr.bytes())).setExitCode(code)
+            .setTruncated(stdout.truncated() || stderr.truncated()).build());
+        out.onCompleted();
+      } catch (java.io.IOException | InterruptedException ex) {
+        p.kill();
+        started.ended(null);
+        out.onError(Status.INTERNAL.withDescription("exec failed: " + ex.getMessage()).asRuntimeException());
+      }
+    }, pool).exceptionally(failure -> {
+      out.onError(StatusMapper.toStatus(failure));
+      return null;
+    });
+  }
+
+  @Override
+  public StreamObserver<ExecInput> exec(StreamObserver<ExecOutput> out) {
+    AtomicReference<StartedExec> started = new AtomicReference<>();
+    return new ExecSession((ServerCallStreamObserver<ExecOutput>) out, pool,
+        spec -> start(spec).thenApply(s -> {
+          started.set(s);
+          if (spec.getTimeoutSeconds() > 0) {
+            // the process then ends with 137, which the client sees as its exit code
+            CompletableFuture.delayedExecutor(spec.getTimeoutSeconds(), TimeUnit.SECONDS, pool)
+                .execute(() -> s.process().kill());
+          }
+          return s.process();
+        }),
+        code -> started.get().ended(code));
+  }
+
+  private static void drain(BoundedOutput into, java.io.InputStream from) {
+    try {
+      into.drain(from);
+    } catch (java.io.IOException e) {
+      // the pipe closed with the process
+    }
+  }
+
+  /** An exec the container's actor has journaled and runc has started. */
+  private record StartedExec(ExecProcess process, String containerId, String execId, ContainerAsks containers) {
+    /** Journals ExecExited; {@code code} null when the process was killed for its timeout. */
+    void ended(Integer code) {
+      containers.supervisor().tell(new ContainerSupervisor.Notify(containerId,
+          new ContainerActor.EndExec(execId, code)));
+    }
+  }
+
+  /**
+   * Validates the spec, has the container's actor journal ExecStarted (which also refuses a
+   * container that is not RUNNING), then starts runc exec. The end is journaled as ExecExited.
+   */
+  private CompletableFuture<StartedExec> start(ExecSpec spec) {
+    if (spec.getCommandCount() == 0 || spec.getCommand(0).isEmpty()) {
+      return CompletableFuture.failedFuture(ContainerException.invalid("exec needs a command"));
+    }
+    for (String e : spec.getEnvList()) {
+      if (e.indexOf('=') <= 0) {
+        return CompletableFuture.failedFuture(ContainerException.invalid(
+            "environment entry '" + e + "' must have the form KEY=VALUE"));
+      }
+    }
+    if (!spec.getWorkdir().isEmpty() && !spec.getWorkdir().startsWith("/")) {
+      return CompletableFuture.failedFuture(ContainerException.invalid(
+          "workdir '" + spec.getWorkdir() + "' must be an absolute path inside the container"));
+    }
+    if (spec.getTimeoutSeconds() < 0) {
+      return CompletableFuture.failedFuture(ContainerException.invalid(
+          "timeout must not be negative, not " + spec.getTimeoutSeconds()));
+    }
+    String execId = UUID.randomUUID().toString();
+    return containers.<ContainerView>forward(spec.getRef(),
+            replyTo -> new ContainerActor.StartExec(execId, spec.getCommandList(), replyTo))
+        .toCompletableFuture()
+        .thenApplyAsync(view -> {
+          try {
+            ExecProcess p = runtime.exec(view.id(), new ContainerRuntime.ExecRequest(spec.getCommandList(),
+                spec.getEnvList(), spec.getWorkdir()));
+            return new StartedExec(p, view.id(), execId, containers);
+          } catch (RuntimeFailure e) {
+            new StartedExec(null, view.id(), execId, containers).ended(null);
+            throw new CompletionException(ContainerException.runtime("exec", view.id(), e.getMessage()));
+          }
+        }, pool);
+  }
+
+  @Override
+  public void close() {
+    pool.shutdownNow();
+  }
+}
