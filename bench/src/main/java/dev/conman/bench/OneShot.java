@@ -1,0 +1,135 @@
+package dev.conman.bench;
+
+import dev.conman.api.v1.Container;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One short-lived container (/bin/true), sequential, interleaved: every iteration runs each
+ * variant once, in a rotating order (as bench-oneshot.sh does).
+ * <ul>
+ *   <li>conman: CreateContainer + StartContainer + WaitContainer + DeleteContainer on a warm channel
+ *   <li>runc_csd: runc create + runc start + wait for exit (poll /proc/PID until gone or zombie) + runc delete
+ *   <li>runc_run: runc run (foreground; runc deletes on exit)
+ *   <li>ctr_run / podman_run (--peers): ctr run --rm, podman run --rm --network none
+ * </ul>
+ */
+final class OneShot {
+
+  interface Variant {
+    /** Returns the sub-timings in ms, the total under "total". */
+    Map<String, Double> run(String id);
+  }
+
+  static void run(Ctx c) throws Exception {
+    int n = c.quick ? 10 : 30;
+    int warm = c.quick ? 2 : 3;
+    String prefix = c.run + "-os-";
+    Map<String, Variant> variants = new LinkedHashMap<>();
+    variants.put("conman", id -> conman(c, id));
+    variants.put("runc_csd", id -> runcCsd(c, id));
+    variants.put("runc_run", id -> {
+      Procs.Result r = c.runc.detached("run", "--bundle", c.runc.bundleTrue().toString(), id).check();
+      return Map.of("total", r.millis());
+    });
+    if (c.peers.hasCtr()) {
+      variants.put("ctr_run", id -> Map.of("total", c.peers.ctrRunRm(id).check().millis()));
+    }
+    if (c.peers.hasPodman()) {
+      variants.put("podman_run", id -> Map.of("total", c.peers.podmanRunRm(id).check().millis()));
+    }
+    List<String> names = new ArrayList<>(variants.keySet());
+    Map<String, Map<String, List<Double>>> samples = new LinkedHashMap<>();
+    names.forEach(v -> samples.put(v, new LinkedHashMap<>()));
+    System.out.println("oneshot: " + n + " iterations of " + names + " (+" + warm + " warm-up each)");
+    for (int i = -warm; i < n; i++) {
+      for (int j = 0; j < names.size(); j++) {
+        String v = names.get(Math.floorMod(i + j, names.size()));
+        Map<String, Double> t = variants.get(v).run(prefix + v.replace('_', '-') + "-" + (i + warm));
+        if (i >= 0) {
+          t.forEach((k, x) -> samples.get(v).computeIfAbsent(k, q -> new ArrayList<>()).add(x));
+        }
+      }
+    }
+    for (String v : names) {
+      Stats s = Stats.of(samples.get(v).get("total"));
+      Target target = v.equals("conman") ? Target.ratioMax(1.25) : null;
+      String note = null;
+      if (v.equals("conman") && samples.containsKey("ctr_run")) {
+        double ctr = Stats.of(samples.get("ctr_run").get("total")).median();
+        note = String.format(java.util.Locale.ROOT, "%.2fx ctr_run (target <0.5)", s.median() / ctr);
+      }
+      c.report.add("oneshot", v, s, "ms", "runc_csd", target, note);
+    }
+    for (String v : List.of("conman", "runc_csd")) {
+      StringBuilder b = new StringBuilder("oneshot " + v + " median breakdown (ms):");
+      samples.get(v).forEach((k, l) -> {
+        if (!k.equals("total")) {
+          b.append(' ').append(k).append('=').append(Report.num(Stats.of(l).median()));
+        }
+      });
+      c.report.note(b.toString());
+    }
+  }
+
+  private static Map<String, Double> conman(Ctx c, String name) {
+    Api api = c.api();
+    long t0 = System.nanoTime();
+    Container created = api.create(name, "/bin/true");
+    long t1 = System.nanoTime();
+    api.start(created.getId());
+    long t2 = System.nanoTime();
+    Container done = api.await(created.getId());
+    long t3 = System.nanoTime();
+    api.delete(created.getId(), false);
+    long t4 = System.nanoTime();
+    if (!done.hasExitCode() || done.getExitCode() != 0) {
+      throw new IllegalStateException("conman one-shot " + name + " ended " + done.getState() + " exit "
+          + (done.hasExitCode() ? done.getExitCode() : "unknown") + " " + done.getMessage());
+    }
+    return timings(t0, t1, t2, t3, t4);
+  }
+
+  private static Map<String, Double> runcCsd(Ctx c, String id) {
+    Path pidFile = c.work.resolve(id + ".pid");
+    long t0 = System.nanoTime();
+    c.runc.detached("create", "--bundle", c.runc.bundleTrue().toString(), "--pid-file", pidFile.toString(), id)
+        .check();
+    long t1 = System.nanoTime();
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readString(pidFile).trim());
+      Files.deleteIfExists(pidFile);
+    } catch (Exception e) {
+      throw new IllegalStateException("runc create wrote no pid file " + pidFile, e);
+    }
+    c.runc.call("start", id).check();
+    long t2 = System.nanoTime();
+    while (Procs.aliveNotZombie(pid)) {
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+    }
+    long t3 = System.nanoTime();
+    c.runc.call("delete", id).check();
+    long t4 = System.nanoTime();
+    return timings(t0, t1, t2, t3, t4);
+  }
+
+  /** total, create, start, wait, delete from the five instants. */
+  private static Map<String, Double> timings(long t0, long t1, long t2, long t3, long t4) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("total", ms(t4 - t0));
+    m.put("create", ms(t1 - t0));
+    m.put("start", ms(t2 - t1));
+    m.put("wait", ms(t3 - t2));
+    m.put("delete", ms(t4 - t3));
+    return m;
+  }
+
+  static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+}
