@@ -26,7 +26,7 @@ final class ExecSession implements StreamObserver<ExecInput> {
   /** Starts the process for the first message's spec; completes with it, or fails with the refusal. */
   private final Function<dev.conman.api.v1.ExecSpec, CompletableFuture<ExecProcess>> launcher;
   private final java.util.function.IntConsumer onExit;
-  private final Object ready = new Object();
+  private final ReadySignal ready;
   private volatile ExecProcess process;
   private volatile boolean started;
 
@@ -37,11 +37,7 @@ final class ExecSession implements StreamObserver<ExecInput> {
     this.launcher = launcher;
     this.onExit = onExit;
     out.disableAutoRequest();
-    out.setOnReadyHandler(() -> {
-      synchronized (ready) {
-        ready.notifyAll();
-      }
-    });
+    this.ready = new ReadySignal(out);
     out.setOnCancelHandler(() -> {
       ExecProcess p = process;
       if (p != null) {
@@ -130,10 +126,8 @@ final class ExecSession implements StreamObserver<ExecInput> {
       int n;
       while ((n = in.read(chunk)) >= 0) {
         ByteString data = ByteString.copyFrom(chunk, 0, n);
-        synchronized (ready) {
-          while (!out.isReady() && !out.isCancelled()) {
-            ready.wait(100);
-          }
+        if (!ready.await()) {
+          return;
         }
         synchronized (out) {
           if (out.isCancelled()) {

@@ -63,6 +63,8 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
           .asRuntimeException());
       return;
     }
+    ServerCallStreamObserver<LogEntry> stream = (ServerCallStreamObserver<LogEntry>) out;
+    ReadySignal ready = new ReadySignal(stream);
     containers.forward(request.getRef(), ContainerActor.GetStatus::new).whenComplete((view, failure) -> {
       if (failure != null) {
         out.onError(StatusMapper.toStatus(failure));
@@ -73,7 +75,7 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
           : CompletableFuture.completedFuture(view);
       Instant since = request.hasSince()
           ? Instant.ofEpochSecond(request.getSince().getSeconds(), request.getSince().getNanos()) : null;
-      pool.execute(new LogFollower(view.logPath(), (ServerCallStreamObserver<LogEntry>) out, request.getFollow(),
+      pool.execute(new LogFollower(view.logPath(), stream, ready, request.getFollow(),
           request.hasTail() ? request.getTail() : null, since, request.getStream(),
           () -> exited.isDone()));
     });

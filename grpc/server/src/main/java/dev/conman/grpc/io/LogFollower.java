@@ -37,11 +37,11 @@ final class LogFollower implements Runnable {
   private final Instant since;
   private final LogStream only;
   private final BooleanSupplier finished;
-  private final Object ready = new Object();
+  private final ReadySignal ready;
 
   /** @param finished true once the container can write no more (checked only when following) */
-  LogFollower(Path file, ServerCallStreamObserver<LogEntry> out, boolean follow, Long tail, Instant since,
-      LogStream only, BooleanSupplier finished) {
+  LogFollower(Path file, ServerCallStreamObserver<LogEntry> out, ReadySignal ready, boolean follow, Long tail,
+      Instant since, LogStream only, BooleanSupplier finished) {
     this.file = file;
     this.out = out;
     this.follow = follow;
@@ -49,11 +49,7 @@ final class LogFollower implements Runnable {
     this.since = since;
     this.only = only;
     this.finished = finished;
-    out.setOnReadyHandler(() -> {
-      synchronized (ready) {
-        ready.notifyAll();
-      }
-    });
+    this.ready = ready;
   }
 
   @Override
@@ -113,12 +109,7 @@ final class LogFollower implements Runnable {
   }
 
   private void send(CriLogLine line) throws InterruptedException {
-    synchronized (ready) {
-      while (!out.isReady() && !out.isCancelled()) {
-        ready.wait(100);
-      }
-    }
-    if (!out.isCancelled()) {
+    if (ready.await()) {
       out.onNext(LogEntry.newBuilder().setTime(ProtoConverter.toProto(line.time())).setStream(line.stream())
           .setData(ByteString.copyFrom(line.data())).setPartial(line.partial()).build());
     }

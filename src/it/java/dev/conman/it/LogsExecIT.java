@@ -1,0 +1,180 @@
+package dev.conman.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.conman.api.v1.DeleteContainerRequest;
+import dev.conman.api.v1.Event;
+import dev.conman.api.v1.EventServiceGrpc;
+import dev.conman.api.v1.ExecInput;
+import dev.conman.api.v1.ExecOutput;
+import dev.conman.api.v1.ExecSpec;
+import dev.conman.api.v1.ExecSyncRequest;
+import dev.conman.api.v1.ExecSyncResponse;
+import dev.conman.api.v1.HistoryRequest;
+import dev.conman.api.v1.IoServiceGrpc;
+import dev.conman.api.v1.LogEntry;
+import dev.conman.api.v1.LogStream;
+import dev.conman.api.v1.LogsRequest;
+import dev.conman.api.v1.StartContainerRequest;
+import dev.conman.api.v1.WaitContainerRequest;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Logs from conmon's log file and processes executed in running containers, with real runc and conmon. */
+class LogsExecIT {
+
+  @RegisterExtension
+  static final DaemonExtension conman = DaemonExtension.perClass();
+
+  private static IoServiceGrpc.IoServiceBlockingStub io() {
+    return IoServiceGrpc.newBlockingStub(conman.daemon().channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  private static String run(String name, String script) {
+    ConmanDaemon d = conman.daemon();
+    String id = d.runtime().createContainer(Support.create(name, conman.rootfs(), "/bin/sh", "-c", script))
+        .getContainer().getId();
+    d.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());
+    return id;
+  }
+
+  private static List<LogEntry> logs(LogsRequest request) {
+    List<LogEntry> got = new ArrayList<>();
+    io().logs(request).forEachRemaining(got::add);
+    return got;
+  }
+
+  private static List<String> text(List<LogEntry> entries) {
+    return entries.stream().map(e -> e.getData().toStringUtf8()).toList();
+  }
+
+  private static void delete(String id) {
+    conman.daemon().runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
+  }
+
+  @Test
+  void logsOfStdoutAndStderrAfterExitTailAndStreams() {
+    ConmanDaemon d = conman.daemon();
+    String id = run(conman.name("l"), "for i in 1 2 3; do echo out$i; echo err$i >&2; done");
+    d.runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(id).build());
+    List<LogEntry> all = logs(LogsRequest.newBuilder().setRef(id).build());
+    assertEquals(6, all.size(), () -> "got " + text(all));
+    assertEquals(List.of("out1", "out2", "out3"), text(all.stream()
+        .filter(e -> e.getStream() == LogStream.LOG_STREAM_STDOUT).toList()));
+    assertEquals(List.of("err1", "err2", "err3"), text(logs(LogsRequest.newBuilder().setRef(id)
+        .setStream(LogStream.LOG_STREAM_STDERR).build())));
+    assertEquals(List.of("out3"), text(logs(LogsRequest.newBuilder().setRef(id).setTail(1)
+        .setStream(LogStream.LOG_STREAM_STDOUT).build())));
+    assertEquals(List.of(), logs(LogsRequest.newBuilder().setRef(id).setSince(com.google.protobuf.Timestamp
+        .newBuilder().setSeconds(java.time.Instant.now().plusSeconds(60).getEpochSecond())).build()));
+    delete(id);
+  }
+
+  @Test
+  void logsSurviveADaemonRestart() throws Exception {
+    ConmanDaemon d = conman.daemon();
+    String id = run(conman.name("r"), "echo before; exit 0");
+    d.runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(id).build());
+    d.stop();
+    d.restart();
+    assertEquals(List.of("before"), text(logs(LogsRequest.newBuilder().setRef(id).build())));
+    delete(id);
+  }
+
+  @Test
+  void followEndsWhenTheContainerExits() {
+    String id = run(conman.name("f"), "echo one; sleep 1; echo two; exit 3");
+    long start = System.nanoTime();
+    List<LogEntry> got = logs(LogsRequest.newBuilder().setRef(id).setFollow(true).build());
+    assertEquals(List.of("one", "two"), text(got));
+    assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos());
+    delete(id);
+  }
+
+  @Test
+  void execSyncEchoExitCodeTimeoutAndNotRunning() {
+    String id = run(conman.name("x"), "sleep 300");
+    ExecSyncResponse echo = io().execSync(ExecSyncRequest.newBuilder().setSpec(ExecSpec.newBuilder().setRef(id)
+        .addCommand("/bin/echo").addCommand("hello").build()).build());
+    assertEquals("hello\n", echo.getStdout().toStringUtf8());
+    assertEquals(0, echo.getExitCode());
+    ExecSyncResponse failing = io().execSync(ExecSyncRequest.newBuilder().setSpec(ExecSpec.newBuilder().setRef(id)
+        .addCommand("/bin/sh").addCommand("-c").addCommand("echo oops >&2; exit 5").addEnv("A=1").build()).build());
+    assertEquals(5, failing.getExitCode());
+    assertEquals("oops\n", failing.getStderr().toStringUtf8());
+    long start = System.nanoTime();
+    Support.assertCode(Status.Code.DEADLINE_EXCEEDED, () -> io().execSync(ExecSyncRequest.newBuilder()
+        .setSpec(ExecSpec.newBuilder().setRef(id).addCommand("/bin/sleep").addCommand("100").setTimeoutSeconds(1))
+        .build()));
+    assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos(), "killed at its timeout");
+    Support.assertCode(Status.Code.INVALID_ARGUMENT, () -> io().execSync(ExecSyncRequest.newBuilder()
+        .setSpec(ExecSpec.newBuilder().setRef(id)).build()));
+
+    List<Event> history = EventServiceGrpc.newBlockingStub(conman.daemon().channel())
+        .history(HistoryRequest.newBuilder().setRef(id).build()).getEventsList();
+    assertTrue(history.stream().anyMatch(e -> e.getType().equals("exec_started")
+        && e.getCommandList().equals(List.of("/bin/echo", "hello"))));
+    assertTrue(history.stream().anyMatch(e -> e.getType().equals("exec_exited") && e.getExitCode() == 5));
+
+    delete(id);
+    String exited = run(conman.name("y"), "exit 0");
+    conman.daemon().runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(exited).build());
+    Support.assertCode(Status.Code.FAILED_PRECONDITION, () -> io().execSync(ExecSyncRequest.newBuilder()
+        .setSpec(ExecSpec.newBuilder().setRef(exited).addCommand("/bin/true")).build()));
+    delete(exited);
+  }
+
+  @Test
+  void streamedExecPipesStdinThroughCat() throws Exception {
+    String id = run(conman.name("s"), "sleep 300");
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    CompletableFuture<Integer> exit = new CompletableFuture<>();
+    StreamObserver<ExecInput> in = IoServiceGrpc.newStub(conman.daemon().channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .exec(new StreamObserver<>() {
+          @Override
+          public void onNext(ExecOutput o) {
+            if (o.hasStdout()) {
+              synchronized (stdout) {
+                stdout.writeBytes(o.getStdout().toByteArray());
+              }
+            } else if (o.hasExitCode()) {
+              exit.complete(o.getExitCode());
+            }
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            exit.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            exit.complete(null);
+          }
+        });
+    in.onNext(ExecInput.newBuilder().setStart(ExecSpec.newBuilder().setRef(id).addCommand("/bin/cat")).build());
+    in.onNext(ExecInput.newBuilder().setStdin(ByteString.copyFromUtf8("line one\n")).build());
+    in.onNext(ExecInput.newBuilder().setStdin(ByteString.copyFromUtf8("line two\n")).build());
+    in.onNext(ExecInput.newBuilder().setCloseStdin(true).build());
+    in.onCompleted();
+    assertEquals(0, exit.get(20, TimeUnit.SECONDS));
+    synchronized (stdout) {
+      assertEquals("line one\nline two\n", stdout.toString(StandardCharsets.UTF_8));
+    }
+    assertFalse(io().execSync(ExecSyncRequest.newBuilder().setSpec(ExecSpec.newBuilder().setRef(id)
+        .addCommand("/bin/true")).build()).getTruncated());
+    delete(id);
+  }
+}
