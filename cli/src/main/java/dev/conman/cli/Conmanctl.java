@@ -29,14 +29,20 @@ import picocli.CommandLine.UnmatchedArgumentException;
     mixinStandardHelpOptions = true,
     versionProvider = Conmanctl.Version.class,
     description = "Command-line client of conmand, the conman container manager daemon.",
-    subcommands = {ContainerCommand.class, RunCommand.class, EventsCommand.class,
-        CommandLine.HelpCommand.class},
+    subcommands = {ContainerCommand.class, RunCommand.class, ExecCommand.class,
+        LogsCommand.class, EventsCommand.class, CommandLine.HelpCommand.class},
     footerHeading = "%n",
     footer = "A container is addressed by its full id, a unique prefix of its id, or its name (REF).")
 public final class Conmanctl implements Callable<Integer> {
   static final String DEFAULT_SOCKET = "/run/conman/conman.sock";
 
   @Spec CommandSpec spec;
+
+  private final Stdio stdio;
+
+  private Conmanctl(Stdio stdio) {
+    this.stdio = stdio;
+  }
 
   @Option(names = "--socket", paramLabel = "PATH", scope = ScopeType.INHERIT,
       defaultValue = "${env:CONMAN_SOCKET:-" + DEFAULT_SOCKET + "}",
@@ -55,7 +61,8 @@ public final class Conmanctl implements Callable<Integer> {
   @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
       description = "Deadline of each call to the daemon, in seconds (default: ${DEFAULT-VALUE})."
           + " stop adds its own --timeout to it; wait and run (without -d) wait without limit"
-          + " for the container to exit, events --follow streams without limit.")
+          + " for the container to exit, exec for the process to exit; events --follow and logs"
+          + " --follow stream without limit.")
   void timeout(int seconds) {
     if (seconds <= 0) {
       throw new ParameterException(spec.commandLine(),
@@ -76,6 +83,10 @@ public final class Conmanctl implements Callable<Integer> {
     return timeout;
   }
 
+  Stdio stdio() {
+    return stdio;
+  }
+
   @Override
   public Integer call() {
     return missingCommand(spec);
@@ -88,9 +99,17 @@ public final class Conmanctl implements Callable<Integer> {
     return ExitCodes.USAGE;
   }
 
-  /** The configured command line; tests call it too, with their own out and err. */
+  /** The configured command line, on conmanctl's own stdin, stdout and stderr. */
   public static CommandLine commandLine() {
-    CommandLine cmd = new CommandLine(new Conmanctl());
+    return commandLine(Stdio.system());
+  }
+
+  /**
+   * The configured command line; tests call it too, with their own out and err (for conmanctl's
+   * messages) and stdio (for a container's bytes).
+   */
+  static CommandLine commandLine(Stdio stdio) {
+    CommandLine cmd = new CommandLine(new Conmanctl(stdio));
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
     // the exit status table only on the top command (annotation attributes would be inherited)
     cmd.getCommandSpec().usageMessage()
@@ -102,13 +121,16 @@ public final class Conmanctl implements Callable<Integer> {
   }
 
   /**
-   * In create and run, everything after NAME is the container's command, as in docker run:
-   * {@code run --image DIR c1 sh -c 'exit 7'} must not take -c for an option of conmanctl's.
+   * In create, run and exec, everything after the first positional is the process's command, as
+   * in docker run: {@code run --image DIR c1 sh -c 'exit 7'} must not take -c for an option of
+   * conmanctl's ({@link TrailingCommand}).
    */
   private static void stopOptionsAtName(CommandLine cmd) {
-    boolean creates = cmd.getCommandSpec().mixins().values().stream()
-        .anyMatch(mixin -> mixin.userObject() instanceof CreateOptions);
-    if (creates) {
+    CommandSpec spec = cmd.getCommandSpec();
+    boolean trailing = spec.userObject() instanceof TrailingCommand
+        || spec.mixins().values().stream()
+            .anyMatch(mixin -> mixin.userObject() instanceof TrailingCommand);
+    if (trailing) {
       cmd.setStopAtPositional(true);
     }
     cmd.getSubcommands().values().forEach(Conmanctl::stopOptionsAtName);

@@ -7,10 +7,11 @@ import picocli.CommandLine.Spec;
 
 /** The noun "container": its verbs are the subcommands. */
 @Command(name = "container",
-    description = "Create, run, inspect and remove containers.",
+    description = "Create, run, inspect and remove containers; read their output, run commands in"
+        + " them.",
     subcommands = {CreateCommand.class, StartCommand.class, StopCommand.class, KillCommand.class,
         DeleteCommand.class, StatusCommand.class, ListCommand.class, WaitCommand.class,
-        HistoryCommand.class})
+        HistoryCommand.class, ExecCommand.class, LogsCommand.class})
 final class ContainerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -8,24 +8,25 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
  * What a container is created from, shared by {@code container create} and {@code run}. Options
- * come before NAME: everything after NAME is the container's command, so that its own options
- * ({@code sh -c ...}) are not taken for conmanctl's; {@code --} may separate them too.
+ * come before NAME: everything after NAME is the container's command ({@link TrailingCommand}).
  */
-final class CreateOptions {
+final class CreateOptions implements TrailingCommand {
+  /** -e/--env of create, run and exec: see {@link #environment}. */
+  static final String ENV_DESCRIPTION = "Environment variable of the process; repeatable. A KEY"
+      + " without =VALUE takes its value from conmanctl's environment, and is left out if unset"
+      + " there.";
+
   @Option(names = "--image", required = true, paramLabel = "DIR",
       description = "Root filesystem of the container: a directory, made absolute here because the"
           + " daemon has another working directory.")
   Path image;
 
-  @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE",
-      description = "Environment variable of the process; repeatable. A KEY without =VALUE takes"
-          + " its value from conmanctl's environment, and is left out if unset there.")
+  @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = ENV_DESCRIPTION)
   List<String> env = new ArrayList<>();
 
   @Option(names = {"-w", "--workdir"}, paramLabel = "DIR",
@@ -45,24 +46,14 @@ final class CreateOptions {
   String name;
 
   @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD",
-      description = "The command (executable, absolute or on the container's PATH) and its"
-          + " arguments. Everything after NAME is the command, so conmanctl's options go before"
-          + " NAME; a -- before CMD is allowed.")
+      description = CMD_BEFORE + "NAME" + CMD_AFTER)
   List<String> rawCommand;
 
   @Spec(Spec.Target.MIXEE) CommandSpec mixee;
 
-  /**
-   * The container's command. Parsing stops at NAME (see {@link Conmanctl}), so picocli keeps a
-   * "--" that follows NAME; it is the separator, not the command.
-   */
+  /** The container's command, without the "--" that may precede it. */
   List<String> command() {
-    boolean separated = !rawCommand.isEmpty() && rawCommand.get(0).equals("--");
-    List<String> command = separated ? rawCommand.subList(1, rawCommand.size()) : rawCommand;
-    if (command.isEmpty()) {
-      throw new ParameterException(mixee.commandLine(), "Missing required parameter: 'CMD'");
-    }
-    return command;
+    return TrailingCommand.command(rawCommand, mixee);
   }
 
   /** Usage errors that parsing cannot see; called before connecting to the daemon. */
@@ -77,17 +68,27 @@ final class CreateOptions {
         .setImage(image.toAbsolutePath().normalize().toString())
         .addAllCommand(command())
         .setReadOnly(readOnly)
-        .putAllLabels(labels);
-    for (String entry : env) {
-      if (entry.contains("=")) {
-        request.addEnv(entry);
-      } else if (environment.containsKey(entry)) {
-        request.addEnv(entry + "=" + environment.get(entry));
-      }
-    }
+        .putAllLabels(labels)
+        .addAllEnv(environment(env, environment));
     if (workdir != null) {
       request.setWorkdir(workdir);
     }
     return request.build();
+  }
+
+  /**
+   * The -e/--env entries as KEY=VALUE: a KEY alone takes its value from {@code own}
+   * (conmanctl's environment), and is left out if unset there, as docker does.
+   */
+  static List<String> environment(List<String> entries, Map<String, String> own) {
+    List<String> resolved = new ArrayList<>();
+    for (String entry : entries) {
+      if (entry.contains("=")) {
+        resolved.add(entry);
+      } else if (own.containsKey(entry)) {
+        resolved.add(entry + "=" + own.get(entry));
+      }
+    }
+    return resolved;
   }
 }

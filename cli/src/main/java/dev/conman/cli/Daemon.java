@@ -2,6 +2,9 @@ package dev.conman.cli;
 
 import dev.conman.api.v1.EventServiceGrpc;
 import dev.conman.api.v1.EventServiceGrpc.EventServiceBlockingStub;
+import dev.conman.api.v1.IoServiceGrpc;
+import dev.conman.api.v1.IoServiceGrpc.IoServiceBlockingStub;
+import dev.conman.api.v1.IoServiceGrpc.IoServiceStub;
 import dev.conman.api.v1.RuntimeServiceGrpc;
 import dev.conman.api.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import io.grpc.Grpc;
@@ -22,12 +25,16 @@ final class Daemon implements AutoCloseable {
   private final ManagedChannel channel;
   private final RuntimeServiceBlockingStub runtime;
   private final EventServiceBlockingStub events;
+  private final IoServiceBlockingStub io;
+  private final IoServiceStub ioAsync;
   private final Duration timeout;
 
   private Daemon(ManagedChannel channel, Duration timeout) {
     this.channel = channel;
     this.runtime = RuntimeServiceGrpc.newBlockingStub(channel);
     this.events = EventServiceGrpc.newBlockingStub(channel);
+    this.io = IoServiceGrpc.newBlockingStub(channel);
+    this.ioAsync = IoServiceGrpc.newStub(channel);
     this.timeout = timeout;
   }
 
@@ -78,6 +85,24 @@ final class Daemon implements AutoCloseable {
   /** The event journal without a deadline: following events lasts until Ctrl-C. */
   EventServiceBlockingStub eventsWithoutDeadline() {
     return events;
+  }
+
+  /** Container I/O, with the global --timeout as deadline: logs without --follow. */
+  IoServiceBlockingStub io() {
+    return io.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Container I/O without a deadline: following a log lasts until the container exits. */
+  IoServiceBlockingStub ioWithoutDeadline() {
+    return io;
+  }
+
+  /**
+   * Container I/O with callbacks, without a deadline: the bidirectional Exec, which lasts as long
+   * as the process (the daemon enforces exec's own --timeout).
+   */
+  IoServiceStub ioAsync() {
+    return ioAsync;
   }
 
   @Override

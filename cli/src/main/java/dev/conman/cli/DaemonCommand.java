@@ -24,6 +24,11 @@ abstract class DaemonCommand implements Callable<Integer> {
     }
   }
 
+  /** conmanctl's stdin, stdout and stderr as bytes, for a container's own I/O. */
+  protected Stdio stdio() {
+    return ((Conmanctl) spec.root().userObject()).stdio();
+  }
+
   /** Checks option combinations before connecting; throws picocli's ParameterException. */
   protected void validate() {}
 

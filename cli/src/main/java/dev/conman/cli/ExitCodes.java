@@ -26,10 +26,21 @@ final class ExitCodes {
    */
   static final int RESOURCE_EXHAUSTED = 7;
   /**
-   * {@code run} and {@code wait} exit with the container's exit code; they use 125 (docker's
-   * choice) when conmanctl or the daemon failed, or when the container's exit code is unknown.
+   * {@code run}, {@code wait} and {@code exec} exit with the container's or the process's exit
+   * code; they use 125 (docker's choice) when conmanctl or the daemon failed, or when the exit
+   * code is unknown.
    */
   static final int NO_CONTAINER_EXIT_CODE = 125;
+  /**
+   * Ctrl-C (SIGINT): 128 + 2, which the JVM itself exits with after its shutdown hooks; exec's
+   * hook cancels the call, and the daemon kills the process.
+   */
+  static final int INTERRUPTED = 130;
+  /**
+   * exec: conmanctl's stdout or stderr was closed (its reader, such as head, has gone), so the
+   * process was killed; 128 + SIGPIPE, as for a local process that writes into a closed pipe.
+   */
+  static final int OUTPUT_CLOSED = 141;
 
   private ExitCodes() {}
 
@@ -71,9 +82,12 @@ final class ExitCodes {
     table.put(Integer.toString(DEADLINE_EXCEEDED), "DEADLINE_EXCEEDED: no answer within --timeout");
     table.put(Integer.toString(RESOURCE_EXHAUSTED),
         "RESOURCE_EXHAUSTED: events fell too far behind (resume with --since OFFSET)");
-    table.put("N", "run, wait: the container's exit code");
+    table.put("N", "run, wait: the container's exit code; exec: the process's exit code");
     table.put(Integer.toString(NO_CONTAINER_EXIT_CODE),
-        "run, wait: failed, or the container's exit code is unknown");
+        "run, wait, exec: failed, or the exit code is unknown");
+    table.put(Integer.toString(INTERRUPTED), "interrupted (Ctrl-C); exec: the process was killed");
+    table.put(Integer.toString(OUTPUT_CLOSED),
+        "exec: stdout or stderr was closed (| head); the process was killed");
     return table;
   }
 }

@@ -16,7 +16,8 @@ import picocli.CommandLine.TypeConversionException;
  * A point in the journal as given to --since, --until and --at: a moment, written as an RFC 3339
  * time or as a duration back from now, or a plain number, which is a journal offset (events) or
  * one container's event sequence number (status --at). A duration is resolved when the command
- * line is parsed, so "10m" is ten minutes before conmanctl started.
+ * line is parsed, so "10m" is ten minutes before conmanctl started. {@code logs --since} takes
+ * only a moment ({@link TimeConverter}): a log has no offsets.
  */
 record JournalPoint(Instant time, Long number) {
   private static final Pattern NUMBER = Pattern.compile("[0-9]+");
@@ -46,23 +47,47 @@ record JournalPoint(Instant time, Long number) {
    * @throws IllegalArgumentException naming the accepted forms
    */
   static JournalPoint parse(String text, String numberMeaning, Instant now) {
-    try {
-      if (NUMBER.matcher(text).matches()) {
+    if (NUMBER.matcher(text).matches()) {
+      try {
         return new JournalPoint(null, Long.parseLong(text));
+      } catch (NumberFormatException e) {
+        throw notAPoint(text, numberMeaning);
       }
+    }
+    return new JournalPoint(moment(text, now, numberMeaning), null);
+  }
+
+  /**
+   * An RFC 3339 time or a duration back from {@code now}; a plain number is not accepted.
+   *
+   * @throws IllegalArgumentException naming the accepted forms
+   */
+  static Instant time(String text, Instant now) {
+    return moment(text, now, null);
+  }
+
+  /** @param numberMeaning null when numbers are not accepted, only for the error message */
+  private static Instant moment(String text, Instant now, String numberMeaning) {
+    try {
       Matcher duration = DURATION.matcher(text);
       if (!text.isEmpty() && duration.matches()) {
-        return new JournalPoint(now.minus(duration(duration)), null);
+        return now.minus(duration(duration));
       }
       // RFC 3339 allows a lowercase t and z
-      return new JournalPoint(OffsetDateTime.parse(text.toUpperCase(Locale.ROOT),
-          DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant(), null);
+      return OffsetDateTime.parse(text.toUpperCase(Locale.ROOT),
+          DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
     } catch (DateTimeException | ArithmeticException | NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a time, a duration or a "
-          + numberMeaning + ": use an RFC 3339 time (2026-11-28T10:00:00Z,"
-          + " 2026-11-28T11:00:00+01:00), a duration back from now (30s, 10m, 2h, 1h30m, 2d) or a "
-          + numberMeaning + " (0, 1, 2, ...)");
+      throw notAPoint(text, numberMeaning);
     }
+  }
+
+  private static IllegalArgumentException notAPoint(String text, String numberMeaning) {
+    String times = "an RFC 3339 time (2026-11-28T10:00:00Z, 2026-11-28T11:00:00+01:00)";
+    String durations = "a duration back from now (30s, 10m, 2h, 1h30m, 2d)";
+    return new IllegalArgumentException(numberMeaning == null
+        ? "'" + text + "' is not a time or a duration: use " + times + " or " + durations
+        : "'" + text + "' is not a time, a duration or a " + numberMeaning + ": use " + times
+            + ", " + durations + " or a " + numberMeaning + " (0, 1, 2, ...)");
   }
 
   private static Duration duration(Matcher m) {
@@ -90,6 +115,18 @@ record JournalPoint(Instant time, Long number) {
     @Override
     public JournalPoint convert(String value) {
       return convertOrExplain(value, SEQUENCE);
+    }
+  }
+
+  /** logs --since: only a time or a duration; a number is a usage error. */
+  static final class TimeConverter implements ITypeConverter<Instant> {
+    @Override
+    public Instant convert(String value) {
+      try {
+        return time(value, Instant.now());
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
     }
   }
 

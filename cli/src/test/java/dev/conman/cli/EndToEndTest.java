@@ -18,14 +18,7 @@ import dev.conman.api.v1.StopContainerRequest;
 import dev.conman.api.v1.SubscribeRequest;
 import dev.conman.api.v1.WaitContainerRequest;
 import io.grpc.Deadline;
-import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -50,17 +43,17 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * conmanctl against a fake RuntimeService and EventService on a real Unix socket: the requests it sends, what it
- * prints on stdout and stderr, and its exit status.
+ * conmanctl against a fake RuntimeService and EventService on a real Unix socket: the requests it
+ * sends, what it prints on stdout and stderr, and its exit status. Logs and exec: {@link
+ * IoEndToEndTest}.
  */
 class EndToEndTest {
   @TempDir Path tmp;
   private Path socket;
-  private final FakeRuntime fake = new FakeRuntime();
-  private final FakeEvents events = new FakeEvents(fake);
+  private final FakeDaemon daemon = new FakeDaemon();
+  private final FakeRuntime fake = daemon.runtime;
+  private final FakeEvents events = daemon.events;
   private final EventFormat eventFormat = new EventFormat(ZoneId.systemDefault());
-  private EventLoopGroup loop;
-  private Server server;
 
   record Result(int status, String out, String err) {}
 
@@ -68,21 +61,12 @@ class EndToEndTest {
   void startFakeDaemon() throws IOException {
     // a space in the path: the channel target must encode it
     socket = Files.createDirectory(tmp.resolve("run dir")).resolve("conman.sock");
-    loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-        .channelType(EpollServerDomainSocketChannel.class)
-        .bossEventLoopGroup(loop)
-        .workerEventLoopGroup(loop)
-        .addService(fake)
-        .addService(events)
-        .build()
-        .start();
+    daemon.start(socket);
   }
 
   @AfterEach
   void stopFakeDaemon() throws InterruptedException {
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+    daemon.close();
   }
 
   private Result conmanctl(String... args) {

@@ -73,4 +73,18 @@ class JournalPointTest {
         () -> JournalPoint.parse("soon", JournalPoint.SEQUENCE, NOW));
     assertTrue(e.getMessage().contains("or a sequence number (0, 1, 2, ...)"), e.getMessage());
   }
+
+  @Test
+  void aTimeAloneIsATimeOrADurationButNeverANumber() {
+    assertEquals(Instant.parse("2026-11-28T10:00:00Z"),
+        JournalPoint.time("2026-11-28T11:00:00+01:00", NOW));
+    assertEquals(NOW.minusSeconds(30), JournalPoint.time("30s", NOW));
+    for (String bad : List.of("42", "0", "", "yesterday")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> JournalPoint.time(bad, NOW), bad);
+      assertEquals("'" + bad + "' is not a time or a duration: use an RFC 3339 time"
+          + " (2026-11-28T10:00:00Z, 2026-11-28T11:00:00+01:00) or a duration back from now (30s,"
+          + " 10m, 2h, 1h30m, 2d)", e.getMessage());
+    }
+  }
 }

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conman.api.v1.CreateContainerRequest;
+import dev.conman.api.v1.ExecSpec;
+import dev.conman.api.v1.LogStream;
+import dev.conman.api.v1.LogsRequest;
 import dev.conman.api.v1.Filter;
 import dev.conman.api.v1.SubscribeRequest;
 import java.nio.file.Path;
@@ -317,6 +320,85 @@ class ParsingTest {
     StatusCommand two = parse(StatusCommand.class, "container", "status", "--at", "3", "a", "b");
     ParameterException e = assertThrows(ParameterException.class, two::validate);
     assertEquals("--at takes a single REF, not 2", e.getMessage());
+  }
+
+  @Test
+  void logsDefaultsToEverythingOfBothStreams() {
+    LogsCommand l = parse(LogsCommand.class, "logs", "c1");
+    assertEquals(LogsRequest.newBuilder().setRef("c1").build(), l.request());
+    assertFalse(l.timestamps);
+    assertFalse(l.request().hasTail());
+    assertFalse(l.request().hasSince());
+  }
+
+  @Test
+  void logsWithEveryOption() {
+    LogsCommand l = parse(LogsCommand.class, "container", "logs", "-f", "--tail", "5", "-t",
+        "--since", "2026-11-28T10:00:00Z", "--stdout", "c1");
+    assertTrue(l.timestamps);
+    assertEquals(LogsRequest.newBuilder().setRef("c1").setFollow(true).setTail(5)
+        .setSince(Timestamps.of(Instant.parse("2026-11-28T10:00:00Z")))
+        .setStream(LogStream.LOG_STREAM_STDOUT).build(), l.request());
+    assertEquals(LogStream.LOG_STREAM_STDERR,
+        parse(LogsCommand.class, "logs", "--stderr", "c1").request().getStream());
+  }
+
+  @Test
+  void logsSinceIsATimeOrADurationButNotAnOffset() {
+    Instant before = Instant.now();
+    Instant since = Timestamps.instant(
+        parse(LogsCommand.class, "logs", "--since", "10m", "c1").request().getSince());
+    assertFalse(since.isBefore(before.minusSeconds(600)), since.toString());
+    assertFalse(since.isAfter(Instant.now().minusSeconds(600)), since.toString());
+    ParameterException e = assertThrows(ParameterException.class,
+        () -> parse("logs", "--since", "42", "c1"));
+    assertEquals("Invalid value for option '--since': '42' is not a time or a duration: use an"
+        + " RFC 3339 time (2026-11-28T10:00:00Z, 2026-11-28T11:00:00+01:00) or a duration back"
+        + " from now (30s, 10m, 2h, 1h30m, 2d)", e.getMessage());
+  }
+
+  @Test
+  void logsUsageErrors() {
+    ParameterException both = assertThrows(ParameterException.class,
+        () -> parse("logs", "--stdout", "--stderr", "c1"));
+    assertTrue(both.getMessage().contains("mutually exclusive"), both.getMessage());
+    assertThrows(ParameterException.class, () -> parse("logs", "--tail", "-1", "c1"));
+    assertThrows(ParameterException.class, () -> parse("logs"));
+    assertThrows(ParameterException.class, () -> parse("logs", "c1", "c2"));
+  }
+
+  @Test
+  void execWithEveryOption() {
+    ExecCommand x = parse(ExecCommand.class, "exec", "-i", "-e", "A=1", "--env", "HOME",
+        "--env", "UNSET_HERE", "-w", "/w", "--timeout", "9", "c1", "--", "/bin/sh", "-c", "x");
+    assertTrue(x.interactive);
+    assertEquals(ExecSpec.newBuilder().setRef("c1").addCommand("/bin/sh").addCommand("-c")
+        .addCommand("x").addEnv("A=1").addEnv("HOME=/root").setWorkdir("/w").setTimeoutSeconds(9)
+        .build(), x.execSpec(Map.of("HOME", "/root")));
+  }
+
+  @Test
+  void execTakesEverythingAfterTheRefAsTheCommand() {
+    ExecCommand x = parse(ExecCommand.class, "container", "exec", "c1", "ls", "-i", "--", "-w");
+    assertFalse(x.interactive);
+    assertEquals(ExecSpec.newBuilder().setRef("c1").addCommand("ls").addCommand("-i")
+        .addCommand("--").addCommand("-w").build(), x.execSpec(Map.of()));
+  }
+
+  @Test
+  void execUsageErrors() {
+    assertThrows(ParameterException.class, () -> parse("exec", "c1"));
+    assertThrows(ParameterException.class, parse(ExecCommand.class, "exec", "c1", "--")::validate);
+    assertThrows(ParameterException.class, () -> parse("exec", "--timeout", "-1", "c1", "ls"));
+    // no terminal support in the daemon yet
+    assertThrows(ParameterException.class, () -> parse("exec", "-t", "c1", "sh"));
+  }
+
+  @Test
+  void execTimeoutIsNotTheGlobalOne() {
+    assertEquals(0, parse(ExecCommand.class, "exec", "c1", "ls").timeoutSeconds);
+    assertEquals(Duration.ofSeconds(30), globals("exec", "--timeout", "3", "c1", "ls").timeout());
+    assertEquals(Duration.ofSeconds(3), globals("--timeout", "3", "exec", "c1", "ls").timeout());
   }
 
   @Test
