@@ -31,6 +31,7 @@ public class ContainerOperations {
   private final Observer observer;
   private final Duration killGrace;
   private final long logSizeMax;
+  private final Images images;
 
   /**
    * @param killGrace how long to wait for the exit file after SIGKILL before giving up: the kernel
@@ -38,12 +39,13 @@ public class ContainerOperations {
    * @param logSizeMax bytes after which conmon starts a container's log afresh; 0: no limit
    */
   public ContainerOperations(ContainerRuntime runtime, ContainerLayout layout,
-      Observer observer, Duration killGrace, long logSizeMax) {
+      Observer observer, Duration killGrace, long logSizeMax, Images images) {
     this.runtime = runtime;
     this.layout = layout;
     this.observer = observer;
     this.killGrace = killGrace;
     this.logSizeMax = logSizeMax;
+    this.images = images;
   }
 
   public ContainerLayout layout() {
@@ -58,8 +60,9 @@ public class ContainerOperations {
     try {
       Path bundle = layout.bundle(id);
       Files.createDirectory(bundle);
-      BundleWriter.write(bundle, new BundleSpec(spec.command(), spec.env(), spec.workdir(),
-          Path.of(spec.image()), spec.readOnly(), id.substring(0, 12)));
+      Path rootfs = spec.fromImage() ? images.prepare(spec.imageId(), dir) : Path.of(spec.image());
+      BundleWriter.write(bundle, id, new BundleSpec(spec.command(), spec.env(), spec.workdir(), rootfs, spec.readOnly(),
+          id.substring(0, 12)));
       return runtime.create(new ContainerRuntime.CreateRequest(id, spec.name(), bundle, layout.log(id), logSizeMax));
     } catch (RuntimeFailure | IOException | RuntimeException e) {
       removeFiles(id);
@@ -135,12 +138,16 @@ public class ContainerOperations {
     }
   }
 
-  /** Deletes {@code <root>/containers/<id>} recursively; links are removed, never followed. */
+  /**
+   * Deletes {@code <root>/containers/<id>} recursively, after unmounting an image's root filesystem
+   * (deleting through the mount would only whiteout files); links are removed, never followed.
+   */
   private void removeFiles(String id) {
     Path dir = layout.dir(id);
     if (!Files.exists(dir)) {
       return;
     }
+    images.discard(dir);
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);

@@ -25,10 +25,19 @@ public final class ContainerSpecValidator {
   private static final int MAX_STRING = 32 * 1024;
 
   private final List<Path> ownedDirs;
+  private final Images images;
 
-  /** @param ownedDirs conman's root and state directories: no rootfs may lie inside them */
-  public ContainerSpecValidator(List<Path> ownedDirs) {
+  /**
+   * @param ownedDirs conman's root and state directories: no rootfs directory may lie inside them
+   * @param images    resolves (and pulls) image references
+   */
+  public ContainerSpecValidator(List<Path> ownedDirs, Images images) {
     this.ownedDirs = ownedDirs.stream().map(ContainerSpecValidator::real).toList();
+    this.images = images;
+  }
+
+  public ContainerSpecValidator(List<Path> ownedDirs) {
+    this(ownedDirs, Images.NONE);
   }
 
   public static void checkName(String name) {
@@ -45,9 +54,22 @@ public final class ContainerSpecValidator {
     }
   }
 
-  /** @return the spec with {@code image} replaced by its real path and defaults filled in */
+  /**
+   * @return the spec with {@code image} replaced by its real path, or resolved to a pulled image
+   *     whose defaults fill in command, env and workdir; other defaults filled in
+   */
   public ContainerSpec validate(ContainerSpec spec) {
     checkName(spec.name());
+    String image = spec.image() == null ? "" : spec.image();
+    if (!image.isEmpty() && !image.startsWith("/") && !image.startsWith(".")) {
+      checkStrings("image reference", List.of(image));
+      Images.Resolved resolved = images.resolve(image);
+      List<String> env = new java.util.ArrayList<>(resolved.env());
+      env.addAll(spec.env());
+      spec = new ContainerSpec(spec.name(), image, spec.command().isEmpty() ? resolved.args() : spec.command(), env,
+          spec.workdir() == null || spec.workdir().isEmpty() ? resolved.workdir() : spec.workdir(), spec.readOnly(),
+          spec.labels(), resolved.imageId());
+    }
     if (spec.command().isEmpty() || spec.command().get(0).isEmpty()) {
       throw ContainerException.invalid("a command is required (e.g. -- /bin/sh -c 'echo hi')");
     }
@@ -65,14 +87,15 @@ public final class ContainerSpecValidator {
       throw ContainerException.invalid("workdir " + quote(workdir) + " must be an absolute path inside the container");
     }
     checkLabels(spec.labels());
-    Path rootfs = rootfs(spec.image());
-    return new ContainerSpec(spec.name(), rootfs.toString(), spec.command(), spec.env(), workdir,
-        spec.readOnly(), spec.labels());
+    String rootfs = spec.fromImage() ? spec.image() : rootfs(spec.image()).toString();
+    return new ContainerSpec(spec.name(), rootfs, spec.command(), spec.env(), workdir, spec.readOnly(),
+        spec.labels(), spec.imageId());
   }
 
   private Path rootfs(String image) {
     if (image == null || image.isEmpty()) {
-      throw ContainerException.invalid("--image is required: the directory holding the root filesystem");
+      throw ContainerException.invalid("--image is required: an image reference (e.g. localhost:5000/busybox)"
+          + " or the absolute path of a root filesystem directory");
     }
     checkStrings("image path", List.of(image));
     Path given;

@@ -60,7 +60,7 @@ class ContainerActorTest {
 
   private ContainerActor.Deps deps() {
     ContainerOperations ops = new ContainerOperations(runtime, new ContainerLayout(root.resolve("containers")),
-        new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0);
+        new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0, Images.NONE);
     return new ContainerActor.Deps(ops, BLOCKING, Clock.systemUTC(), supervisor.ref());
   }
 

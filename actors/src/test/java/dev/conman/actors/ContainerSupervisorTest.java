@@ -38,7 +38,7 @@ class ContainerSupervisorTest {
         .withFallback(ConfigFactory.load()));
     FakeRuntime runtime = new FakeRuntime();
     ContainerOperations ops = new ContainerOperations(runtime, new ContainerLayout(root.resolve("containers")),
-        new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0);
+        new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0, Images.NONE);
     supervisor = kit.spawn(ContainerSupervisor.create(new ContainerSupervisor.Deps(ops, runtime, Clock.systemUTC())));
     Path rootfs = Files.createDirectories(root.resolve("rootfs"));
     spec = new ContainerSpec("web", rootfs.toString(), List.of("/bin/true"), List.of(), "/", false, Map.of());

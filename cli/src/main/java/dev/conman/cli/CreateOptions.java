@@ -21,10 +21,11 @@ final class CreateOptions implements TrailingCommand {
       + " without =VALUE takes its value from conmanctl's environment, and is left out if unset"
       + " there.";
 
-  @Option(names = "--image", required = true, paramLabel = "DIR",
-      description = "Root filesystem of the container: a directory, made absolute here because the"
-          + " daemon has another working directory.")
-  Path image;
+  @Option(names = "--image", required = true, paramLabel = "REF|DIR",
+      description = "An image reference (e.g. localhost:5000/busybox:latest; pulled if the daemon does not"
+          + " have it), or a root filesystem directory: an absolute path, or one starting with ./ or ../"
+          + " (made absolute here, since the daemon has another working directory).")
+  String image;
 
   @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = ENV_DESCRIPTION)
   List<String> env = new ArrayList<>();
@@ -45,15 +46,22 @@ final class CreateOptions implements TrailingCommand {
           + " characters.")
   String name;
 
-  @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD",
-      description = CMD_BEFORE + "NAME" + CMD_AFTER)
-  List<String> rawCommand;
+  @Parameters(index = "1..*", arity = "0..*", paramLabel = "CMD",
+      description = CMD_BEFORE + "NAME" + CMD_AFTER + " Optional with an image reference: the image's"
+          + " entrypoint and cmd are the default.")
+  List<String> rawCommand = new ArrayList<>();
 
   @Spec(Spec.Target.MIXEE) CommandSpec mixee;
 
   /** The container's command, without the "--" that may precede it. */
   List<String> command() {
-    return TrailingCommand.command(rawCommand, mixee);
+    // an image brings its own default command; a root filesystem directory does not
+    return TrailingCommand.command(rawCommand, mixee, isDirectory());
+  }
+
+  /** Whether --image names a directory (a path) rather than an image reference. */
+  private boolean isDirectory() {
+    return image.startsWith("/") || image.startsWith(".");
   }
 
   /** Usage errors that parsing cannot see; called before connecting to the daemon. */
@@ -65,7 +73,7 @@ final class CreateOptions implements TrailingCommand {
   CreateContainerRequest request(Map<String, String> environment) {
     CreateContainerRequest.Builder request = CreateContainerRequest.newBuilder()
         .setName(name)
-        .setImage(image.toAbsolutePath().normalize().toString())
+        .setImage(image.startsWith(".") ? Path.of(image).toAbsolutePath().normalize().toString() : image)
         .addAllCommand(command())
         .setReadOnly(readOnly)
         .putAllLabels(labels)

@@ -61,6 +61,15 @@ final class EventFormat {
     if (!e.getRuncId().isEmpty()) {
       details.add("runc_id=" + e.getRuncId());
     }
+    if (!e.getImageRef().isEmpty()) {
+      details.add("image=" + e.getImageRef());
+    }
+    if (!e.getImageId().isEmpty()) {
+      details.add("image_id=" + e.getImageId());
+    }
+    if (e.getCommandCount() > 0) {
+      details.add("command=\"" + String.join(" ", e.getCommandList()).replace("\"", "\\\"") + "\"");
+    }
     if (!e.getReason().isEmpty()) {
       details.add("reason=\"" + e.getReason().replace("\\", "\\\\").replace("\"", "\\\"")
           .replace("\n", "\\n") + "\"");
@@ -101,6 +110,10 @@ final class EventFormat {
         .put("finished_at", Timestamps.json(e.hasFinishedAt(), e.getFinishedAt()))
         .put("runc_id", e.getRuncId())
         .put("timeout_seconds", e.getTimeoutSeconds())
+        .put("exec_id", e.getExecId())
+        .put("command", e.getCommandList())
+        .put("image_id", e.getImageId())
+        .put("image_ref", e.getImageRef())
         .toString();
   }
 

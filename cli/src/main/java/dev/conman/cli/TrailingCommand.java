@@ -26,9 +26,14 @@ interface TrailingCommand {
    * @param spec the verb, for the usage error when there is no command
    */
   static List<String> command(List<String> raw, CommandSpec spec) {
+    return command(raw, spec, true);
+  }
+
+  /** @param required false where the daemon has a default (an image's entrypoint and cmd) */
+  static List<String> command(List<String> raw, CommandSpec spec, boolean required) {
     boolean separated = !raw.isEmpty() && raw.get(0).equals("--");
     List<String> command = separated ? raw.subList(1, raw.size()) : raw;
-    if (command.isEmpty()) {
+    if (command.isEmpty() && required) {
       throw new ParameterException(spec.commandLine(), "Missing required parameter: 'CMD'");
     }
     return command;

@@ -106,7 +106,7 @@ class EndToEndTest {
 
   @Test
   void createSendsTheRequestAndPrintsTheId() {
-    Result r = conmanctl("container", "create", "--image", "rootfs", "-e", "A=1", "--label",
+    Result r = conmanctl("container", "create", "--image", "./rootfs", "-e", "A=1", "--label",
         "app=web", "--workdir", "/w", "--read-only", "c1", "--", "sh", "-c", "exit 7");
     assertEquals(new Result(0, FakeRuntime.idFor("c1") + "\n", ""), r);
     CreateContainerRequest sent = sent(CreateContainerRequest.class).get(0);

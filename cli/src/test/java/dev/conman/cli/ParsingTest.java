@@ -87,7 +87,7 @@ class ParsingTest {
     CreateCommand c = parse(CreateCommand.class, "container", "create", "--image", "/srv/rootfs",
         "--env", "A=1", "-e", "B=2", "--workdir", "/tmp", "--read-only", "--label", "app=web",
         "-l", "tier=front", "cont1", "--", "/bin/sleep", "100");
-    assertEquals(Path.of("/srv/rootfs"), c.create.image);
+    assertEquals("/srv/rootfs", c.create.image);
     assertEquals(List.of("A=1", "B=2"), c.create.env);
     assertEquals("/tmp", c.create.workdir);
     assertTrue(c.create.readOnly);
@@ -122,14 +122,17 @@ class ParsingTest {
   void createNeedsImageNameAndCommand() {
     assertThrows(ParameterException.class,
         () -> parse("container", "create", "c1", "--", "/bin/true"));
-    assertThrows(ParameterException.class,
-        () -> parse("container", "create", "--image", "/r", "c1"));
+    CreateCommand directory = parse(CreateCommand.class, "container", "create", "--image", "/r", "c1");
+    assertThrows(ParameterException.class, directory.create::validate, "a directory has no default command");
+    CreateCommand image = parse(CreateCommand.class, "container", "create", "--image", "busybox", "c1");
+    image.create.validate();
+    assertEquals(List.of(), image.create.command(), "an image's own command is the default");
     assertThrows(ParameterException.class, () -> parse("container", "create", "--image", "/r"));
   }
 
   @Test
   void createRequestResolvesImageAndEnvironment() {
-    CreateCommand c = parse(CreateCommand.class, "container", "create", "--image", "rootfs",
+    CreateCommand c = parse(CreateCommand.class, "container", "create", "--image", "./rootfs",
         "-e", "HOME", "-e", "UNSET_HERE", "-e", "X=", "c1", "/bin/true");
     CreateContainerRequest r = c.create.request(Map.of("HOME", "/root"));
     assertEquals(Path.of("rootfs").toAbsolutePath().normalize().toString(), r.getImage());
@@ -137,6 +140,9 @@ class ParsingTest {
     assertEquals("", r.getWorkdir());
     assertEquals(List.of("/bin/true"), r.getCommandList());
     assertEquals("c1", r.getName());
+    CreateCommand ref = parse(CreateCommand.class, "container", "create", "--image", "localhost:5000/busybox", "c2",
+        "/bin/true");
+    assertEquals("localhost:5000/busybox", ref.create.request(Map.of()).getImage(), "an image reference is sent as is");
   }
 
   @Test
@@ -214,7 +220,7 @@ class ParsingTest {
         "--label", "k=v", "-w", "/w", "--read-only", "c1", "sh", "-c", "exit 7");
     assertTrue(r.remove);
     assertFalse(r.detach);
-    assertEquals(Path.of("/r"), r.create.image);
+    assertEquals("/r", r.create.image);
     assertEquals(List.of("A=1"), r.create.env);
     assertEquals(Map.of("k", "v"), r.create.labels);
     assertEquals("/w", r.create.workdir);

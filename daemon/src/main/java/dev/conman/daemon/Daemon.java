@@ -5,6 +5,14 @@ import dev.conman.actors.ContainerLayout;
 import dev.conman.actors.ContainerOperations;
 import dev.conman.actors.ContainerSpecValidator;
 import dev.conman.actors.ContainerSupervisor;
+import dev.conman.actors.ImageJournal;
+import dev.conman.actors.StoreImages;
+import dev.conman.grpc.images.ImageServiceImpl;
+import dev.conman.images.ImageStore;
+import dev.conman.images.RegistryOptions;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
 import dev.conman.grpc.ApiServer;
 import dev.conman.grpc.ContainerAsks;
 import dev.conman.grpc.RuntimeServiceImpl;
@@ -58,8 +66,13 @@ public final class Daemon implements AutoCloseable {
       d.open(RootLock.acquire(s.lockFile()));
       JournalSchema.ensure(s.database());
       RuncRuntime runtime = new RuncRuntime(s.runtime(), s.conmon(), RuntimePaths.under(s.state()), s.runtimeTimeout());
+      ImageStore store = d.open(ImageStore.open(s.root(), RegistryOptions.defaults()));
+      // a create that pulls a missing image journals the pull through the image service, made below
+      AtomicReference<ImageServiceImpl> imageService = new AtomicReference<>();
+      StoreImages images = new StoreImages(store,
+          pulled -> imageService.get().journalPull(pulled).toCompletableFuture().join());
       ContainerOperations operations = new ContainerOperations(runtime, new ContainerLayout(s.containersDir()),
-          new Observer(runtime, s.exitFileGrace()), s.killGrace(), s.logSizeMax());
+          new Observer(runtime, s.exitFileGrace()), s.killGrace(), s.logSizeMax(), images);
       Config full = JournalSettings.withDatabase(config, s.database());
       ActorSystem<ContainerSupervisor.Command> system = ActorSystem.create(
           ContainerSupervisor.create(new ContainerSupervisor.Deps(operations, runtime, Clock.systemUTC())),
@@ -72,14 +85,18 @@ public final class Daemon implements AutoCloseable {
       ExitWatcher exits = d.open(ExitWatcher.start(runtime.paths().exitDir(), id -> reportExit(system, runtime, id)));
       // exits that landed before the watcher ran; actors ignore the ones they already know
       exits.existingIds().forEach(id -> reportExit(system, runtime, id));
-      ContainerSpecValidator validator = new ContainerSpecValidator(List.of(s.root(), s.state()));
+      ContainerSpecValidator validator = new ContainerSpecValidator(List.of(s.root(), s.state()), images);
       JournalReader journal = d.open(new JournalReader(s.database(), system.classicSystem()));
       EventFeed feed = d.open(new EventFeed(journal, s.eventPollInterval(), s.eventMaxLag()));
       ContainerAsks containers = new ContainerAsks(system, system.scheduler(), s.askTimeout());
+      imageService.set(new ImageServiceImpl(store, system.systemActorOf(ImageJournal.create(), "images",
+          Props.empty()), containers, system.dispatchers().lookup(
+              DispatcherSelector.fromConfig(ContainerSupervisor.BLOCKING_DISPATCHER))));
       d.open(ApiServer.start(s.socket(), s.socketGroup(), List.of(
           new RuntimeServiceImpl(containers, validator),
           new EventServiceImpl(feed, containers, operations.layout()::log),
-          d.open(new IoServiceImpl(containers, runtime))),
+          d.open(new IoServiceImpl(containers, runtime)),
+          imageService.get()),
           s.maxMessageBytes()));
       d.open(RetentionSchedule.start(s.database(), s.eventRetention()));
       log.info("conmand {} serving on {} (root {}, state {}, runtime {}, conmon {})", ProcessHandle.current().pid(),

@@ -21,6 +21,9 @@ public final class StatusMapper {
     if (cause instanceof StatusRuntimeException s) {
       return s;
     }
+    if (cause instanceof dev.conman.images.ImageException e) {
+      return imageStatus(e).withDescription(e.getMessage()).asRuntimeException();
+    }
     if (cause instanceof ContainerException e) {
       return codeOf(e.code()).withDescription(e.getMessage()).asRuntimeException();
     }
@@ -35,6 +38,19 @@ public final class StatusMapper {
     return Status.INTERNAL.withDescription("internal error: " + cause).withCause(cause).asRuntimeException();
   }
 
+  static Status imageStatus(dev.conman.images.ImageException e) {
+    return switch (e.code()) {
+      case INVALID_REFERENCE, INVALID_CONTENT -> Status.INVALID_ARGUMENT;
+      case NOT_FOUND -> Status.NOT_FOUND;
+      case UNAUTHORIZED -> Status.PERMISSION_DENIED;
+      case DIGEST_MISMATCH -> Status.DATA_LOSS;
+      case UNSUPPORTED -> Status.FAILED_PRECONDITION;
+      case REGISTRY_UNAVAILABLE -> Status.UNAVAILABLE;
+      case IN_USE -> Status.FAILED_PRECONDITION;
+      default -> Status.INTERNAL;
+    };
+  }
+
   static Status codeOf(ContainerException.Code code) {
     return switch (code) {
       case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
@@ -43,6 +59,7 @@ public final class StatusMapper {
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
       case RUNTIME_FAILED -> Status.INTERNAL;
       case TIMEOUT -> Status.DEADLINE_EXCEEDED;
+      case UNAVAILABLE -> Status.UNAVAILABLE;
     };
   }
 

@@ -17,7 +17,7 @@ final class EventConverter {
   /** Every public event type, for validating filters. */
   static final List<String> TYPES = List.of("create_requested", "created", "create_failed", "start_requested",
       "started", "start_failed", "stop_requested", "kill_requested", "exited", "delete_requested", "deleted",
-      "reconciled", "orphan_found", "exec_started", "exec_exited");
+      "reconciled", "orphan_found", "exec_started", "exec_exited", "image_pulled", "image_removed");
 
   private EventConverter() {}
 
@@ -75,6 +75,11 @@ final class EventConverter {
       if (c.exitCode() != null) {
         b.setExitCode(c.exitCode());
       }
+    } else if (e instanceof dev.conman.actors.ImageJournal.ImagePulled p) {
+      b.setType("image_pulled").setImageId(p.imageId()).setImageRef(p.reference());
+    } else if (e instanceof dev.conman.actors.ImageJournal.ImageRemoved r) {
+      b.setType("image_removed").setImageId(r.imageId()).setImageRef(r.reference())
+          .setReason(r.deleted() ? "image deleted" : "untagged " + String.join(", ", r.untagged()));
     } else if (e instanceof ContainerSupervisor.OrphanReported o) {
       b.setType("orphan_found").setRuncId(o.runcId()).setReason("runc status " + o.status());
     } else {

@@ -1,0 +1,76 @@
+package dev.conman.actors;
+
+import dev.conman.journal.CborSerializable;
+import dev.conman.journal.JournalSettings;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+
+/**
+ * Journals what happens to images (pulled, removed), so that image events join the host's event
+ * stream and history. The image store itself is the source of truth for what images exist; this
+ * journal is their history. Record -> ImagePulled | ImageRemoved -> Done.
+ */
+public final class ImageJournal
+    extends EventSourcedBehaviorWithEnforcedReplies<ImageJournal.Record, ImageJournal.Event, ImageJournal.Count> {
+
+  /** Journal {@code event}, then answer. */
+  public record Record(Event event, ActorRef<Done> replyTo) implements CborSerializable {}
+
+  public sealed interface Event extends CborSerializable {
+    String imageId();
+
+    Instant at();
+  }
+
+  /** {@code reference} was pulled (or refreshed) and now names {@code imageId}. */
+  public record ImagePulled(String reference, String imageId, String digest, Instant at) implements Event {}
+
+  /** Tags removed from {@code imageId}; {@code deleted} when the image itself is gone. */
+  public record ImageRemoved(String reference, String imageId, List<String> untagged, boolean deleted, Instant at)
+      implements Event {}
+
+  /** How many image events were journaled: this journal keeps no other state. */
+  public record Count(long events) implements CborSerializable {}
+
+  public static final PersistenceId PERSISTENCE_ID = PersistenceId.ofUniqueId("images");
+
+  public static Behavior<Record> create() {
+    return new ImageJournal();
+  }
+
+  private ImageJournal() {
+    super(PERSISTENCE_ID, SupervisorStrategy.restartWithBackoff(java.time.Duration.ofMillis(200),
+        java.time.Duration.ofSeconds(5), 0.2));
+  }
+
+  @Override
+  public Count emptyState() {
+    return new Count(0);
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(JournalSettings.CONTAINER_TAG);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Record, Event, Count> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(Record.class, (s, r) -> Effect().persist(r.event()).thenReply(r.replyTo(), x -> Done.getInstance()))
+        .build();
+  }
+
+  @Override
+  public EventHandler<Count, Event> eventHandler() {
+    return (s, e) -> new Count(s.events() + 1);
+  }
+}
