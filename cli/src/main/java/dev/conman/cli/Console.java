@@ -120,8 +120,15 @@ final class Console {
     return text.toString();
   }
 
-  private void line(String s) {
+  /** One line of output, flushed. */
+  void line(String s) {
     out.println(s);
+    out.flush();
+  }
+
+  /** Text that ends with its own newline (a table), flushed. */
+  void text(String s) {
+    out.print(s);
     out.flush();
   }
 }

@@ -78,7 +78,8 @@ final class ContainerFormat {
     return align(rows);
   }
 
-  private static String align(List<String[]> rows) {
+  /** Rows of columns, padded to line up; the first row is the header. */
+  static String align(List<String[]> rows) {
     int columns = rows.get(0).length;
     int[] width = new int[columns];
     for (String[] row : rows) {

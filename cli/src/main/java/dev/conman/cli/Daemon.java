@@ -7,6 +7,7 @@ import dev.conman.api.v1.IoServiceGrpc.IoServiceBlockingStub;
 import dev.conman.api.v1.IoServiceGrpc.IoServiceStub;
 import dev.conman.api.v1.RuntimeServiceGrpc;
 import dev.conman.api.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
+import dev.conman.api.v1.ImageServiceGrpc;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -27,6 +28,7 @@ final class Daemon implements AutoCloseable {
   private final EventServiceBlockingStub events;
   private final IoServiceBlockingStub io;
   private final IoServiceStub ioAsync;
+  private final ImageServiceGrpc.ImageServiceBlockingStub images;
   private final Duration timeout;
 
   private Daemon(ManagedChannel channel, Duration timeout) {
@@ -35,6 +37,7 @@ final class Daemon implements AutoCloseable {
     this.events = EventServiceGrpc.newBlockingStub(channel);
     this.io = IoServiceGrpc.newBlockingStub(channel);
     this.ioAsync = IoServiceGrpc.newStub(channel);
+    this.images = ImageServiceGrpc.newBlockingStub(channel);
     this.timeout = timeout;
   }
 
@@ -103,6 +106,16 @@ final class Daemon implements AutoCloseable {
    */
   IoServiceStub ioAsync() {
     return ioAsync;
+  }
+
+  /** Images, with the global --timeout as deadline. */
+  ImageServiceGrpc.ImageServiceBlockingStub images() {
+    return images.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Images without a deadline: a pull lasts as long as the download (the daemon bounds stalls). */
+  ImageServiceGrpc.ImageServiceBlockingStub imagesWithoutDeadline() {
+    return images;
   }
 
   @Override

@@ -1,0 +1,93 @@
+package dev.conman.cli;
+
+import dev.conman.api.v1.GetImageRequest;
+import dev.conman.api.v1.Image;
+import dev.conman.api.v1.ListImagesRequest;
+import dev.conman.api.v1.PullImageRequest;
+import dev.conman.api.v1.PullImageResponse;
+import dev.conman.api.v1.RemoveImageRequest;
+import dev.conman.api.v1.RemoveImageResponse;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** The noun "image": pull, list, inspect and remove images in the daemon's store. */
+@Command(name = "image", description = "Pull images from OCI registries; list, inspect and remove them.",
+    subcommands = {ImageCommand.Pull.class, ImageCommand.ListImages.class, ImageCommand.Inspect.class,
+        ImageCommand.Remove.class})
+final class ImageCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    return Conmanctl.missingCommand(spec);
+  }
+
+  @Command(name = "pull", description = "Pull an image (blobs already in the store are not downloaded again).")
+  static final class Pull extends DaemonCommand {
+    @Parameters(paramLabel = "REF", description = "Image reference, e.g. localhost:5000/busybox:latest or"
+        + " busybox (= docker.io/library/busybox:latest). Registries on loopback are spoken to over HTTP.")
+    String reference;
+
+    @Override
+    protected int run(Daemon daemon, Console console) {
+      PullImageResponse r = daemon.imagesWithoutDeadline().pullImage(PullImageRequest.newBuilder()
+          .setReference(reference).build());
+      console.line(console.json() ? ImageFormat.json(r.getImage()) : r.getImage().getId()
+          + " (" + r.getBlobsDownloaded() + " blobs, " + ImageFormat.size(r.getBytesDownloaded()) + " downloaded)");
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "list", aliases = "ls", description = "List the images in the store.")
+  static final class ListImages extends DaemonCommand {
+    @Override
+    protected int run(Daemon daemon, Console console) {
+      List<Image> images = daemon.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList();
+      if (console.json()) {
+        console.line(ImageFormat.json(images));
+      } else {
+        console.text(ImageFormat.table(images));
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "inspect", description = "Show an image: its names, layers and container defaults (JSON).")
+  static final class Inspect extends DaemonCommand {
+    @Parameters(paramLabel = "REF", description = "Image reference, full id (sha256:...) or unique id prefix.")
+    String ref;
+
+    @Override
+    protected int run(Daemon daemon, Console console) {
+      console.line(ImageFormat.json(daemon.images().getImage(GetImageRequest.newBuilder().setRef(ref).build())
+          .getImage()));
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "remove", aliases = "rm", description = "Remove an image tag (or, by id, the image).")
+  static final class Remove extends DaemonCommand {
+    @Option(names = {"-f", "--force"}, description = "Remove even while a container uses it (the container keeps"
+        + " its layers until it is deleted).")
+    boolean force;
+
+    @Parameters(paramLabel = "REF", description = "Image reference, full id or unique id prefix.")
+    String ref;
+
+    @Override
+    protected int run(Daemon daemon, Console console) {
+      RemoveImageResponse r = daemon.images().removeImage(RemoveImageRequest.newBuilder().setRef(ref)
+          .setForce(force).build());
+      r.getUntaggedList().forEach(t -> console.line("untagged " + t));
+      if (r.getDeleted()) {
+        console.line("deleted " + r.getId());
+      }
+      return ExitCodes.OK;
+    }
+  }
+}
