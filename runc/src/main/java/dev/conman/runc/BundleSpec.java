@@ -6,15 +6,18 @@ import java.util.List;
 /**
  * What a container's config.json is generated from; the rest of the spec is runc's defaults.
  *
- * @param args     the process: program and arguments, at least one
- * @param env      "KEY=VALUE" entries; PATH gets the usual default when absent
- * @param cwd      absolute working directory inside the container
- * @param rootfs   absolute host path of the root filesystem
- * @param readonly whether the root filesystem is mounted read-only
- * @param hostname the UTS hostname; null leaves it unset
+ * @param args      the process: program and arguments, at least one
+ * @param env       "KEY=VALUE" entries; PATH gets the usual default when absent
+ * @param cwd       absolute working directory inside the container
+ * @param rootfs    absolute host path of the root filesystem
+ * @param readonly  whether the root filesystem is mounted read-only
+ * @param hostname  the UTS hostname; null leaves it unset
+ * @param resources cgroup limits; null: none
+ * @param security  user, capabilities, privileged, no-new-privileges; null: docker's defaults
  */
 public record BundleSpec(
-    List<String> args, List<String> env, String cwd, Path rootfs, boolean readonly, String hostname) {
+    List<String> args, List<String> env, String cwd, Path rootfs, boolean readonly, String hostname,
+    Resources resources, Security security) {
 
   public BundleSpec {
     if (args == null || args.isEmpty()) {
@@ -34,5 +37,24 @@ public record BundleSpec(
     if (rootfs == null || !rootfs.isAbsolute()) {
       throw new IllegalArgumentException("root filesystem '" + rootfs + "' must be an absolute path");
     }
+    resources = resources == null ? Resources.NONE : resources;
+    security = security == null ? Security.defaults() : security;
+    if (resources.memorySwapBytes() != null && resources.memoryBytes() == null) {
+      throw new IllegalArgumentException("a memory+swap limit needs a memory limit too");
+    }
+  }
+
+  /** Without limits and with docker's default security. */
+  public BundleSpec(
+      List<String> args, List<String> env, String cwd, Path rootfs, boolean readonly, String hostname) {
+    this(args, env, cwd, rootfs, readonly, hostname, Resources.NONE, Security.defaults());
+  }
+
+  public BundleSpec withResources(Resources resources) {
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security);
+  }
+
+  public BundleSpec withSecurity(Security security) {
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security);
   }
 }

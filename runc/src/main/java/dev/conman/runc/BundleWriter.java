@@ -1,6 +1,7 @@
 package dev.conman.runc;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,14 +17,40 @@ public final class BundleWriter {
 
   private BundleWriter() {}
 
-  /** @return the written config.json */
+  /**
+   * Writes the spec with the container's cgroup at {@link OciSpec#cgroupsPath(String)}. Checks
+   * first what only this host can tell (CPUs in the cpuset and the quota, capabilities the
+   * daemon can give), so that the caller gets an IllegalArgumentException instead of runc's
+   * obscure error at create.
+   *
+   * @return the written config.json
+   * @throws IllegalArgumentException when the host cannot give what the spec asks for
+   */
+  public static Path write(Path bundleDir, String id, BundleSpec spec) throws IOException {
+    spec.resources().checkHost();
+    spec.security().checkHost();
+    return write(bundleDir, OciSpec.build(Ids.check(id), spec));
+  }
+
+  /**
+   * Without the container id: no {@code linux.cgroupsPath} in the spec.
+   * {@link ContainerRuntime#create} of {@link RuncRuntime} adds it when it is missing.
+   *
+   * @return the written config.json
+   */
   public static Path write(Path bundleDir, BundleSpec spec) throws IOException {
+    spec.resources().checkHost();
+    spec.security().checkHost();
+    return write(bundleDir, OciSpec.build(spec));
+  }
+
+  static Path write(Path bundleDir, ObjectNode config) throws IOException {
     Files.createDirectories(bundleDir);
-    Path config = bundleDir.resolve("config.json");
+    Path target = bundleDir.resolve("config.json");
     Path temp = Files.createTempFile(bundleDir, ".config-", ".json");
     try {
-      MAPPER.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), OciSpec.build(spec));
-      return Files.move(temp, config, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      MAPPER.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), config);
+      return Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(temp);
     }

@@ -103,6 +103,10 @@ final class ConmonLauncher {
       for (Path file : paths.conmonFiles(request.id())) {
         Files.deleteIfExists(file);
       }
+      // a new directory: an "oom" of an earlier life would mark this one OOM-killed
+      Path persist = paths.persistDir(request.id());
+      RuntimePaths.deleteFlatDirectory(persist);
+      Files.createDirectory(persist);
       Path logDir = request.logPath().toAbsolutePath().getParent();
       if (logDir != null) {
         Files.createDirectories(logDir);
@@ -130,6 +134,7 @@ final class ConmonLauncher {
         "-l", "k8s-file:" + request.logPath().toAbsolutePath(),
         "--log-size-max", Long.toString(request.logSizeMax() > 0 ? request.logSizeMax() : -1),
         "--exit-dir", paths.exitDir().toString(),
+        "--persist-dir", paths.persistDir(id).toString(),
         "--socket-dir-path", paths.attachDir().toString(),
         "--runtime-arg", "--root=" + paths.runcRoot(),
         "--runtime-arg", "--log=" + paths.createLog(id),

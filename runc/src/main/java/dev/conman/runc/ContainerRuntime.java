@@ -53,6 +53,28 @@ public interface ContainerRuntime {
   ExecProcess exec(String id, ExecRequest request) throws RuntimeFailure;
 
   /**
+   * A sample of the container's cgroup counters ({@code runc events --stats}).
+   *
+   * @return empty when runc does not know the container or it is stopped
+   */
+  default Optional<ContainerStats> stats(String id) throws RuntimeFailure {
+    throw new UnsupportedOperationException("stats is not supported by " + getClass().getName());
+  }
+
+  /**
+   * Changes the limits of a created or running container ({@code runc update}); null fields
+   * stay as they are. Only the cgroup changes: the bundle's config.json keeps the limits of
+   * create, so a container created again from it gets those.
+   *
+   * @throws IllegalArgumentException when nothing is set, or the host lacks the CPUs asked for
+   * @throws RuntimeFailure           NOT_RUNNING for a stopped or unknown container, FAILED with
+   *                                  runc's error otherwise (e.g. a limit below current usage)
+   */
+  default void update(String id, Resources resources) throws RuntimeFailure {
+    throw new UnsupportedOperationException("update is not supported by " + getClass().getName());
+  }
+
+  /**
    * What {@link #create} needs: the bundle already holds a valid config.json.
    *
    * @param logSizeMax bytes after which conmon truncates the log and starts it again; 0 or less: no limit

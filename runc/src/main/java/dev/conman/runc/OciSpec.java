@@ -9,7 +9,13 @@ import java.util.List;
 /**
  * Builds an OCI runtime spec (config.json) from a {@link BundleSpec}, with the defaults of
  * {@code runc spec} (runc 1.1.5) for everything the request does not say: the same
- * capabilities, namespaces, mounts and masked paths a plain runc container gets.
+ * namespaces, mounts and masked paths a plain runc container gets; capabilities are docker's
+ * (see {@link Security}), with empty inheritable and ambient sets.
+ *
+ * <p>The container's cgroup is {@code /conman/ID} in every hierarchy ({@code linux.cgroupsPath},
+ * absolute, cgroupfs driver): {@code /sys/fs/cgroup/memory/conman/ID}, ... on cgroup v1 (plus
+ * {@code /sys/fs/cgroup/unified/conman/ID} on a hybrid host), {@code /sys/fs/cgroup/conman/ID}
+ * on cgroup v2. Without it runc would nest the cgroup under the daemon's own.
  *
  * <p>Not set on purpose: {@code process.oomScoreAdj}, because lowering it needs
  * CAP_SYS_RESOURCE, which these hosts lack, and runc create then fails obscurely.
@@ -20,8 +26,8 @@ public final class OciSpec {
   public static final String DEFAULT_PATH =
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-  static final List<String> CAPABILITIES =
-      List.of("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
+  /** Parent of every container's cgroup. */
+  public static final String CGROUP_PARENT = "/conman";
   static final List<String> NAMESPACES = List.of("pid", "network", "ipc", "uts", "mount");
   static final List<String> MASKED_PATHS = List.of("/proc/acpi", "/proc/asound", "/proc/kcore",
       "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
@@ -33,6 +39,19 @@ public final class OciSpec {
 
   private OciSpec() {}
 
+  /** {@code linux.cgroupsPath} of a container. */
+  public static String cgroupsPath(String id) {
+    return CGROUP_PARENT + "/" + Ids.check(id);
+  }
+
+  /** The spec of container {@code id}, in cgroup {@link #cgroupsPath(String)}. */
+  public static ObjectNode build(String id, BundleSpec spec) {
+    ObjectNode config = build(spec);
+    ((ObjectNode) config.get("linux")).put("cgroupsPath", cgroupsPath(id));
+    return config;
+  }
+
+  /** The spec without {@code linux.cgroupsPath}. */
   public static ObjectNode build(BundleSpec spec) {
     ObjectNode config = MAPPER.createObjectNode();
     config.put("ociVersion", OCI_VERSION);
@@ -41,8 +60,8 @@ public final class OciSpec {
     if (spec.hostname() != null) {
       config.put("hostname", spec.hostname());
     }
-    config.set("mounts", mounts());
-    config.set("linux", linux());
+    config.set("mounts", mounts(spec.security().privileged()));
+    config.set("linux", linux(spec.resources(), spec.security().privileged()));
     return config;
   }
 
@@ -59,21 +78,31 @@ public final class OciSpec {
     ObjectNode process = MAPPER.createObjectNode();
     // conmon holds pipes for stdio; a terminal would need its console socket
     process.put("terminal", false);
-    process.putObject("user").put("uid", 0).put("gid", 0);
+    User user = spec.security().user();
+    ObjectNode userNode = process.putObject("user").put("uid", user.uid()).put("gid", user.gid());
+    if (!user.additionalGids().isEmpty()) {
+      ArrayNode gids = userNode.putArray("additionalGids");
+      user.additionalGids().forEach(gids::add);
+    }
     process.set("args", strings(spec.args()));
     process.set("env", strings(environment(spec.env())));
     process.put("cwd", spec.cwd());
     ObjectNode capabilities = process.putObject("capabilities");
-    for (String set : List.of("bounding", "effective", "permitted", "ambient")) {
-      capabilities.set(set, strings(CAPABILITIES));
+    List<String> caps = spec.security().capabilities();
+    for (String set : List.of("bounding", "effective", "permitted")) {
+      capabilities.set(set, strings(caps));
     }
+    // CVE-2022-24769: never inheritable (nor ambient, which needs inheritable)
+    capabilities.putArray("inheritable");
+    capabilities.putArray("ambient");
     process.putArray("rlimits").addObject()
         .put("type", "RLIMIT_NOFILE").put("hard", 1024).put("soft", 1024);
-    process.put("noNewPrivileges", true);
+    process.put("noNewPrivileges", spec.security().noNewPrivileges());
     return process;
   }
 
-  private static ArrayNode mounts() {
+  /** A privileged container gets /sys and its cgroups writable, as with docker. */
+  private static ArrayNode mounts(boolean privileged) {
     ArrayNode mounts = MAPPER.createArrayNode();
     mount(mounts, "/proc", "proc", "proc");
     mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k");
@@ -81,8 +110,9 @@ public final class OciSpec {
         "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5");
     mount(mounts, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k");
     mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
-    mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
-    mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro");
+    String access = privileged ? "rw" : "ro";
+    mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", access);
+    mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", access);
     return mounts;
   }
 
@@ -95,16 +125,54 @@ public final class OciSpec {
     }
   }
 
-  /** The network namespace is new and empty (loopback only) until networking arrives. */
-  private static ObjectNode linux() {
+  /**
+   * The network namespace is new and empty (loopback only) until networking arrives. Devices:
+   * none beyond runc's defaults (null, zero, full, random, urandom, tty, ptmx), all for a
+   * privileged container.
+   */
+  private static ObjectNode linux(Resources limits, boolean privileged) {
     ObjectNode linux = MAPPER.createObjectNode();
-    linux.putObject("resources").putArray("devices").addObject()
-        .put("allow", false).put("access", "rwm");
+    ObjectNode resources = linux.putObject("resources");
+    resources.putArray("devices").addObject().put("allow", privileged).put("access", "rwm");
+    resources(resources, limits);
     ArrayNode namespaces = linux.putArray("namespaces");
     NAMESPACES.forEach(type -> namespaces.addObject().put("type", type));
-    linux.set("maskedPaths", strings(MASKED_PATHS));
-    linux.set("readonlyPaths", strings(READONLY_PATHS));
+    if (!privileged) {
+      linux.set("maskedPaths", strings(MASKED_PATHS));
+      linux.set("readonlyPaths", strings(READONLY_PATHS));
+    }
     return linux;
+  }
+
+  /** OCI's memory.swap is memory plus swap, like docker's --memory-swap; runc converts for v2. */
+  private static void resources(ObjectNode resources, Resources limits) {
+    if (limits.memoryBytes() != null || limits.memorySwapBytes() != null) {
+      ObjectNode memory = resources.putObject("memory");
+      putIfSet(memory, "limit", limits.memoryBytes());
+      putIfSet(memory, "swap", limits.memorySwapBytes());
+    }
+    if (limits.cpuQuota() != null || limits.cpuPeriod() != null || limits.cpuShares() != null
+        || limits.cpusetCpus() != null) {
+      ObjectNode cpu = resources.putObject("cpu");
+      putIfSet(cpu, "shares", limits.cpuShares());
+      putIfSet(cpu, "quota", limits.cpuQuota());
+      if (limits.cpuQuota() != null || limits.cpuPeriod() != null) {
+        // a quota alone would be measured against the cgroup's current period, whatever it is
+        cpu.put("period", limits.cpuPeriod() == null ? Resources.DEFAULT_CPU_PERIOD : limits.cpuPeriod());
+      }
+      if (limits.cpusetCpus() != null) {
+        cpu.put("cpus", limits.cpusetCpus());
+      }
+    }
+    if (limits.pidsLimit() != null) {
+      resources.putObject("pids").put("limit", limits.pidsLimit());
+    }
+  }
+
+  private static void putIfSet(ObjectNode node, String field, Long value) {
+    if (value != null) {
+      node.put(field, value);
+    }
   }
 
   private static ArrayNode strings(List<String> values) {

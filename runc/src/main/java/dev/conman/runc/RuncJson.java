@@ -41,6 +41,44 @@ final class RuncJson {
   }
 
   /**
+   * One line of {@code runc events --stats}: {@code {"type":"stats","id":..,"data":{"cpu":
+   * {"usage":{"total":NS}},"memory":{"usage":{"usage":B,"limit":B}},"pids":{"current":N}}}}.
+   * Missing counters read as 0 (a missing limit as unlimited): runc omits what a cgroup
+   * controller it could not read would say.
+   */
+  static ContainerStats parseStats(String json, Instant at) throws RuntimeFailure {
+    String line = json.strip();
+    int newline = line.indexOf('\n');
+    JsonNode root = read(newline < 0 ? line : line.substring(0, newline), "runc events --stats");
+    if (!root.isObject() || !"stats".equals(root.path("type").asText())) {
+      throw unexpected("runc events --stats", json);
+    }
+    JsonNode data = root.path("data");
+    JsonNode memory = data.path("memory").path("usage");
+    return new ContainerStats(
+        counter(data.path("cpu").path("usage").path("total")),
+        counter(memory.path("usage")),
+        limit(memory.path("limit")),
+        counter(data.path("pids").path("current")),
+        at);
+  }
+
+  private static long counter(JsonNode node) {
+    if (!node.isNumber()) {
+      return 0;
+    }
+    return node.isBigInteger() ? Long.MAX_VALUE : Math.max(0, node.asLong());
+  }
+
+  /** Unlimited reads as a huge number: 2^63-4096 on v1, 2^64-1 (a BigInteger here) on v2. */
+  private static long limit(JsonNode node) {
+    if (!node.isNumber() || node.isBigInteger() || node.asLong() >= 1L << 62 || node.asLong() <= 0) {
+      return ContainerStats.UNLIMITED;
+    }
+    return node.asLong();
+  }
+
+  /**
    * The last error of a runc JSON log ({@code {"level":"error","msg":...}} per line): the one
    * that made the command fail, while earlier lines are warnings or errors it recovered from.
    */

@@ -1,9 +1,13 @@
 package dev.conman.runc;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -19,6 +23,7 @@ import org.slf4j.LoggerFactory;
 public final class RuncRuntime implements ContainerRuntime {
 
   private static final Logger log = LoggerFactory.getLogger(RuncRuntime.class);
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** Debian's paths. */
   public static final Path DEFAULT_RUNC = Path.of("/usr/sbin/runc");
@@ -52,7 +57,30 @@ public final class RuncRuntime implements ContainerRuntime {
       throw new RuntimeFailure(RuntimeFailure.Kind.FAILED,
           "bundle " + spec.bundle() + " has no config.json; write it before creating the container");
     }
+    ensureCgroupsPath(spec.id(), spec.bundle().resolve("config.json"));
     return conmon.create(spec);
+  }
+
+  /**
+   * Puts the container's cgroup where {@link #exitRecord} and the user expect it
+   * ({@link OciSpec#cgroupsPath}) when the bundle was written without the id. A config.json that
+   * names a cgroup, or that is not a JSON object, is left to runc.
+   */
+  private static void ensureCgroupsPath(String id, Path config) throws RuntimeFailure {
+    try {
+      JsonNode root = MAPPER.readTree(Files.readString(config));
+      if (root instanceof ObjectNode object && !object.path("linux").has("cgroupsPath")) {
+        JsonNode linux = object.path("linux");
+        ObjectNode target = linux instanceof ObjectNode l ? l : object.putObject("linux");
+        target.put("cgroupsPath", OciSpec.cgroupsPath(id));
+        BundleWriter.write(config.getParent(), object);
+      }
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      log.debug("config.json of {} is not JSON; runc will say so", id);
+    } catch (IOException e) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED,
+          "cannot set the cgroup path in " + config + ": " + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -136,15 +164,94 @@ public final class RuncRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * {@code runc events --stats}. runc answers for created, running and paused containers; for a
+   * stopped one it says "container with id X is not running".
+   */
+  @Override
+  public Optional<ContainerStats> stats(String id) throws RuntimeFailure {
+    RuncCli.Outcome outcome = runc.call("events", "--stats", Ids.check(id));
+    if (outcome.ok()) {
+      return Optional.of(RuncJson.parseStats(outcome.result().stdout(), Instant.now()));
+    }
+    if (outcome.says("is not running", "container not running", "container does not exist")) {
+      return Optional.empty();
+    }
+    throw outcome.failure(RuntimeFailure.Kind.FAILED);
+  }
+
+  @Override
+  public void update(String id, Resources resources) throws RuntimeFailure {
+    Ids.check(id);
+    if (resources == null || resources.isEmpty()) {
+      throw new IllegalArgumentException("nothing to update: no limit given");
+    }
+    resources.checkHost();
+    RuncCli.Outcome outcome = runc.call(updateArgs(id, resources).toArray(String[]::new));
+    if (outcome.ok()) {
+      return;
+    }
+    if (outcome.says("container not running", "container does not exist", "is not running")) {
+      throw outcome.failure(RuntimeFailure.Kind.NOT_RUNNING);
+    }
+    RuntimeFailure failure = outcome.failure(RuntimeFailure.Kind.FAILED);
+    if (resources.memoryBytes() != null && resources.memorySwapBytes() == null
+        && outcome.says("memory.limit_in_bytes: invalid argument")) {
+      // cgroup v1 refuses a memory limit above the memory+swap limit
+      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, failure.getMessage()
+          + " (the memory limit must not exceed the container's memory+swap limit: "
+          + "update --memory-swap too, or set it to -1)");
+    }
+    throw failure;
+  }
+
+  /** {@code runc update} flags for the set fields; runc leaves the others as they are. */
+  static List<String> updateArgs(String id, Resources r) {
+    List<String> args = new java.util.ArrayList<>(List.of("update"));
+    flag(args, "--memory", r.memoryBytes());
+    flag(args, "--memory-swap", r.memorySwapBytes());
+    flag(args, "--cpu-period", r.cpuPeriod());
+    flag(args, "--cpu-quota", r.cpuQuota());
+    flag(args, "--cpu-share", r.cpuShares());
+    flag(args, "--pids-limit", r.pidsLimit());
+    if (r.cpusetCpus() != null) {
+      args.add("--cpuset-cpus=" + r.cpusetCpus());
+    }
+    args.add(id);
+    return args;
+  }
+
+  private static void flag(List<String> args, String name, Long value) {
+    if (value != null) {
+      args.add(name + "=" + value);
+    }
+  }
+
+  /**
+   * The exit file, marked OOM-killed when conmon wrote its oom file (it watches the memory
+   * cgroup's OOM events: an eventfd on memory.oom_control on v1, memory.events on v2) or,
+   * should it have missed the event, when the cgroup counted an OOM kill (until runc delete).
+   */
   @Override
   public Optional<ExitRecord> exitRecord(String id) {
-    return ExitFiles.read(paths.exitFile(Ids.check(id)));
+    Ids.check(id);
+    return ExitFiles.read(paths.exitFile(id)).map(exit -> exit.withOomKilled(oomKilled(id)));
+  }
+
+  private boolean oomKilled(String id) {
+    return Files.exists(paths.persistDir(id).resolve("oom"))
+        || CgroupOom.kills(paths.runcRoot().resolve(id).resolve("state.json")) > 0;
   }
 
   @Override
   public void forgetRuntimeFiles(String id) {
     deleteQuietly(paths.exitFile(Ids.check(id)));
     paths.conmonFiles(id).forEach(RuncRuntime::deleteQuietly);
+    try {
+      RuntimePaths.deleteFlatDirectory(paths.persistDir(id));
+    } catch (IOException e) {
+      log.warn("cannot remove {}: {}", paths.persistDir(id), e.toString());
+    }
   }
 
   /** The pid of the conmon watching the container, if it is still alive. */

@@ -82,9 +82,29 @@ public record RuntimePaths(Path runcRoot, Path exitDir, Path attachDir, Path con
     return conmonDir.resolve(id + ".create.json");
   }
 
+  /**
+   * conmon's {@code --persist-dir}: it writes {@code exit} (the code, again) and, when the
+   * kernel OOM-killed a process of the container, an empty file {@code oom}.
+   */
+  public Path persistDir(String id) {
+    return conmonDir.resolve(id + ".persist");
+  }
+
   /** The link conmon makes from the attach directory to the bundle (where the socket lives). */
   public Path attachLink(String id) {
     return attachDir.resolve(id);
+  }
+
+  /** Removes a directory of plain files (the persist dir); links in it are removed, not followed. */
+  static void deleteFlatDirectory(Path dir) throws IOException {
+    try (var entries = Files.list(dir)) {
+      for (Path entry : entries.toList()) {
+        Files.deleteIfExists(entry);
+      }
+    } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException e) {
+      // nothing to empty; a plain file in its place is removed below
+    }
+    Files.deleteIfExists(dir);
   }
 
   /** Every per-container file conmon or the create step leaves behind (not the exit file). */

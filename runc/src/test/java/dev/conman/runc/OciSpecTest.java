@@ -39,8 +39,13 @@ class OciSpecTest {
     assertEquals(0, process.path("user").path("gid").asInt(-1));
     assertTrue(process.path("noNewPrivileges").asBoolean());
     assertFalse(process.has("oomScoreAdj"), "oomScoreAdj needs CAP_SYS_RESOURCE");
-    assertEquals(OciSpec.CAPABILITIES, texts(process.path("capabilities").path("bounding")));
-    assertEquals(OciSpec.CAPABILITIES, texts(process.path("capabilities").path("ambient")));
+    JsonNode caps = process.path("capabilities");
+    for (String set : List.of("bounding", "effective", "permitted")) {
+      assertEquals(Capabilities.DEFAULT, texts(caps.path(set)), set);
+    }
+    assertTrue(caps.path("inheritable").isArray() && caps.path("inheritable").isEmpty(), "CVE-2022-24769");
+    assertTrue(caps.path("ambient").isArray() && caps.path("ambient").isEmpty());
+    assertFalse(process.path("user").has("additionalGids"));
     JsonNode rlimit = process.path("rlimits").get(0);
     assertEquals("RLIMIT_NOFILE", rlimit.path("type").asText());
     assertEquals(1024, rlimit.path("soft").asInt());
@@ -89,6 +94,90 @@ class OciSpecTest {
     }
     JsonNode root = MAPPER.readTree(Files.readString(bundle.resolve("config.json")));
     assertEquals(List.of("true"), texts(root.path("process").path("args")));
+  }
+
+  @Test
+  void theIdPutsTheCgroupUnderConmanAndNoIdLeavesItToRunc(@TempDir Path bundle) throws Exception {
+    JsonNode withId = MAPPER.readTree(Files.readString(BundleWriter.write(bundle, "c-1", spec(List.of()))));
+    assertEquals("/conman/c-1", withId.path("linux").path("cgroupsPath").asText());
+    JsonNode without = MAPPER.readTree(Files.readString(BundleWriter.write(bundle, spec(List.of()))));
+    assertFalse(without.path("linux").has("cgroupsPath"));
+    assertThrows(IllegalArgumentException.class, () -> BundleWriter.write(bundle, "../x", spec(List.of())));
+  }
+
+  @Test
+  void writesLimitsToLinuxResources() {
+    Resources limits = Resources.cpus(0.5).withMemory(16L << 20).withMemorySwap(-1L).withCpuShares(512L)
+        .withPidsLimit(10L).withCpusetCpus("0");
+    JsonNode resources = OciSpec.build("c", spec(List.of()).withResources(limits)).path("linux").path("resources");
+    assertEquals(16L << 20, resources.path("memory").path("limit").asLong());
+    assertEquals(-1, resources.path("memory").path("swap").asLong());
+    JsonNode cpu = resources.path("cpu");
+    assertEquals(50_000, cpu.path("quota").asLong());
+    assertEquals(100_000, cpu.path("period").asLong());
+    assertEquals(512, cpu.path("shares").asLong());
+    assertEquals("0", cpu.path("cpus").asText());
+    assertEquals(10, resources.path("pids").path("limit").asLong());
+    assertFalse(resources.path("devices").get(0).path("allow").asBoolean(true));
+  }
+
+  @Test
+  void unsetLimitsAreAbsentAndAQuotaAloneGetsTheDefaultPeriod() {
+    JsonNode none = OciSpec.build(spec(List.of())).path("linux").path("resources");
+    assertFalse(none.has("memory") || none.has("cpu") || none.has("pids"));
+    Resources quota = new Resources(null, null, 25_000L, null, null, null, null);
+    JsonNode cpu = OciSpec.build(spec(List.of()).withResources(quota)).path("linux").path("resources").path("cpu");
+    assertEquals(25_000, cpu.path("quota").asLong());
+    assertEquals(100_000, cpu.path("period").asLong());
+    assertFalse(cpu.has("shares") || cpu.has("cpus"));
+    JsonNode memory = OciSpec.build(spec(List.of()).withResources(Resources.NONE.withMemory(8L << 20)))
+        .path("linux").path("resources").path("memory");
+    assertFalse(memory.has("swap"));
+  }
+
+  @Test
+  void writesTheUserAndTheSecurityOptions() {
+    Security security = Security.defaults().withUser(new User(1000, 1000, List.of(2000L, 3000L)))
+        .withCapabilities(List.of("net_admin", "CAP_SYS_TIME"), List.of("NET_RAW", "cap_mknod"))
+        .withNoNewPrivileges(false);
+    JsonNode process = OciSpec.build(spec(List.of()).withSecurity(security)).path("process");
+    assertEquals(1000, process.path("user").path("uid").asLong());
+    assertEquals(1000, process.path("user").path("gid").asLong());
+    assertEquals(List.of("2000", "3000"), texts(process.path("user").path("additionalGids")));
+    List<String> effective = texts(process.path("capabilities").path("effective"));
+    assertTrue(effective.containsAll(List.of("CAP_NET_ADMIN", "CAP_SYS_TIME", "CAP_CHOWN")), effective.toString());
+    assertFalse(effective.contains("CAP_NET_RAW") || effective.contains("CAP_MKNOD"), effective.toString());
+    assertEquals(effective, texts(process.path("capabilities").path("bounding")));
+    assertTrue(process.path("capabilities").path("inheritable").isEmpty());
+    assertFalse(process.path("noNewPrivileges").asBoolean(true));
+  }
+
+  @Test
+  void privilegedGetsEveryCapabilityTheHostHasAllDevicesAndNoMaskedPaths() {
+    JsonNode root = OciSpec.build(spec(List.of()).withSecurity(Security.defaults().withPrivileged(true)));
+    List<String> expected = Capabilities.ALL.stream().filter(Capabilities.hostBounding()::contains).toList();
+    JsonNode caps = root.path("process").path("capabilities");
+    assertEquals(expected, texts(caps.path("permitted")));
+    assertTrue(caps.path("inheritable").isEmpty() && caps.path("ambient").isEmpty());
+    JsonNode linux = root.path("linux");
+    assertTrue(linux.path("resources").path("devices").get(0).path("allow").asBoolean());
+    assertFalse(linux.has("maskedPaths") || linux.has("readonlyPaths"));
+    assertTrue(texts(root.path("mounts").get(5).path("options")).contains("rw"));
+    assertTrue(root.path("process").path("noNewPrivileges").asBoolean(), "an independent option");
+  }
+
+  @Test
+  void rejectsASwapLimitWithoutAMemoryLimit() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> spec(List.of()).withResources(Resources.NONE.withMemorySwap(64L << 20)));
+    assertTrue(e.getMessage().contains("needs a memory limit"), e.getMessage());
+  }
+
+  @Test
+  void theWriterRefusesWhatTheHostCannotGive(@TempDir Path bundle) {
+    assertThrows(IllegalArgumentException.class, () -> BundleWriter.write(bundle, "c",
+        spec(List.of()).withResources(Resources.NONE.withCpusetCpus("8000"))));
+    assertFalse(Files.exists(bundle.resolve("config.json")));
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,6 +53,15 @@ class RuncRuntimeFakeBinariesTest {
         "list --format") echo null;;
         "start hang") sleep 10;;
       esac
+      case "$*" in
+        "events --stats x") cat "$CALLS".stats;;
+        "events --stats stopped") fail "container with id stopped is not running";;
+        "events --stats gone") fail "container does not exist";;
+        "events --stats broken") fail "something else broke";;
+        "update --memory=7340032 busy") fail "unable to set memory limit to 7340032 (current usage: 9000000, peak usage: 9000000)";;
+        "update --memory=33554432 small-swap") fail "failed to write 33554432: write /sys/fs/cgroup/memory/conman/small-swap/memory.limit_in_bytes: invalid argument";;
+        "update --pids-limit=5 stopped") fail "container not running";;
+      esac
       exit 0
       """;
 
@@ -67,6 +77,7 @@ class RuncRuntimeFakeBinariesTest {
 
   private RuncRuntime runtime(String conmonScript, Duration timeout) throws IOException {
     Path runc = script("runc", FAKE_RUNC.replace("\"$CALLS\"", "'" + calls + "'"));
+    Files.writeString(Path.of(calls + ".stats"), StatsAndOomTest.capturedV1());
     Path conmon = script("conmon", conmonScript);
     return new RuncRuntime(runc, conmon, paths, timeout);
   }
@@ -142,6 +153,102 @@ class RuncRuntimeFakeBinariesTest {
     assertTrue(argv.contains("-l k8s-file:" + dir.resolve("logs/c1.log")), argv);
     assertTrue(argv.endsWith("\n3\n"), argv);
     assertFalse(Files.exists(paths.syncFifo("c1")));
+  }
+
+  @Test
+  void createGivesConmonAFreshPersistDirAndPutsTheCgroupUnderConman() throws Exception {
+    Path args = dir.resolve("conmon-args");
+    RuncRuntime runtime = runtime("#!/bin/sh\necho \"$@\" > '" + args + "'\nprintf '{\"data\": 1}\\n' >&3\n",
+        Duration.ofSeconds(5));
+    Files.createDirectories(paths.persistDir("c7"));
+    Files.writeString(paths.persistDir("c7").resolve("oom"), "");
+    CreateRequest request = request("c7");
+    assertEquals(1, runtime.create(request));
+    assertTrue(Files.readString(args).contains("--persist-dir " + paths.persistDir("c7") + " "),
+        Files.readString(args));
+    try (var left = Files.list(paths.persistDir("c7"))) {
+      assertEquals(List.of(), left.toList(), "an oom of an earlier life is gone");
+    }
+    String config = Files.readString(request.bundle().resolve("config.json"));
+    assertTrue(config.contains("\"cgroupsPath\" : \"/conman/c7\""), config);
+  }
+
+  @Test
+  void aCgroupPathInTheConfigIsKept() throws Exception {
+    RuncRuntime runtime = runtime("#!/bin/sh\nprintf '{\"data\": 1}\\n' >&3\n", Duration.ofSeconds(5));
+    Path bundle = dir.resolve("bundles").resolve("c8");
+    BundleWriter.write(bundle, "other", new BundleSpec(List.of("true"), List.of(), "/", dir.resolve("rootfs"),
+        false, null));
+    runtime.create(new CreateRequest("c8", "n", bundle, dir.resolve("logs/c8.log"), 0));
+    assertTrue(Files.readString(bundle.resolve("config.json")).contains("/conman/other"));
+  }
+
+  @Test
+  void exitRecordsTellAnOomKillFromConmonsFileOrTheCgroupsCounter() throws Exception {
+    RuncRuntime runtime = runtime();
+    Files.writeString(paths.exitFile("o1"), "137");
+    assertFalse(runtime.exitRecord("o1").orElseThrow().oomKilled());
+    Files.createDirectories(paths.persistDir("o1"));
+    Files.writeString(paths.persistDir("o1").resolve("oom"), "");
+    ExitRecord oom = runtime.exitRecord("o1").orElseThrow();
+    assertEquals(137, oom.exitCode());
+    assertTrue(oom.oomKilled());
+
+    // conmon missed it, the cgroup (still there before runc delete) counted it
+    Files.writeString(paths.exitFile("o2"), "0");
+    Path memory = Files.createDirectories(dir.resolve("cgroup/memory/conman/o2"));
+    Files.writeString(memory.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+    Files.createDirectories(paths.runcRoot().resolve("o2"));
+    Files.writeString(paths.runcRoot().resolve("o2/state.json"),
+        "{\"id\":\"o2\",\"cgroup_paths\":{\"memory\":\"" + memory + "\"}}");
+    assertFalse(runtime.exitRecord("o2").orElseThrow().oomKilled());
+    Files.writeString(memory.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
+    assertTrue(runtime.exitRecord("o2").orElseThrow().oomKilled());
+    assertEquals(new ExitRecord(0, Instant.EPOCH), new ExitRecord(0, Instant.EPOCH, false));
+
+    runtime.forgetRuntimeFiles("o1");
+    assertFalse(Files.exists(paths.persistDir("o1")));
+    assertEquals(Optional.empty(), runtime.exitRecord("o1"));
+    runtime.forgetRuntimeFiles("o1");
+  }
+
+  @Test
+  void statsComeFromRuncEventsAndAreEmptyForStoppedContainers() throws Exception {
+    RuncRuntime runtime = runtime();
+    ContainerStats stats = runtime.stats("x").orElseThrow();
+    assertEquals(1_018_058_792L, stats.cpuNanos());
+    assertEquals(16L << 20, stats.memoryLimitBytes());
+    assertEquals(Optional.empty(), runtime.stats("stopped"));
+    assertEquals(Optional.empty(), runtime.stats("gone"));
+    RuntimeFailure failure = assertThrows(RuntimeFailure.class, () -> runtime.stats("broken"));
+    assertTrue(failure.getMessage().contains("something else broke"), failure.getMessage());
+  }
+
+  @Test
+  void updatePassesTheSetLimitsAndReportsRuncsError() throws Exception {
+    RuncRuntime runtime = runtime();
+    runtime.update("u1", Resources.cpus(0.5).withMemory(32L << 20).withMemorySwap(-1L).withCpuShares(256L)
+        .withPidsLimit(20L).withCpusetCpus("0"));
+    assertTrue(Files.readString(calls).contains("update --memory=33554432 --memory-swap=-1 --cpu-period=100000 "
+        + "--cpu-quota=50000 --cpu-share=256 --pids-limit=20 --cpuset-cpus=0 u1"), Files.readString(calls));
+
+    RuntimeFailure busy = assertThrows(RuntimeFailure.class,
+        () -> runtime.update("busy", Resources.NONE.withMemory(7L << 20)));
+    assertEquals(RuntimeFailure.Kind.FAILED, busy.kind());
+    assertTrue(busy.getMessage().contains("unable to set memory limit to 7340032 (current usage"), busy.getMessage());
+
+    RuntimeFailure swap = assertThrows(RuntimeFailure.class,
+        () -> runtime.update("small-swap", Resources.NONE.withMemory(32L << 20)));
+    assertTrue(swap.getMessage().contains("update --memory-swap too"), swap.getMessage());
+
+    RuntimeFailure stopped = assertThrows(RuntimeFailure.class,
+        () -> runtime.update("stopped", Resources.NONE.withPidsLimit(5L)));
+    assertEquals(RuntimeFailure.Kind.NOT_RUNNING, stopped.kind());
+
+    assertThrows(IllegalArgumentException.class, () -> runtime.update("u1", Resources.NONE));
+    assertThrows(IllegalArgumentException.class, () -> runtime.update("u1", null));
+    assertThrows(IllegalArgumentException.class,
+        () -> runtime.update("u1", Resources.NONE.withCpusetCpus("8000")), "not on this host");
   }
 
   @Test

@@ -1,0 +1,68 @@
+package dev.conman.runc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel's count of OOM kills in a container's memory cgroup: the second source for
+ * {@link ExitRecord#oomKilled()} next to conmon's oom file, readable from the container's exit
+ * until {@code runc delete} removes the cgroup. The cgroup's directories are the ones runc
+ * recorded in its state.json ({@code cgroup_paths}): on cgroup v1 the "memory" one, whose
+ * memory.oom_control has an {@code oom_kill} line (kernel 4.13 and later); on cgroup v2 the
+ * unified one (key ""), whose memory.events has one too.
+ */
+final class CgroupOom {
+
+  private static final Logger log = LoggerFactory.getLogger(CgroupOom.class);
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private CgroupOom() {}
+
+  /** @return the OOM kills so far; 0 when runc's state or the cgroup is gone or unreadable */
+  static long kills(Path runcStateJson) {
+    JsonNode paths;
+    try {
+      paths = MAPPER.readTree(Files.readString(runcStateJson)).path("cgroup_paths");
+    } catch (NoSuchFileException e) {
+      return 0;
+    } catch (IOException e) {
+      log.debug("cannot read runc state {}: {}", runcStateJson, e.toString());
+      return 0;
+    }
+    String v1 = paths.path("memory").asText("");
+    if (!v1.isEmpty()) {
+      return counter(Path.of(v1, "memory.oom_control"));
+    }
+    String unified = paths.path("").asText("");
+    return unified.isEmpty() ? 0 : counter(Path.of(unified, "memory.events"));
+  }
+
+  private static long counter(Path file) {
+    try {
+      return parseOomKill(Files.readString(file));
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** The value of the {@code oom_kill} line of memory.oom_control or memory.events; 0 without. */
+  static long parseOomKill(String content) {
+    for (String line : content.split("\n")) {
+      String[] fields = line.strip().split("\\s+");
+      if (fields.length == 2 && fields[0].equals("oom_kill")) {
+        try {
+          return Long.parseLong(fields[1]);
+        } catch (NumberFormatException e) {
+          return 0;
+        }
+      }
+    }
+    return 0;
+  }
+}
