@@ -95,6 +95,10 @@ public final class ContainerActor
   /** An executed process ended; {@code exitCode} null when it could not be known. */
   public record EndExec(String execId, Integer exitCode) implements Command {}
 
+  /** New limits for a CREATED or RUNNING container; fields set in {@code update} replace the current ones. */
+  public record UpdateResources(dev.conman.runc.Resources update, ActorRef<StatusReply<ContainerView>> replyTo)
+      implements Request<ContainerView> {}
+
   /** Sent by the supervisor right after spawning: compare the replayed state with the host. */
   public enum Reconcile implements Command { INSTANCE }
 
@@ -117,6 +121,17 @@ public final class ContainerActor
   private record DeleteDone(Optional<ExitRecord> exit, Throwable failure, ActorRef<StatusReply<String>> replyTo) implements Command {}
 
   private record Observed(Observation observation, Throwable failure) implements Command {}
+
+  /** The container exited and its restart policy asks for a restart: schedule it. */
+  private enum ScheduleRestart implements Command { INSTANCE }
+
+  /** The backoff delay is over: restart now. */
+  private enum RestartNow implements Command { INSTANCE }
+
+  private record RestartDone(Integer pid, Instant startedAt, Throwable failure) implements Command {}
+
+  private record UpdateDone(dev.conman.runc.Resources resources, Throwable failure,
+      ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
 
   /** Tells the supervisor that a container is gone (deleted or never created); it then forgets it. */
   public record ContainerGone(String id, Runnable afterForgotten) {}
@@ -146,8 +161,33 @@ public final class ContainerActor
 
   public record KillRequested(String containerId, int signal, Instant at) implements Event {}
 
-  /** {@code at} is when the process ended; {@code exitCode} null means nobody recorded it. */
-  public record Exited(String containerId, Integer exitCode, Instant at) implements Event {}
+  /**
+   * {@code at} is when the process ended; {@code exitCode} null means nobody recorded it;
+   * {@code oomKilled} (null in journals older than it: false) the kernel killed for memory.
+   */
+  public record Exited(String containerId, Integer exitCode, Instant at, Boolean oomKilled) implements Event {
+    public Exited(String containerId, Integer exitCode, Instant at) {
+      this(containerId, exitCode, at, false);
+    }
+
+    static Exited of(String containerId, ExitRecord exit) {
+      return new Exited(containerId, exit.exitCode(), exit.finishedAt(), exit.oomKilled());
+    }
+  }
+
+  /** The restart policy will run the container again after {@code delayMillis} (attempt of a crash loop, from 1). */
+  public record RestartScheduled(String containerId, int attempt, long delayMillis, Instant at) implements Event {}
+
+  /** The restart policy ran the container again; {@code restartCount} restarts so far. */
+  public record Restarted(String containerId, int pid, int restartCount, Instant at) implements Event {}
+
+  public record RestartFailed(String containerId, String reason, Instant at) implements Event {}
+
+  /** A user stopped an exited container whose restart was pending: it stays exited. */
+  public record RestartCancelled(String containerId, Instant at) implements Event {}
+
+  /** New resource limits applied to the container's cgroup. */
+  public record ResourcesUpdated(String containerId, dev.conman.runc.Resources resources, Instant at) implements Event {}
 
   public record DeleteRequested(String containerId, boolean force, Instant at) implements Event {}
 
@@ -163,28 +203,64 @@ public final class ContainerActor
    * {@code exitCode} and {@code finishedAt} carry the facts found, where they apply.
    */
   public record Reconciled(String containerId, Phase from, Phase to, String reason, Integer pid,
-      Integer exitCode, Instant finishedAt, Instant at) implements Event {}
+      Integer exitCode, Instant finishedAt, Instant at, Boolean oomKilled) implements Event {
+    public Reconciled(String containerId, Phase from, Phase to, String reason, Integer pid, Integer exitCode,
+        Instant finishedAt, Instant at) {
+      this(containerId, from, to, reason, pid, exitCode, finishedAt, at, false);
+    }
+  }
 
   // ---------------------------------------------------------------- state
 
   /** Everything known about a container so far; each phase below carries it. */
   public record Facts(String id, ContainerSpec spec, Instant createdAt, int pid, Instant startedAt,
-      Instant finishedAt, Integer exitCode, String message) implements CborSerializable {
+      Instant finishedAt, Integer exitCode, String message, boolean oomKilled, int restartCount, int backoff,
+      boolean stoppedByUser, Integer restartPending) implements CborSerializable {
+
+    static Facts created(String id, ContainerSpec spec, Instant at) {
+      return new Facts(id, spec, at, 0, null, null, null, null, false, 0, 0, false, null);
+    }
 
     Facts withPid(int newPid) {
-      return new Facts(id, spec, createdAt, newPid, startedAt, finishedAt, exitCode, message);
+      return new Facts(id, spec, createdAt, newPid, startedAt, finishedAt, exitCode, message, oomKilled, restartCount,
+          backoff, stoppedByUser, restartPending);
     }
 
+    /** A run begins: what the previous run ended with is cleared. */
     Facts started(int newPid, Instant at) {
-      return new Facts(id, spec, createdAt, newPid, at, finishedAt, exitCode, message);
+      return new Facts(id, spec, createdAt, newPid, at, null, null, null, false, restartCount, backoff, false, null);
     }
 
-    Facts finished(Integer code, Instant at, String why) {
-      return new Facts(id, spec, createdAt, 0, startedAt, at, code, why);
+    Facts finished(Integer code, Instant at, String why, boolean oom) {
+      return new Facts(id, spec, createdAt, 0, startedAt, at, code, why, oom, restartCount, backoff, stoppedByUser,
+          restartPending);
     }
 
     Facts because(String why) {
-      return new Facts(id, spec, createdAt, pid, startedAt, finishedAt, exitCode, why);
+      return new Facts(id, spec, createdAt, pid, startedAt, finishedAt, exitCode, why, oomKilled, restartCount,
+          backoff, stoppedByUser, restartPending);
+    }
+
+    /** A user stopped it: its restart policy no longer applies to this run. */
+    Facts markStoppedByUser() {
+      return new Facts(id, spec, createdAt, pid, startedAt, finishedAt, exitCode, message, oomKilled, restartCount,
+          backoff, true, null);
+    }
+
+    Facts restartScheduled(int attempt) {
+      return new Facts(id, spec, createdAt, pid, startedAt, finishedAt, exitCode, message, oomKilled, restartCount,
+          attempt, stoppedByUser, attempt);
+    }
+
+    Facts restarted(int newPid, Instant at) {
+      Facts run = started(newPid, at);
+      return new Facts(id, spec, createdAt, run.pid, run.startedAt, null, null, null, false, restartCount + 1, backoff,
+          false, null);
+    }
+
+    Facts withSpec(ContainerSpec newSpec) {
+      return new Facts(id, newSpec, createdAt, pid, startedAt, finishedAt, exitCode, message, oomKilled, restartCount,
+          backoff, stoppedByUser, restartPending);
     }
   }
 
@@ -281,7 +357,7 @@ public final class ContainerActor
   static State fold(State state, Event event) {
     Facts f = state.facts();
     if (event instanceof CreateRequested e) {
-      return new State.Creating(new Facts(e.containerId(), e.spec(), e.at(), 0, null, null, null, null));
+      return new State.Creating(Facts.created(e.containerId(), e.spec(), e.at()));
     } else if (event instanceof Created e) {
       return new State.Created(f.withPid(e.pid()));
     } else if (event instanceof CreateFailed e) {
@@ -291,13 +367,25 @@ public final class ContainerActor
     } else if (event instanceof Started e) {
       return new State.Running(f.started(e.pid(), e.at()));
     } else if (event instanceof StartFailed e) {
-      return new State.Failed(f.finished(null, e.at(), e.reason()));
+      return new State.Failed(f.finished(null, e.at(), e.reason(), false));
     } else if (event instanceof StopRequested) {
-      return new State.Stopping(f);
+      return new State.Stopping(f.markStoppedByUser());
+    } else if (event instanceof RestartCancelled) {
+      return new State.Exited(f.markStoppedByUser());
+    } else if (event instanceof RestartScheduled e) {
+      return new State.Exited(f.restartScheduled(e.attempt()));
+    } else if (event instanceof Restarted e) {
+      return new State.Running(f.restarted(e.pid(), e.at()));
+    } else if (event instanceof RestartFailed e) {
+      return new State.Failed(f.finished(null, e.at(), e.reason(), false));
+    } else if (event instanceof ResourcesUpdated e) {
+      return withFacts(state, f.withSpec(f.spec().withResources(e.resources())));
     } else if (event instanceof KillRequested || event instanceof ExecStarted || event instanceof ExecExited) {
       return state;
     } else if (event instanceof Exited e) {
-      Facts ended = f.finished(e.exitCode(), e.at(), e.exitCode() == null ? "exit code unknown" : null);
+      boolean oom = Boolean.TRUE.equals(e.oomKilled());
+      Facts ended = f.finished(e.exitCode(), e.at(), oom ? "OOMKilled" : e.exitCode() == null ? "exit code unknown" : null,
+          oom);
       return state instanceof State.Deleting d ? new State.Deleting(ended, d.before()) : new State.Exited(ended);
     } else if (event instanceof DeleteRequested) {
       return new State.Deleting(f, state.phase());
@@ -309,13 +397,26 @@ public final class ContainerActor
     throw new IllegalArgumentException("unknown event " + event);
   }
 
+  /** The same phase with other facts (for events that change no phase). */
+  private static State withFacts(State state, Facts f) {
+    if (state instanceof State.Created) {
+      return new State.Created(f);
+    } else if (state instanceof State.Running) {
+      return new State.Running(f);
+    } else if (state instanceof State.Stopping) {
+      return new State.Stopping(f);
+    }
+    return state;
+  }
+
   private static State reconciled(Facts f, Reconciled e) {
     return switch (e.to()) {
       case CREATED -> new State.Created(f.withPid(e.pid()).because(e.reason()));
       case RUNNING -> new State.Running(
           (f.startedAt() == null ? f.started(e.pid(), e.at()) : f.withPid(e.pid())).because(e.reason()));
-      case EXITED -> new State.Exited(f.finished(e.exitCode(), e.finishedAt(), e.reason()));
-      case UNKNOWN -> new State.Lost(f.finished(null, e.at(), e.reason()));
+      case EXITED -> new State.Exited(f.finished(e.exitCode(), e.finishedAt(), e.reason(),
+          Boolean.TRUE.equals(e.oomKilled())));
+      case UNKNOWN -> new State.Lost(f.finished(null, e.at(), e.reason(), false));
       case CREATE_FAILED, DELETED -> new State.Gone(f.because(e.reason()), e.to());
       default -> throw new IllegalStateException("no reconciliation leads to " + e.to());
     };
@@ -328,7 +429,7 @@ public final class ContainerActor
       ActorRef<ContainerGone> supervisor) {}
 
   public static Behavior<Command> create(String id, Deps deps) {
-    return Behaviors.setup(ctx -> new ContainerActor(id, deps, ctx));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ContainerActor(id, deps, ctx, timers)));
   }
 
   public static PersistenceId persistenceId(String id) {
@@ -343,11 +444,16 @@ public final class ContainerActor
   /** Callers of {@link Wait}, answered when the container finishes. Not journaled: they are connections. */
   private final List<ActorRef<StatusReply<ContainerView>>> waiters = new ArrayList<>();
 
-  private ContainerActor(String id, Deps deps, ActorContext<Command> ctx) {
+  /** The restart policy's backoff timer. */
+  private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
+
+  private ContainerActor(String id, Deps deps, ActorContext<Command> ctx,
+      org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers) {
     super(persistenceId(id), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.id = id;
     this.deps = deps;
     this.ctx = ctx;
+    this.timers = timers;
   }
 
   @Override
@@ -397,7 +503,8 @@ public final class ContainerActor
 
   private static boolean isResult(Command c) {
     return c instanceof CreateDone || c instanceof StartDone || c instanceof StopDone
-        || c instanceof KillDone || c instanceof DeleteDone || c instanceof Observed;
+        || c instanceof KillDone || c instanceof DeleteDone || c instanceof Observed || c instanceof RestartDone
+        || c instanceof UpdateDone;
   }
 
   private CommandHandlerWithReply<Command, Event, State> handlersByPhase() {
@@ -415,6 +522,16 @@ public final class ContainerActor
         .onCommand(ExitObserved.class, this::onExit);
     b.forStateType(State.Running.class)
         .onCommand(StartExec.class, this::onStartExec);
+    b.forState(s -> s instanceof State.Created || s instanceof State.Running || s instanceof State.Stopping)
+        .onCommand(UpdateResources.class, this::onUpdate);
+    b.forStateType(State.Exited.class)
+        .onCommand(ScheduleRestart.class, this::onScheduleRestart)
+        .onCommand(RestartNow.class, this::onRestartNow)
+        .onCommand(Stop.class, (s, c) -> s.facts().restartPending() == null
+            ? Effect().reply(c.replyTo(), StatusReply.success(view(s)))
+            : Effect().persist(new RestartCancelled(id, now()))
+                .thenRun(x -> timers.cancel(RestartNow.INSTANCE))
+                .thenReply(c.replyTo(), x -> StatusReply.success(view(x))));
     b.forState(s -> s instanceof State.Running || s instanceof State.Stopping)
         .onCommand(Start.class, (s, c) -> refuse(c, s, "start", "it is already running"))
         .onCommand(Stop.class, this::onStop)
@@ -440,6 +557,12 @@ public final class ContainerActor
         .onCommand(Wait.class, this::onWait)
         .onCommand(StartExec.class, (s, c) -> refuse(c, s, "exec in", "a process can only be executed in a"
             + " RUNNING container"))
+        .onCommand(UpdateResources.class, (s, c) -> refuse(c, s, "update", "limits apply to CREATED and RUNNING"
+            + " containers"))
+        .onCommand(ScheduleRestart.class, (s, c) -> Effect().noReply())
+        .onCommand(RestartNow.class, (s, c) -> Effect().noReply())
+        .onCommand(RestartDone.class, this::onRestartDone)
+        .onCommand(UpdateDone.class, this::onUpdateDone)
         .onCommand(EndExec.class, (s, c) -> Effect().persist(new ExecExited(id, c.execId(), c.exitCode(), now()))
             .thenNoReply())
         .onCommand(Reconcile.class, this::onReconcile)
@@ -500,7 +623,7 @@ public final class ContainerActor
     }
     ContainerException error = failure("start", r.failure());
     return Effect().persist(new StartFailed(id, error.getMessage(), now()))
-        .thenRun(this::answerWaiters)
+        .thenRun(this::afterFinish)
         .thenReply(r.replyTo(), s -> StatusReply.error(error))
         .thenUnstashAll();
   }
@@ -519,8 +642,8 @@ public final class ContainerActor
     if (r.failure() != null) {
       return Effect().reply(r.replyTo(), StatusReply.error(failure("stop", r.failure()))).thenUnstashAll();
     }
-    return Effect().persist(new Exited(id, r.exit().exitCode(), r.exit().finishedAt()))
-        .thenRun(this::answerWaiters)
+    return Effect().persist(Exited.of(id, r.exit()))
+        .thenRun(this::afterFinish)
         .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
         .thenUnstashAll();
   }
@@ -551,6 +674,7 @@ public final class ContainerActor
     if (running && !c.force()) {
       return refuse(c, state, "delete", "stop it first, or delete with force");
     }
+    timers.cancel(RestartNow.INSTANCE);
     return Effect().persist(new DeleteRequested(id, c.force(), now()))
         .thenRun(s -> deleteOnHost(running, c.replyTo()))
         .thenNoReply();
@@ -572,10 +696,10 @@ public final class ContainerActor
       return Effect().none().thenNoReply().thenUnstashAll();
     }
     List<Event> events = new ArrayList<>();
-    r.exit().ifPresent(exit -> events.add(new Exited(id, exit.exitCode(), exit.finishedAt())));
+    r.exit().ifPresent(exit -> events.add(Exited.of(id, exit)));
     events.add(new Deleted(id, now()));
     return Effect().persist(events)
-        .thenRun(this::answerWaiters)
+        .thenRun(this::afterFinish)
         .thenRun(s -> deps.supervisor().tell(new ContainerGone(id, () -> {
           if (r.replyTo() != null) {
             r.replyTo().tell(StatusReply.success(id));
@@ -586,8 +710,8 @@ public final class ContainerActor
   }
 
   private ReplyEffect<Event, State> onExit(State state, ExitObserved c) {
-    return Effect().persist(new Exited(id, c.exit().exitCode(), c.exit().finishedAt()))
-        .thenRun(this::answerWaiters)
+    return Effect().persist(Exited.of(id, c.exit()))
+        .thenRun(this::afterFinish)
         .thenNoReply();
   }
 
@@ -604,6 +728,84 @@ public final class ContainerActor
     return Effect().noReply();
   }
 
+  /** A run may have ended: answer waiters, and apply the restart policy. */
+  private void afterFinish(State state) {
+    answerWaiters(state);
+    if (wantsRestart(state)) {
+      ctx.getSelf().tell(ScheduleRestart.INSTANCE);
+    }
+  }
+
+  private static boolean wantsRestart(State state) {
+    Facts f = state.facts();
+    return state instanceof State.Exited && !f.stoppedByUser() && f.restartPending() == null
+        && f.spec().restart().restartAfter(f.exitCode(), f.restartCount());
+  }
+
+  private ReplyEffect<Event, State> onScheduleRestart(State state, ScheduleRestart c) {
+    if (!wantsRestart(state)) {
+      return Effect().noReply();
+    }
+    Facts f = state.facts();
+    boolean ranLong = f.startedAt() != null && f.finishedAt() != null
+        && Duration.between(f.startedAt(), f.finishedAt()).compareTo(RestartPolicy.STABLE_RUN) >= 0;
+    int attempt = ranLong ? 1 : f.backoff() + 1;
+    Duration delay = RestartPolicy.delay(attempt);
+    return Effect().persist(new RestartScheduled(id, attempt, delay.toMillis(), now()))
+        .thenRun(s -> timers.startSingleTimer(RestartNow.INSTANCE, delay))
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> onRestartNow(State state, RestartNow c) {
+    Facts f = state.facts();
+    if (f.restartPending() == null || f.stoppedByUser()) {
+      return Effect().noReply();
+    }
+    runBlocking(() -> {
+      Instant startedAt = now();
+      return new RestartDone(deps.operations().restart(id, f.spec()), startedAt, null);
+    }, (done, failure) -> failure == null ? done : new RestartDone(null, null, failure));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onRestartDone(State state, RestartDone r) {
+    busy = false;
+    if (r.failure() != null) {
+      return Effect().persist(new RestartFailed(id, failure("restart", r.failure()).getMessage(), now()))
+          .thenRun(this::afterFinish)
+          .thenNoReply()
+          .thenUnstashAll();
+    }
+    return Effect().persist(new Restarted(id, r.pid(), state.facts().restartCount() + 1, r.startedAt()))
+        .thenNoReply()
+        .thenUnstashAll();
+  }
+
+  private ReplyEffect<Event, State> onUpdate(State state, UpdateResources c) {
+    dev.conman.runc.Resources merged;
+    try {
+      merged = ResourceLimits.merge(state.facts().spec().resources(), c.update());
+    } catch (IllegalArgumentException e) {
+      return reject(c, ContainerException.invalid(e.getMessage()));
+    }
+    runBlocking(() -> {
+      deps.operations().update(id, merged);
+      return merged;
+    }, (applied, failure) -> new UpdateDone(merged, failure, c.replyTo()));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onUpdateDone(State state, UpdateDone r) {
+    busy = false;
+    if (r.failure() != null) {
+      return Effect().reply(r.replyTo(), StatusReply.<ContainerView>error(failure("update", r.failure())))
+          .thenUnstashAll();
+    }
+    return Effect().persist(new ResourcesUpdated(id, r.resources(), now()))
+        .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
+        .thenUnstashAll();
+  }
+
   private void answerWaiters(State state) {
     if (state.phase().finished() && !waiters.isEmpty()) {
       ContainerView v = view(state);
@@ -615,6 +817,16 @@ public final class ContainerActor
   // ---------------------------------------------------------------- reconciliation
 
   private ReplyEffect<Event, State> onReconcile(State state, Reconcile c) {
+    if (state instanceof State.Exited && state.facts().restartPending() != null && !state.facts().stoppedByUser()) {
+      // the daemon died while a restart was pending: it is still due
+      timers.startSingleTimer(RestartNow.INSTANCE, RestartPolicy.delay(state.facts().restartPending()));
+      return Effect().noReply();
+    }
+    if (wantsRestart(state)) {
+      // the daemon died between the exit and scheduling its restart
+      ctx.getSelf().tell(ScheduleRestart.INSTANCE);
+      return Effect().noReply();
+    }
     if (belief(state).isEmpty()) {
       return Effect().noReply();
     }
@@ -654,7 +866,7 @@ public final class ContainerActor
       inBackground(() -> deps.operations().delete(id, false));
     }
     return Effect().persist(event)
-        .thenRun(this::answerWaiters)
+        .thenRun(this::afterFinish)
         .thenRun(s -> {
           if (s instanceof State.Gone) {
             forgetIfGone(s);
@@ -674,7 +886,8 @@ public final class ContainerActor
     } else if (finding instanceof Finding.NowRunning f) {
       return reconciled(from, Phase.RUNNING, f.reason(), f.pid(), null, null);
     } else if (finding instanceof Finding.NowExited f) {
-      return reconciled(from, Phase.EXITED, f.reason(), null, f.exitCode(), f.finishedAt());
+      return new Reconciled(id, from, Phase.EXITED, f.reason(), null, f.exitCode(), f.finishedAt(), now(),
+          f.oomKilled());
     } else if (finding instanceof Finding.Lost f) {
       return reconciled(from, Phase.UNKNOWN, f.reason(), null, null, null);
     } else if (finding instanceof Finding.NeverCreated f) {
@@ -739,6 +952,10 @@ public final class ContainerActor
     if (t instanceof ContainerException e) {
       return e;
     }
+    if (t instanceof IllegalArgumentException e) {
+      // the request asked for something this host or this root filesystem cannot give (user, cpus, caps)
+      return ContainerException.invalid(operation + " of container " + id + " refused: " + e.getMessage());
+    }
     if (t instanceof RuntimeFailure f && f.kind() == RuntimeFailure.Kind.TIMEOUT) {
       return ContainerException.timeout(operation, id, f.getMessage());
     }
@@ -772,7 +989,7 @@ public final class ContainerActor
   public static ContainerView view(State s, java.nio.file.Path logPath) {
     Facts f = s.facts();
     return new ContainerView(f.id(), s.phase(), f.spec(), f.pid(), f.exitCode(), f.createdAt(), f.startedAt(),
-        f.finishedAt(), f.message(), logPath);
+        f.finishedAt(), f.message(), logPath, f.restartCount(), f.oomKilled());
   }
 
   /** The state after {@code events}, in order: how history and time travel compute past states. */

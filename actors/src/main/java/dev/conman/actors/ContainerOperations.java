@@ -4,6 +4,9 @@ import dev.conman.reconcile.Observation;
 import dev.conman.reconcile.Observer;
 import dev.conman.runc.BundleSpec;
 import dev.conman.runc.BundleWriter;
+import dev.conman.runc.Resources;
+import dev.conman.runc.Security;
+import dev.conman.runc.UserResolver;
 import dev.conman.runc.ContainerRuntime;
 import dev.conman.runc.ExitRecord;
 import dev.conman.runc.RuntimeFailure;
@@ -62,12 +65,43 @@ public class ContainerOperations {
       Files.createDirectory(bundle);
       Path rootfs = spec.fromImage() ? images.prepare(spec.imageId(), dir) : Path.of(spec.image());
       BundleWriter.write(bundle, id, new BundleSpec(spec.command(), spec.env(), spec.workdir(), rootfs, spec.readOnly(),
-          id.substring(0, 12)));
-      return runtime.create(new ContainerRuntime.CreateRequest(id, spec.name(), bundle, layout.log(id), logSizeMax));
+          id.substring(0, 12)).withResources(spec.resources()).withSecurity(security(rootfs, spec.security())));
+      return createInRunc(id, spec);
     } catch (RuntimeFailure | IOException | RuntimeException e) {
       removeFiles(id);
       throw e;
     }
+  }
+
+  private int createInRunc(String id, ContainerSpec spec) throws RuntimeFailure {
+    return runtime.create(new ContainerRuntime.CreateRequest(id, spec.name(), layout.bundle(id), layout.log(id),
+        logSizeMax));
+  }
+
+  /** runc's security settings, with the user resolved in the container's own root filesystem. */
+  private static Security security(Path rootfs, ProcessSecurity s) {
+    Security security = Security.defaults().withCapabilities(s.capAdd(), s.capDrop()).withPrivileged(s.privileged())
+        .withNoNewPrivileges(!s.allowNewPrivileges());
+    return s.user().isEmpty() ? security : security.withUser(UserResolver.resolve(rootfs, s.user()));
+  }
+
+  /**
+   * Runs an exited container again, for its restart policy: runc cannot start a stopped container,
+   * so it is removed from runc and created anew from the same bundle and root filesystem.
+   *
+   * @return the new init pid
+   */
+  public int restart(String id, ContainerSpec spec) throws RuntimeFailure {
+    runtime.delete(id, true);
+    runtime.forgetRuntimeFiles(id);
+    int pid = createInRunc(id, spec);
+    runtime.start(id);
+    return pid;
+  }
+
+  /** Applies new limits to the container's cgroup. */
+  public void update(String id, Resources resources) throws RuntimeFailure {
+    runtime.update(id, resources);
   }
 
   public void start(String id) throws RuntimeFailure {

@@ -1,6 +1,7 @@
 package dev.conman.actors;
 
 import dev.conman.journal.CborSerializable;
+import dev.conman.runc.Resources;
 import java.util.List;
 import java.util.Map;
 
@@ -18,19 +19,39 @@ public record ContainerSpec(
     String workdir,
     boolean readOnly,
     Map<String, String> labels,
-    String imageId)
+    String imageId,
+    RestartPolicy restart,
+    Resources resources,
+    ProcessSecurity security)
     implements CborSerializable {
 
+  /** Fields added after the first release read as null from old journals: they get their defaults. */
   public ContainerSpec {
     command = List.copyOf(command);
     env = List.copyOf(env);
     labels = Map.copyOf(labels);
+    restart = restart == null ? RestartPolicy.NO : restart;
+    resources = resources == null ? Resources.NONE : resources;
+    security = security == null ? ProcessSecurity.DEFAULT : security;
   }
 
-  /** A spec whose image is a root filesystem directory. */
+  /** A spec whose image is a root filesystem directory, with default limits and policies. */
   public ContainerSpec(String name, String image, List<String> command, List<String> env, String workdir,
       boolean readOnly, Map<String, String> labels) {
-    this(name, image, command, env, workdir, readOnly, labels, null);
+    this(name, image, command, env, workdir, readOnly, labels, null, null, null, null);
+  }
+
+  /** The same spec with other values for what the validator fills in. */
+  ContainerSpec with(String newImage, List<String> newCommand, List<String> newEnv, String newWorkdir,
+      String newImageId) {
+    return new ContainerSpec(name, newImage, newCommand, newEnv, newWorkdir, readOnly, labels, newImageId, restart,
+        resources, security);
+  }
+
+  /** The same spec with other resource limits (after an update). */
+  public ContainerSpec withResources(Resources newResources) {
+    return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, newResources,
+        security);
   }
 
   /** Whether the root filesystem comes from a pulled image (an overlay), not a directory. */

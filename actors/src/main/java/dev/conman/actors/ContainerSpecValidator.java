@@ -66,9 +66,8 @@ public final class ContainerSpecValidator {
       Images.Resolved resolved = images.resolve(image);
       List<String> env = new java.util.ArrayList<>(resolved.env());
       env.addAll(spec.env());
-      spec = new ContainerSpec(spec.name(), image, spec.command().isEmpty() ? resolved.args() : spec.command(), env,
-          spec.workdir() == null || spec.workdir().isEmpty() ? resolved.workdir() : spec.workdir(), spec.readOnly(),
-          spec.labels(), resolved.imageId());
+      spec = spec.with(image, spec.command().isEmpty() ? resolved.args() : spec.command(), env,
+          spec.workdir() == null || spec.workdir().isEmpty() ? resolved.workdir() : spec.workdir(), resolved.imageId());
     }
     if (spec.command().isEmpty() || spec.command().get(0).isEmpty()) {
       throw ContainerException.invalid("a command is required (e.g. -- /bin/sh -c 'echo hi')");
@@ -87,9 +86,9 @@ public final class ContainerSpecValidator {
       throw ContainerException.invalid("workdir " + quote(workdir) + " must be an absolute path inside the container");
     }
     checkLabels(spec.labels());
+    checkSecurity(spec.security());
     String rootfs = spec.fromImage() ? spec.image() : rootfs(spec.image()).toString();
-    return new ContainerSpec(spec.name(), rootfs, spec.command(), spec.env(), workdir, spec.readOnly(),
-        spec.labels(), spec.imageId());
+    return spec.with(rootfs, spec.command(), spec.env(), workdir, spec.imageId());
   }
 
   private Path rootfs(String image) {
@@ -129,6 +128,22 @@ public final class ContainerSpecValidator {
       }
     }
     return real;
+  }
+
+  /** Names of capabilities and the syntax of the user; the user's name is resolved at create, in the rootfs. */
+  private static void checkSecurity(ProcessSecurity security) {
+    checkStrings("user", List.of(security.user()));
+    checkStrings("capability", security.capAdd());
+    checkStrings("capability", security.capDrop());
+    try {
+      security.capAdd().forEach(dev.conman.runc.Capabilities::normalize);
+      security.capDrop().forEach(dev.conman.runc.Capabilities::normalize);
+      if (!security.user().isEmpty() && !security.user().matches("[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?")) {
+        throw new IllegalArgumentException("user '" + security.user() + "' must be UID[:GID] or NAME[:GROUP]");
+      }
+    } catch (IllegalArgumentException e) {
+      throw ContainerException.invalid(e.getMessage());
+    }
   }
 
   private static void checkLabels(Map<String, String> labels) {

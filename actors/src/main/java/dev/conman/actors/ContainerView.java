@@ -21,7 +21,9 @@ public record ContainerView(
     Instant startedAt,
     Instant finishedAt,
     String message,
-    Path logPath)
+    Path logPath,
+    int restartCount,
+    boolean oomKilled)
     implements CborSerializable {
 
   public String name() {

@@ -273,6 +273,59 @@ class ContainerActorTest {
   }
 
   @Test
+  void onFailureRestartsWithBackoffUpToItsLimitThenStaysExited() throws IOException {
+    ContainerSpec base = spec();
+    ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
+        base.labels(), null, RestartPolicy.parse("on-failure:2"), null, null);
+    kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r));
+    ask(ContainerActor.Start::new);
+    for (int restart = 1; restart <= 2; restart++) {
+      runtime.exit(id, 1);
+      kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+      int expected = restart;
+      awaitCondition(() -> ask(ContainerActor.GetStatus::new).getValue().phase() == Phase.RUNNING
+          && kit.getState().facts().restartCount() == expected);
+    }
+    runtime.exit(id, 1);
+    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    ContainerView last = awaitPhase(Phase.EXITED);
+    assertEquals(2, kit.getState().facts().restartCount(), "no third restart");
+    assertEquals(1, last.exitCode());
+    List<Object> events = PersistenceTestKit.create(KIT.system()).persistedInStorage(ContainerActor.persistenceId(id).id());
+    List<Long> delays = events.stream().filter(e -> e instanceof ContainerActor.RestartScheduled)
+        .map(e -> ((ContainerActor.RestartScheduled) e).delayMillis()).toList();
+    assertEquals(List.of(100L, 200L), delays, "the backoff doubles");
+  }
+
+  @Test
+  void aUserStopEndsTheRestartLoop() throws IOException {
+    ContainerSpec base = spec();
+    ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
+        base.labels(), null, RestartPolicy.parse("always"), null, null);
+    kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r));
+    ask(ContainerActor.Start::new);
+    ask(r -> new ContainerActor.Stop(1, r));
+    assertEquals(Phase.EXITED, awaitPhase(Phase.EXITED).phase());
+    try {
+      Thread.sleep(300);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    assertEquals(Phase.EXITED, ask(ContainerActor.GetStatus::new).getValue().phase(), "not restarted");
+    assertEquals(0, kit.getState().facts().restartCount());
+  }
+
+  private void awaitCondition(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met in 5 s; state " + kit.getState());
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
   void runningContainerWhoseShimDiedHasAnUnknownExitCode() throws IOException {
     create();
     ask(ContainerActor.Start::new);

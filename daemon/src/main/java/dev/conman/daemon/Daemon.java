@@ -89,11 +89,11 @@ public final class Daemon implements AutoCloseable {
       JournalReader journal = d.open(new JournalReader(s.database(), system.classicSystem()));
       EventFeed feed = d.open(new EventFeed(journal, s.eventPollInterval(), s.eventMaxLag()));
       ContainerAsks containers = new ContainerAsks(system, system.scheduler(), s.askTimeout());
+      var blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(ContainerSupervisor.BLOCKING_DISPATCHER));
       imageService.set(new ImageServiceImpl(store, system.systemActorOf(ImageJournal.create(), "images",
-          Props.empty()), containers, system.dispatchers().lookup(
-              DispatcherSelector.fromConfig(ContainerSupervisor.BLOCKING_DISPATCHER))));
+          Props.empty()), containers, blocking));
       d.open(ApiServer.start(s.socket(), s.socketGroup(), List.of(
-          new RuntimeServiceImpl(containers, validator),
+          new RuntimeServiceImpl(containers, validator, runtime, blocking),
           new EventServiceImpl(feed, containers, operations.layout()::log),
           d.open(new IoServiceImpl(containers, runtime)),
           imageService.get()),

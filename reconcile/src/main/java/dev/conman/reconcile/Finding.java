@@ -21,7 +21,11 @@ public sealed interface Finding {
   record NowRunning(int pid, String reason) implements Finding {}
 
   /** The process has ended; {@code exitCode} is null when nobody recorded it (never a made-up 0). */
-  record NowExited(Integer exitCode, Instant finishedAt, String reason) implements Finding {}
+  record NowExited(Integer exitCode, Instant finishedAt, String reason, boolean oomKilled) implements Finding {
+    public NowExited(Integer exitCode, Instant finishedAt, String reason) {
+      this(exitCode, finishedAt, reason, false);
+    }
+  }
 
   /** The container never ran and runc no longer knows it. */
   record Lost(String reason) implements Finding {}

@@ -24,7 +24,8 @@ public final class Reconciliation {
     Optional<ExitRecord> exit = seen.exit();
     if (exit.isPresent()) {
       return new Finding.NowExited(exit.get().exitCode(), exit.get().finishedAt(),
-          "exited while the daemon was not watching (exit file says " + exit.get().exitCode() + ")");
+          "exited while the daemon was not watching (exit file says " + exit.get().exitCode()
+              + (exit.get().oomKilled() ? ", OOMKilled" : "") + ")", exit.get().oomKilled());
     }
     RuntimeState.Status status = seen.runc().map(RuntimeState::status).orElse(null);
     int pid = seen.runc().map(RuntimeState::pid).orElse(0);

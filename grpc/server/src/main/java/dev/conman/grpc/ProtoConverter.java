@@ -1,7 +1,11 @@
 package dev.conman.grpc;
 
 import com.google.protobuf.Timestamp;
+import dev.conman.actors.ContainerException;
 import dev.conman.actors.ContainerSpec;
+import dev.conman.actors.ProcessSecurity;
+import dev.conman.actors.RestartPolicy;
+import dev.conman.runc.Resources;
 import dev.conman.actors.ContainerView;
 import dev.conman.actors.Phase;
 import dev.conman.api.v1.Container;
@@ -14,9 +18,84 @@ public final class ProtoConverter {
 
   private ProtoConverter() {}
 
+  /** @throws ContainerException INVALID_ARGUMENT for a bad restart policy or limits */
   public static ContainerSpec fromProto(CreateContainerRequest r) {
     return new ContainerSpec(r.getName(), r.getImage(), r.getCommandList(), r.getEnvList(), r.getWorkdir(),
-        r.getReadOnly(), r.getLabelsMap());
+        r.getReadOnly(), r.getLabelsMap(), null, RestartPolicy.parse(r.getRestartPolicy()),
+        r.hasResources() ? fromProto(r.getResources()) : null,
+        new ProcessSecurity(r.getUser(), r.getCapAddList(), r.getCapDropList(), r.getPrivileged(),
+            r.getAllowNewPrivileges()));
+  }
+
+  /** @throws ContainerException INVALID_ARGUMENT when the limits are not valid */
+  public static Resources fromProto(dev.conman.api.v1.Resources r) {
+    try {
+      Resources res = Resources.NONE;
+      if (r.hasMemoryBytes()) {
+        res = res.withMemory(r.getMemoryBytes());
+      }
+      if (r.hasMemorySwapBytes()) {
+        res = res.withMemorySwap(r.getMemorySwapBytes());
+      }
+      if (r.hasCpus()) {
+        res = res.withCpus(r.getCpus());
+      }
+      if (r.hasCpuShares()) {
+        res = res.withCpuShares(r.getCpuShares());
+      }
+      if (r.hasPidsLimit()) {
+        res = res.withPidsLimit(r.getPidsLimit());
+      }
+      if (!r.getCpusetCpus().isEmpty()) {
+        res = res.withCpusetCpus(r.getCpusetCpus());
+      }
+      return res;
+    } catch (IllegalArgumentException e) {
+      throw ContainerException.invalid(e.getMessage());
+    }
+  }
+
+  public static dev.conman.api.v1.Resources toProto(Resources r) {
+    dev.conman.api.v1.Resources.Builder b = dev.conman.api.v1.Resources.newBuilder();
+    if (r.memoryBytes() != null) {
+      b.setMemoryBytes(r.memoryBytes());
+    }
+    if (r.memorySwapBytes() != null) {
+      b.setMemorySwapBytes(r.memorySwapBytes());
+    }
+    r.cpus().ifPresent(b::setCpus);
+    if (r.cpuShares() != null) {
+      b.setCpuShares(r.cpuShares());
+    }
+    if (r.pidsLimit() != null) {
+      b.setPidsLimit(r.pidsLimit());
+    }
+    if (r.cpusetCpus() != null) {
+      b.setCpusetCpus(r.cpusetCpus());
+    }
+    return b.build();
+  }
+
+  /** For event reasons: the limits that are set, e.g. "memory=33554432 pids=20". */
+  public static String describe(Resources r) {
+    StringBuilder s = new StringBuilder();
+    if (r.memoryBytes() != null) {
+      s.append(" memory=").append(r.memoryBytes());
+    }
+    if (r.memorySwapBytes() != null) {
+      s.append(" memory_swap=").append(r.memorySwapBytes());
+    }
+    r.cpus().ifPresent(c -> s.append(" cpus=").append(c));
+    if (r.cpuShares() != null) {
+      s.append(" cpu_shares=").append(r.cpuShares());
+    }
+    if (r.pidsLimit() != null) {
+      s.append(" pids=").append(r.pidsLimit());
+    }
+    if (r.cpusetCpus() != null) {
+      s.append(" cpuset=").append(r.cpusetCpus());
+    }
+    return s.toString().strip();
   }
 
   public static Container toProto(ContainerView v) {
@@ -32,7 +111,15 @@ public final class ProtoConverter {
         .setWorkdir(spec.workdir())
         .setReadOnly(spec.readOnly())
         .putAllLabels(spec.labels())
-        .setLogPath(v.logPath().toString());
+        .setLogPath(v.logPath().toString())
+        .setRestartPolicy(spec.restart().toString())
+        .setRestartCount(v.restartCount())
+        .setOomKilled(v.oomKilled())
+        .setResources(toProto(spec.resources()))
+        .setUser(spec.security().user());
+    if (spec.imageId() != null) {
+      b.setImageId(spec.imageId());
+    }
     if (v.exitCode() != null) {
       b.setExitCode(v.exitCode());
     }

@@ -5,7 +5,18 @@ import dev.conman.actors.ContainerException;
 import dev.conman.actors.ContainerSpecValidator;
 import dev.conman.actors.ContainerSupervisor;
 import dev.conman.actors.ContainerView;
+import dev.conman.actors.Phase;
+import dev.conman.api.v1.ContainerStats;
+import dev.conman.api.v1.ContainerStatsRequest;
+import dev.conman.api.v1.ContainerStatsResponse;
 import dev.conman.api.v1.CreateContainerRequest;
+import dev.conman.api.v1.ListContainerStatsRequest;
+import dev.conman.api.v1.ListContainerStatsResponse;
+import dev.conman.api.v1.UpdateContainerRequest;
+import dev.conman.api.v1.UpdateContainerResponse;
+import dev.conman.runc.ContainerRuntime;
+import dev.conman.runc.Resources;
+import dev.conman.runc.RuntimeFailure;
 import dev.conman.api.v1.CreateContainerResponse;
 import dev.conman.api.v1.DeleteContainerRequest;
 import dev.conman.api.v1.DeleteContainerResponse;
@@ -54,13 +65,18 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private static final Duration WAIT_TIMEOUT = Duration.ofDays(200);
 
   private final ContainerAsks containers;
+  private final ContainerRuntime runtime;
+  private final java.util.concurrent.Executor blocking;
   private final ActorRef<ContainerSupervisor.Command> supervisor;
   private final Scheduler scheduler;
   private final ContainerSpecValidator validator;
   private final Duration askTimeout;
 
-  public RuntimeServiceImpl(ContainerAsks containers, ContainerSpecValidator validator) {
+  public RuntimeServiceImpl(ContainerAsks containers, ContainerSpecValidator validator, ContainerRuntime runtime,
+      java.util.concurrent.Executor blocking) {
     this.containers = containers;
+    this.runtime = runtime;
+    this.blocking = blocking;
     this.supervisor = containers.supervisor();
     this.scheduler = containers.scheduler();
     this.validator = validator;
@@ -125,6 +141,47 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   public void waitContainer(WaitContainerRequest request, StreamObserver<WaitContainerResponse> out) {
     respond(out, () -> forward(request.getRef(), ContainerActor.Wait::new, clientDeadlineOr(WAIT_TIMEOUT)),
         v -> WaitContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
+  }
+
+  @Override
+  public void updateContainer(UpdateContainerRequest request, StreamObserver<UpdateContainerResponse> out) {
+    respond(out, () -> {
+      if (!request.hasResources()) {
+        throw ContainerException.invalid("give the resources to change");
+      }
+      Resources update = ProtoConverter.fromProto(request.getResources());
+      return this.<ContainerView>forward(request.getRef(), replyTo -> new ContainerActor.UpdateResources(update, replyTo),
+          askTimeout);
+    }, v -> UpdateContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
+  }
+
+  @Override
+  public void containerStats(ContainerStatsRequest request, StreamObserver<ContainerStatsResponse> out) {
+    respond(out, () -> forward(request.getRef(), ContainerActor.GetStatus::new, askTimeout)
+            .thenApplyAsync(v -> stats(v).orElseThrow(() -> ContainerException.wrongPhase(v.id(), v.phase(),
+                "read the stats of", "only a running container has them")), blocking),
+        s -> ContainerStatsResponse.newBuilder().setStats(s).build());
+  }
+
+  @Override
+  public void listContainerStats(ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> out) {
+    respond(out, () -> AskPattern.<ContainerSupervisor.Command, List<ActorRef<ContainerActor.Command>>>ask(
+            supervisor, ContainerSupervisor.ListContainers::new, askTimeout, scheduler)
+        .thenCompose(children -> statusOfAll(children, Map.of()))
+        .thenApplyAsync(views -> views.stream().filter(v -> v.phase() == Phase.RUNNING).map(this::stats)
+            .flatMap(java.util.Optional::stream).toList(), blocking),
+        stats -> ListContainerStatsResponse.newBuilder().addAllStats(stats).build());
+  }
+
+  /** Reads the cgroup figures of a running container (blocking: runc events --stats). */
+  private java.util.Optional<ContainerStats> stats(ContainerView v) {
+    try {
+      return runtime.stats(v.id()).map(s -> ContainerStats.newBuilder().setId(v.id()).setName(v.name())
+          .setTime(ProtoConverter.toProto(s.at())).setCpuNanos(s.cpuNanos()).setMemoryBytes(s.memoryBytes())
+          .setMemoryLimitBytes(s.memoryLimited() ? s.memoryLimitBytes() : 0).setPids(s.pids()).build());
+    } catch (RuntimeFailure e) {
+      throw ContainerException.runtime("stats", v.id(), e.getMessage());
+    }
   }
 
   @Override

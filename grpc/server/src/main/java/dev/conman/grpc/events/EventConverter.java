@@ -17,7 +17,8 @@ final class EventConverter {
   /** Every public event type, for validating filters. */
   static final List<String> TYPES = List.of("create_requested", "created", "create_failed", "start_requested",
       "started", "start_failed", "stop_requested", "kill_requested", "exited", "delete_requested", "deleted",
-      "reconciled", "orphan_found", "exec_started", "exec_exited", "image_pulled", "image_removed");
+      "reconciled", "orphan_found", "exec_started", "exec_exited", "image_pulled", "image_removed",
+      "restart_scheduled", "restarted", "restart_failed", "restart_cancelled", "resources_updated");
 
   private EventConverter() {}
 
@@ -48,7 +49,10 @@ final class EventConverter {
     } else if (e instanceof ContainerActor.KillRequested c) {
       b.setType("kill_requested").setSignal(c.signal());
     } else if (e instanceof ContainerActor.Exited c) {
-      b.setType("exited").setFinishedAt(ProtoConverter.toProto(c.at()));
+      b.setType("exited").setFinishedAt(ProtoConverter.toProto(c.at())).setOomKilled(Boolean.TRUE.equals(c.oomKilled()));
+      if (Boolean.TRUE.equals(c.oomKilled())) {
+        b.setReason("OOMKilled");
+      }
       if (c.exitCode() != null) {
         b.setExitCode(c.exitCode());
       }
@@ -68,6 +72,17 @@ final class EventConverter {
       if (c.finishedAt() != null) {
         b.setFinishedAt(ProtoConverter.toProto(c.finishedAt()));
       }
+      b.setOomKilled(Boolean.TRUE.equals(c.oomKilled()));
+    } else if (e instanceof ContainerActor.RestartScheduled c) {
+      b.setType("restart_scheduled").setRestartCount(c.attempt()).setDelayMillis(c.delayMillis());
+    } else if (e instanceof ContainerActor.Restarted c) {
+      b.setType("restarted").setPid(c.pid()).setRestartCount(c.restartCount());
+    } else if (e instanceof ContainerActor.RestartFailed c) {
+      b.setType("restart_failed").setReason(c.reason());
+    } else if (e instanceof ContainerActor.RestartCancelled) {
+      b.setType("restart_cancelled").setReason("stopped by a user");
+    } else if (e instanceof ContainerActor.ResourcesUpdated c) {
+      b.setType("resources_updated").setReason(ProtoConverter.describe(c.resources()));
     } else if (e instanceof ContainerActor.ExecStarted c) {
       b.setType("exec_started").setExecId(c.execId()).addAllCommand(c.command());
     } else if (e instanceof ContainerActor.ExecExited c) {
