@@ -45,6 +45,10 @@ public final class Conmand implements Callable<Integer> {
       description = "The conmon shim binary, a path or a name on PATH (env CONMAN_CONMON; default conmon).")
   String conmon;
 
+  /** For the launcher's class-data archive: start everything, then stop at once. */
+  @Option(names = "--exit-after-start", hidden = true)
+  boolean exitAfterStart;
+
   @Override
   public Integer call() throws Exception {
     Config config = ConfigFactory.load();
@@ -64,6 +68,10 @@ public final class Conmand implements Callable<Integer> {
     } catch (IllegalStateException | java.io.IOException e) {
       System.err.println("conmand: " + e.getMessage());
       return 1;
+    }
+    if (exitAfterStart) {
+      daemon.close();
+      return 0;
     }
     java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
