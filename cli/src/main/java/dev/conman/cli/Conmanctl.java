@@ -30,7 +30,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     versionProvider = Conmanctl.Version.class,
     description = "Command-line client of conmand, the conman container manager daemon.",
     subcommands = {ContainerCommand.class, ImageCommand.class, RunCommand.class, ExecCommand.class,
-        LogsCommand.class, EventsCommand.class, CommandLine.HelpCommand.class},
+        LogsCommand.class, EventsCommand.class, StatsCommand.class, CommandLine.HelpCommand.class},
     footerHeading = "%n",
     footer = "A container is addressed by its full id, a unique prefix of its id, or its name (REF).")
 public final class Conmanctl implements Callable<Integer> {
@@ -53,7 +53,8 @@ public final class Conmanctl implements Callable<Integer> {
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", scope = ScopeType.INHERIT,
       defaultValue = "table",
       description = "Output format: table (for people, the default) or json (for scripts: one"
-          + " object per line for each container acted on and each event, an array for list).")
+          + " object per line for each container acted on and each event, an array for list and"
+          + " for each round of stats).")
   OutputFormat output;
 
   private Duration timeout = Duration.ofSeconds(30);

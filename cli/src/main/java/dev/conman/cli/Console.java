@@ -91,6 +91,19 @@ final class Console {
     return !out.checkError();
   }
 
+  /**
+   * A round of stats: a table, after a blank line unless it is the first, or a JSON array on one
+   * line. Returns false once stdout no longer takes output, as {@link #event} does.
+   */
+  boolean stats(List<StatsFormat.Row> rows, boolean first) {
+    if (json()) {
+      line(StatsFormat.json(rows));
+    } else {
+      text((first ? "" : "\n") + StatsFormat.table(rows));
+    }
+    return !out.checkError();
+  }
+
   void error(StatusRuntimeException e) {
     error(describe(e));
   }

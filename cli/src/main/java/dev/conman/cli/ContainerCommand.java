@@ -7,11 +7,12 @@ import picocli.CommandLine.Spec;
 
 /** The noun "container": its verbs are the subcommands. */
 @Command(name = "container",
-    description = "Create, run, inspect and remove containers; read their output, run commands in"
-        + " them.",
+    description = "Create, run, inspect, limit and remove containers; read their output and"
+        + " resource use, run commands in them.",
     subcommands = {CreateCommand.class, StartCommand.class, StopCommand.class, KillCommand.class,
         DeleteCommand.class, StatusCommand.class, ListCommand.class, WaitCommand.class,
-        HistoryCommand.class, ExecCommand.class, LogsCommand.class})
+        HistoryCommand.class, ExecCommand.class, LogsCommand.class, UpdateCommand.class,
+        StatsCommand.class})
 final class ContainerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -3,6 +3,8 @@ package dev.conman.cli;
 import com.google.protobuf.Timestamp;
 import dev.conman.api.v1.Container;
 import dev.conman.api.v1.ContainerState;
+import dev.conman.api.v1.Resources;
+import java.math.BigDecimal;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -58,6 +60,44 @@ final class ContainerFormat {
       return Integer.toString(c.getExitCode());
     }
     return c.getState() == ContainerState.CONTAINER_STATE_EXITED ? "unknown" : NONE;
+  }
+
+  /** The exit code, followed by "(OOMKilled)" when the kernel killed the container for memory. */
+  private static String exitCodeAndReason(Container c) {
+    return c.getOomKilled() ? exitCode(c) + " (OOMKilled)" : exitCode(c);
+  }
+
+  /** The restart policy as shown to people: "no" when none was given. */
+  static String restartPolicy(Container c) {
+    return c.getRestartPolicy().isEmpty() ? "no" : c.getRestartPolicy();
+  }
+
+  /**
+   * The limits that are set, one per entry, named like the options that set them and in human
+   * units: memory=16MiB, memory-swap=unlimited, cpus=0.5, ...; empty when there are none.
+   */
+  static List<String> resources(Resources r) {
+    List<String> set = new ArrayList<>();
+    if (r.hasMemoryBytes()) {
+      set.add("memory=" + Sizes.human(r.getMemoryBytes()));
+    }
+    if (r.hasMemorySwapBytes()) {
+      set.add("memory-swap=" + (r.getMemorySwapBytes() == -1 ? "unlimited"
+          : Sizes.human(r.getMemorySwapBytes())));
+    }
+    if (r.hasCpus()) {
+      set.add("cpus=" + BigDecimal.valueOf(r.getCpus()).stripTrailingZeros().toPlainString());
+    }
+    if (r.hasCpuShares()) {
+      set.add("cpu-shares=" + r.getCpuShares());
+    }
+    if (r.hasPidsLimit()) {
+      set.add("pids-limit=" + r.getPidsLimit());
+    }
+    if (!r.getCpusetCpus().isEmpty()) {
+      set.add("cpuset-cpus=" + r.getCpusetCpus());
+    }
+    return set;
   }
 
   /** Columns ID, NAME, STATE, PID, EXIT, CREATED, COMMAND; a header line even when empty. */
@@ -116,15 +156,21 @@ final class ContainerFormat {
     fields.put("Name", List.of(c.getName()));
     fields.put("State", List.of(state(c.getState())));
     fields.put("PID", List.of(c.getPid() == 0 ? NONE : Integer.toString(c.getPid())));
-    fields.put("Exit code", List.of(exitCode(c)));
+    fields.put("Exit code", List.of(exitCodeAndReason(c)));
+    fields.put("OOMKilled", List.of(Boolean.toString(c.getOomKilled())));
     fields.put("Created", List.of(preciseTime(c.hasCreatedAt(), c.getCreatedAt())));
     fields.put("Started", List.of(preciseTime(c.hasStartedAt(), c.getStartedAt())));
     fields.put("Finished", List.of(preciseTime(c.hasFinishedAt(), c.getFinishedAt())));
+    fields.put("Restart", List.of(restartPolicy(c)));
+    fields.put("Restarts", List.of(Integer.toString(c.getRestartCount())));
     fields.put("Image", List.of(c.getImage()));
+    fields.put("Image ID", List.of(c.getImageId()));
     fields.put("Command", List.of(command(c.getCommandList())));
     fields.put("Env", c.getEnvList());
     fields.put("Workdir", List.of(c.getWorkdir()));
     fields.put("Read-only", List.of(Boolean.toString(c.getReadOnly())));
+    fields.put("User", List.of(c.getUser()));
+    fields.put("Resources", resources(c.getResources()));
     fields.put("Labels", new TreeMap<>(c.getLabelsMap()).entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.toList()));
     fields.put("Message", List.of(c.getMessage()));
@@ -181,7 +227,24 @@ final class ContainerFormat {
         .put("read_only", c.getReadOnly())
         .put("labels", c.getLabelsMap())
         .put("message", c.getMessage())
-        .put("log_path", c.getLogPath());
+        .put("log_path", c.getLogPath())
+        .put("image_id", c.getImageId())
+        .put("restart_policy", c.getRestartPolicy())
+        .put("restart_count", c.getRestartCount())
+        .put("oom_killed", c.getOomKilled())
+        .put("resources", jsonObject(c.getResources()))
+        .put("user", c.getUser());
+  }
+
+  /** Every field of the limits; unset ones are null (cpuset_cpus, a plain string, is ""). */
+  private static Json jsonObject(Resources r) {
+    return Json.object()
+        .put("memory_bytes", r.hasMemoryBytes() ? r.getMemoryBytes() : null)
+        .put("memory_swap_bytes", r.hasMemorySwapBytes() ? r.getMemorySwapBytes() : null)
+        .put("cpus", r.hasCpus() ? r.getCpus() : null)
+        .put("cpu_shares", r.hasCpuShares() ? r.getCpuShares() : null)
+        .put("pids_limit", r.hasPidsLimit() ? r.getPidsLimit() : null)
+        .put("cpuset_cpus", r.getCpusetCpus());
   }
 
   static String json(List<Container> containers) {

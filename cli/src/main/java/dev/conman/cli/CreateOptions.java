@@ -6,10 +6,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * What a container is created from, shared by {@code container create} and {@code run}. Options
@@ -41,6 +45,43 @@ final class CreateOptions implements TrailingCommand {
       description = "Label to attach to the container; repeatable.")
   Map<String, String> labels = new LinkedHashMap<>();
 
+  @Option(names = "--restart", paramLabel = "POLICY", converter = RestartConverter.class,
+      description = "Restart the container when it exits: no (the default), on-failure[:MAX]"
+          + " (after a non-zero exit, at most MAX times), always, or unless-stopped. A container"
+          + " stopped by a user is not restarted.")
+  String restart;
+
+  @Mixin ResourceOptions resources;
+
+  @Option(names = {"-u", "--user"}, paramLabel = "UID[:GID]|NAME[:GROUP]",
+      converter = UserConverter.class,
+      description = "User (and group) the process runs as; names are looked up in the root"
+          + " filesystem's /etc/passwd and /etc/group (default: root).")
+  String user;
+
+  @Option(names = "--cap-add", paramLabel = "CAP", converter = CapabilityConverter.class,
+      description = "Add a capability to the default set (NET_ADMIN or CAP_NET_ADMIN; ALL);"
+          + " repeatable.")
+  List<String> capAdd = new ArrayList<>();
+
+  @Option(names = "--cap-drop", paramLabel = "CAP", converter = CapabilityConverter.class,
+      description = "Drop a capability from the default set (ALL drops them all); repeatable.")
+  List<String> capDrop = new ArrayList<>();
+
+  @Option(names = "--privileged",
+      description = "All capabilities, all devices, no masked paths: only for containers you"
+          + " trust completely.")
+  boolean privileged;
+
+  @Option(names = "--allow-new-privileges",
+      description = "Let the process gain privileges (setuid binaries). By default"
+          + " no_new_privileges is on.")
+  boolean allowNewPrivileges;
+
+  /** docker's spelling of the default; accepted so that docker users' command lines work. */
+  @Option(names = "--no-new-privileges", description = "Keep no_new_privileges on (the default).")
+  boolean noNewPrivileges;
+
   @Parameters(index = "0", paramLabel = "NAME",
       description = "Unique name of the container: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128"
           + " characters.")
@@ -67,6 +108,10 @@ final class CreateOptions implements TrailingCommand {
   /** Usage errors that parsing cannot see; called before connecting to the daemon. */
   void validate() {
     command();
+    if (noNewPrivileges && allowNewPrivileges) {
+      throw new picocli.CommandLine.ParameterException(mixee.commandLine(),
+          "--no-new-privileges and --allow-new-privileges contradict each other: give one");
+    }
   }
 
   /** @param environment conmanctl's own environment, for --env KEY without a value */
@@ -77,11 +122,73 @@ final class CreateOptions implements TrailingCommand {
         .addAllCommand(command())
         .setReadOnly(readOnly)
         .putAllLabels(labels)
-        .addAllEnv(environment(env, environment));
+        .addAllEnv(environment(env, environment))
+        .addAllCapAdd(capAdd)
+        .addAllCapDrop(capDrop)
+        .setPrivileged(privileged)
+        .setAllowNewPrivileges(allowNewPrivileges);
     if (workdir != null) {
       request.setWorkdir(workdir);
     }
+    if (restart != null) {
+      request.setRestartPolicy(restart);
+    }
+    if (!resources.isEmpty()) {
+      request.setResources(resources.resources());
+    }
+    if (user != null) {
+      request.setUser(user);
+    }
     return request.build();
+  }
+
+  /** no, on-failure, on-failure:MAX (MAX at least 1), always, unless-stopped. */
+  static final class RestartConverter implements ITypeConverter<String> {
+    private static final Pattern POLICY =
+        Pattern.compile("no|always|unless-stopped|on-failure(:[1-9][0-9]{0,8})?");
+
+    @Override
+    public String convert(String value) {
+      if (!POLICY.matcher(value).matches()) {
+        throw new TypeConversionException("'" + value + "' is not a restart policy: use no,"
+            + " on-failure, on-failure:MAX (MAX a positive number of restarts), always or"
+            + " unless-stopped");
+      }
+      return value;
+    }
+  }
+
+  /** UID[:GID] or NAME[:GROUP], as the daemon accepts them. */
+  static final class UserConverter implements ITypeConverter<String> {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.][A-Za-z0-9_.-]*");
+    private static final Pattern USER =
+        Pattern.compile(NAME.pattern() + "(:" + NAME.pattern() + ")?");
+
+    @Override
+    public String convert(String value) {
+      if (!USER.matcher(value).matches()) {
+        throw new TypeConversionException("'" + value + "' is not UID[:GID] or NAME[:GROUP]"
+            + " (e.g. 1000, 1000:1000, nobody, www-data:www-data)");
+      }
+      return value;
+    }
+  }
+
+  /**
+   * A capability's name: letters, digits and '_' (NET_ADMIN, cap_net_admin, ALL); whether the
+   * kernel has it is the daemon's to say.
+   */
+  static final class CapabilityConverter implements ITypeConverter<String> {
+    private static final Pattern CAPABILITY = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
+
+    @Override
+    public String convert(String value) {
+      if (!CAPABILITY.matcher(value).matches()) {
+        throw new TypeConversionException("'" + value + "' is not a capability name (e.g."
+            + " NET_ADMIN, CAP_SYS_PTRACE or ALL)");
+      }
+      return value;
+    }
   }
 
   /**

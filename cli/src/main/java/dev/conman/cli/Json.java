@@ -7,7 +7,7 @@ import java.util.TreeMap;
 
 /**
  * Just enough JSON writing for conmanctl's output: one-line objects whose members are strings,
- * numbers, booleans, null, string lists and string maps. Written by hand so that the CLI needs no
+ * numbers, booleans, null, string lists, string maps and objects. Written by hand so that the CLI needs no
  * JSON library; non-ASCII characters are escaped so the output is valid whatever the locale.
  */
 final class Json {
@@ -46,6 +46,11 @@ final class Json {
   Json put(String key, Map<String, String> values) {
     StringJoiner object = new StringJoiner(",", "{", "}");
     new TreeMap<>(values).forEach((k, v) -> object.add(quote(k) + ":" + quote(v)));
+    return raw(key, object.toString());
+  }
+
+  /** Adds an object member. */
+  Json put(String key, Json object) {
     return raw(key, object.toString());
   }
 

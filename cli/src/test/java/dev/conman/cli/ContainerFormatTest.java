@@ -1,10 +1,12 @@
 package dev.conman.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
 import dev.conman.api.v1.Container;
 import dev.conman.api.v1.ContainerState;
+import dev.conman.api.v1.Resources;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -38,6 +40,13 @@ class ContainerFormatTest {
         .putLabels("app", "web")
         .setMessage("")
         .setLogPath("/var/lib/conman/containers/" + ID + "/ctr.log")
+        .setImageId("sha256:" + ID)
+        .setRestartPolicy("on-failure:3")
+        .setRestartCount(2)
+        .setResources(Resources.newBuilder().setMemoryBytes(16L << 20)
+            .setMemorySwapBytes(-1).setCpus(0.5).setCpuShares(512).setPidsLimit(10)
+            .setCpusetCpus("0-1,3"))
+        .setUser("1000:1000")
         .build();
   }
 
@@ -115,15 +124,26 @@ class ContainerFormatTest {
         "State:     EXITED",
         "PID:       -",
         "Exit code: 7",
+        "OOMKilled: false",
         "Created:   2024-05-01T12:00:03.123+02:00",
         "Started:   2024-05-01T12:00:04.000+02:00",
         "Finished:  2024-05-01T12:01:00.500+02:00",
+        "Restart:   on-failure:3",
+        "Restarts:  2",
         "Image:     /srv/rootfs",
+        "Image ID:  sha256:" + ID,
         "Command:   sh -c 'echo '\\''hi'\\''; exit 7'",
         "Env:       A=1",
         "           PATH=/bin",
         "Workdir:   /tmp",
         "Read-only: true",
+        "User:      1000:1000",
+        "Resources: memory=16MiB",
+        "           memory-swap=unlimited",
+        "           cpus=0.5",
+        "           cpu-shares=512",
+        "           pids-limit=10",
+        "           cpuset-cpus=0-1,3",
         "Labels:    app=web",
         "           tier=front",
         "Message:   -",
@@ -146,8 +166,10 @@ class ContainerFormatTest {
   @Test
   void detailsShowUnsetFieldsAsDash() {
     String details = format.details(created());
-    for (String line : List.of("PID:       4242", "Exit code: -", "Started:   -",
-        "Finished:  -", "Env:       -", "Labels:    -", "Message:   -", "Log path:  -")) {
+    for (String line : List.of("PID:       4242", "Exit code: -", "OOMKilled: false",
+        "Started:   -", "Finished:  -", "Restart:   no", "Restarts:  0", "Image ID:  -",
+        "Env:       -", "User:      -", "Resources: -", "Labels:    -", "Message:   -",
+        "Log path:  -")) {
       assertEquals(true, details.contains(line + "\n"), line + " in\n" + details);
     }
   }
@@ -160,7 +182,12 @@ class ContainerFormatTest {
         + "\"image\":\"/srv/rootfs\",\"command\":[\"sh\",\"-c\",\"echo 'hi'; exit 7\"],"
         + "\"env\":[\"A=1\",\"PATH=/bin\"],\"workdir\":\"/tmp\",\"read_only\":true,"
         + "\"labels\":{\"app\":\"web\",\"tier\":\"front\"},\"message\":\"\","
-        + "\"log_path\":\"/var/lib/conman/containers/" + ID + "/ctr.log\"}",
+        + "\"log_path\":\"/var/lib/conman/containers/" + ID + "/ctr.log\","
+        + "\"image_id\":\"sha256:" + ID + "\",\"restart_policy\":\"on-failure:3\","
+        + "\"restart_count\":2,\"oom_killed\":false,"
+        + "\"resources\":{\"memory_bytes\":16777216,\"memory_swap_bytes\":-1,\"cpus\":0.5,"
+        + "\"cpu_shares\":512,\"pids_limit\":10,\"cpuset_cpus\":\"0-1,3\"},"
+        + "\"user\":\"1000:1000\"}",
         ContainerFormat.json(exited()));
   }
 
@@ -169,9 +196,36 @@ class ContainerFormatTest {
     String json = ContainerFormat.json(created());
     for (String member : List.of("\"pid\":4242", "\"exit_code\":null",
         "\"created_at\":\"2024-05-01T10:02:00Z\"", "\"started_at\":null", "\"finished_at\":null",
-        "\"env\":[]", "\"labels\":{}", "\"read_only\":false")) {
+        "\"env\":[]", "\"labels\":{}", "\"read_only\":false", "\"image_id\":\"\"",
+        "\"restart_policy\":\"\"", "\"restart_count\":0", "\"oom_killed\":false",
+        "\"resources\":{\"memory_bytes\":null,\"memory_swap_bytes\":null,\"cpus\":null,"
+            + "\"cpu_shares\":null,\"pids_limit\":null,\"cpuset_cpus\":\"\"}",
+        "\"user\":\"\"")) {
       assertEquals(true, json.contains(member), member + " in " + json);
     }
+  }
+
+  @Test
+  void anOomKilledContainerSaysSo() {
+    Container killed = exited().toBuilder().setExitCode(137).setOomKilled(true).build();
+    String details = format.details(killed);
+    assertTrue(details.contains("Exit code: 137 (OOMKilled)\nOOMKilled: true\n"), details);
+    assertTrue(ContainerFormat.json(killed).contains("\"exit_code\":137,"));
+    assertTrue(ContainerFormat.json(killed).contains("\"oom_killed\":true,"));
+  }
+
+  @Test
+  void resourcesInHumanUnitsOnlyThoseSet() {
+    assertEquals(List.of(), ContainerFormat.resources(Resources.getDefaultInstance()));
+    assertEquals(List.of("memory=1.5GiB", "memory-swap=3GiB", "cpus=2"),
+        ContainerFormat.resources(Resources.newBuilder().setMemoryBytes(3L << 29)
+            .setMemorySwapBytes(3L << 30).setCpus(2).build()));
+    assertEquals(List.of("pids-limit=100"),
+        ContainerFormat.resources(Resources.newBuilder().setPidsLimit(100).build()));
+    String json = ContainerFormat.json(created().toBuilder()
+        .setResources(Resources.newBuilder().setCpus(1.25)).build());
+    assertTrue(json.contains("\"resources\":{\"memory_bytes\":null,\"memory_swap_bytes\":null,"
+        + "\"cpus\":1.25,\"cpu_shares\":null,"), json);
   }
 
   @Test

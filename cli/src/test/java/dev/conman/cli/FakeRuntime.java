@@ -13,11 +13,19 @@ import dev.conman.api.v1.KillContainerRequest;
 import dev.conman.api.v1.KillContainerResponse;
 import dev.conman.api.v1.ListContainersRequest;
 import dev.conman.api.v1.ListContainersResponse;
+import dev.conman.api.v1.Resources;
 import dev.conman.api.v1.RuntimeServiceGrpc;
 import dev.conman.api.v1.StartContainerRequest;
 import dev.conman.api.v1.StartContainerResponse;
 import dev.conman.api.v1.StopContainerRequest;
 import dev.conman.api.v1.StopContainerResponse;
+import dev.conman.api.v1.UpdateContainerRequest;
+import dev.conman.api.v1.UpdateContainerResponse;
+import dev.conman.api.v1.ContainerStats;
+import dev.conman.api.v1.ContainerStatsRequest;
+import dev.conman.api.v1.ContainerStatsResponse;
+import dev.conman.api.v1.ListContainerStatsRequest;
+import dev.conman.api.v1.ListContainerStatsResponse;
 import dev.conman.api.v1.WaitContainerRequest;
 import dev.conman.api.v1.WaitContainerResponse;
 import io.grpc.Context;
@@ -29,17 +37,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
  * A stand-in for conmand in CLI tests (never outside tests): records every request and the
  * deadline it came with, and answers from a few rules keyed on the ref or name:
  * "missing..." is NOT_FOUND, "taken..." ALREADY_EXISTS on create, "nostart..." FAILED_PRECONDITION
- * on start, "lost..." exits without a known exit code; everything else succeeds, exiting with 7.
+ * on start, "lost..." exits without a known exit code, "oom..." was OOM-killed (get); everything
+ * else succeeds, exiting with 7.
+ * Stats: the Nth sample of a container is taken at 10:00:00 + N seconds and counts N times its
+ * CPU use per second (see {@link #stats}), so two samples always show the same CPU %.
  */
 final class FakeRuntime extends RuntimeServiceGrpc.RuntimeServiceImplBase {
   final List<Message> requests = new CopyOnWriteArrayList<>();
   final Map<String, Optional<Deadline>> deadlines = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> samples = new ConcurrentHashMap<>();
 
   /** The 64-character id the fake gives the container named or referred to as {@code ref}. */
   static String idFor(String ref) {
@@ -129,9 +142,23 @@ final class FakeRuntime extends RuntimeServiceGrpc.RuntimeServiceImplBase {
   public void getContainer(GetContainerRequest r, StreamObserver<GetContainerResponse> o) {
     answer("get", r, o, () -> {
       failFor(r.getRef(), "missing", Status.NOT_FOUND);
-      return GetContainerResponse.newBuilder()
-          .setContainer(container(r.getRef(), ContainerState.CONTAINER_STATE_CREATED)).build();
+      return GetContainerResponse.newBuilder().setContainer(r.getRef().startsWith("oom")
+          ? oomKilled(r.getRef())
+          : container(r.getRef(), ContainerState.CONTAINER_STATE_CREATED)).build();
     });
+  }
+
+  /** A container that the kernel killed for exceeding its memory limit, after 3 restarts. */
+  static Container oomKilled(String ref) {
+    return container(ref, ContainerState.CONTAINER_STATE_EXITED).toBuilder()
+        .setExitCode(137)
+        .setOomKilled(true)
+        .setRestartPolicy("on-failure:3")
+        .setRestartCount(3)
+        .setResources(Resources.newBuilder().setMemoryBytes(16L << 20).setPidsLimit(10))
+        .setUser("1000:1000")
+        .setImageId("sha256:" + "ab".repeat(32))
+        .build();
   }
 
   @Override
@@ -153,5 +180,63 @@ final class FakeRuntime extends RuntimeServiceGrpc.RuntimeServiceImplBase {
           ? exited.toBuilder().setMessage("conmon died: exit code unknown").build()
           : exited.toBuilder().setExitCode(7).build()).build();
     });
+  }
+
+  @Override
+  public void updateContainer(UpdateContainerRequest r,
+      StreamObserver<UpdateContainerResponse> o) {
+    answer("update", r, o, () -> {
+      failFor(r.getRef(), "missing", Status.NOT_FOUND);
+      failFor(r.getRef(), "nostart", Status.FAILED_PRECONDITION);
+      Container running = container(r.getRef(), ContainerState.CONTAINER_STATE_RUNNING);
+      return UpdateContainerResponse.newBuilder().setContainer(running.toBuilder().setPid(42)
+          .setResources(r.getResources())).build();
+    });
+  }
+
+  /**
+   * The next sample of container {@code name}: taken {@code n} seconds after 10:00:00, having used
+   * {@code n * cpuMillisPerSecond} ms of CPU, so that its CPU % is cpuMillisPerSecond / 10.
+   */
+  ContainerStats stats(String name, long cpuMillisPerSecond, long memory, long limit) {
+    int n = samples.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+    return ContainerStats.newBuilder()
+        .setId(idFor(name))
+        .setName(name)
+        .setTime(ContainerFormatTest.ts("2024-05-01T10:00:00Z").toBuilder().setSeconds(
+            ContainerFormatTest.ts("2024-05-01T10:00:00Z").getSeconds() + n))
+        .setCpuNanos(n * cpuMillisPerSecond * 1_000_000)
+        .setMemoryBytes(memory)
+        .setMemoryLimitBytes(limit)
+        .setPids(3)
+        .build();
+  }
+
+  /** How many samples of container {@code name} were taken. */
+  int samplesOf(String name) {
+    AtomicInteger n = samples.get(name);
+    return n == null ? 0 : n.get();
+  }
+
+  @Override
+  public void containerStats(ContainerStatsRequest r, StreamObserver<ContainerStatsResponse> o) {
+    answer("stats", r, o, () -> {
+      failFor(r.getRef(), "missing", Status.NOT_FOUND);
+      if (samplesOf(r.getRef()) > 0) {
+        failFor(r.getRef(), "gone", Status.NOT_FOUND); // deleted after its first sample
+      }
+      return ContainerStatsResponse.newBuilder()
+          .setStats(stats(r.getRef(), 250, 8L << 20, 32L << 20)).build();
+    });
+  }
+
+  /** web uses half a CPU and 16 of its 64 MiB, db two CPUs and 100 MiB without limit. */
+  @Override
+  public void listContainerStats(ListContainerStatsRequest r,
+      StreamObserver<ListContainerStatsResponse> o) {
+    answer("liststats", r, o, () -> ListContainerStatsResponse.newBuilder()
+        .addStats(stats("web", 500, 16L << 20, 64L << 20))
+        .addStats(stats("db", 2000, 100L << 20, 0))
+        .build());
   }
 }

@@ -12,12 +12,16 @@ import dev.conman.api.v1.ExecSpec;
 import dev.conman.api.v1.LogStream;
 import dev.conman.api.v1.LogsRequest;
 import dev.conman.api.v1.Filter;
+import dev.conman.api.v1.Resources;
+import dev.conman.api.v1.UpdateContainerRequest;
 import dev.conman.api.v1.SubscribeRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -410,5 +414,254 @@ class ParsingTest {
   @Test
   void unknownVerbIsAUsageError() {
     assertThrows(ParameterException.class, () -> parse("container", "explode"));
+  }
+
+  /** create with {@code options} before the name and command. */
+  private static CreateCommand create(String... options) {
+    String[] args = Stream.of(Stream.of("container", "create", "--image", "/r"),
+        Stream.of(options), Stream.of("c1", "/bin/true")).flatMap(x -> x).toArray(String[]::new);
+    return parse(CreateCommand.class, args);
+  }
+
+  /** The usage error of create with {@code options}. */
+  private static String createError(String... options) {
+    return assertThrows(ParameterException.class, () -> create(options),
+        String.join(" ", options)).getMessage();
+  }
+
+  @Test
+  void createWithEveryLimitAndSecurityOption() {
+    CreateContainerRequest r = create("--restart", "on-failure:3", "--memory", "16m",
+        "--memory-swap", "-1", "--cpus", "0.5", "--cpu-shares", "512", "--pids-limit", "10",
+        "--cpuset-cpus", "0-1,3", "--user", "1000:1000", "--cap-add", "NET_ADMIN",
+        "--cap-add", "cap_sys_ptrace", "--cap-drop", "ALL", "--privileged",
+        "--allow-new-privileges").create.request(Map.of());
+    assertEquals(CreateContainerRequest.newBuilder()
+        .setName("c1").setImage("/r").addCommand("/bin/true")
+        .setRestartPolicy("on-failure:3")
+        .setResources(Resources.newBuilder().setMemoryBytes(16L << 20).setMemorySwapBytes(-1)
+            .setCpus(0.5).setCpuShares(512).setPidsLimit(10).setCpusetCpus("0-1,3"))
+        .setUser("1000:1000")
+        .addCapAdd("NET_ADMIN").addCapAdd("cap_sys_ptrace").addCapDrop("ALL")
+        .setPrivileged(true)
+        .setAllowNewPrivileges(true)
+        .build(), r);
+  }
+
+  @Test
+  void createShortOptionsForMemoryAndUser() {
+    CreateContainerRequest r = create("-m", "1.5g", "-u", "nobody").create.request(Map.of());
+    assertEquals(3L << 29, r.getResources().getMemoryBytes());
+    assertEquals("nobody", r.getUser());
+  }
+
+  @Test
+  void createWithoutTheNewOptionsLeavesThemUnset() {
+    CreateContainerRequest r = create().create.request(Map.of());
+    assertEquals(CreateContainerRequest.newBuilder().setName("c1").setImage("/r")
+        .addCommand("/bin/true").build(), r);
+    assertFalse(r.hasResources(), "no limits: no Resources at all");
+    assertFalse(r.getAllowNewPrivileges(), "no_new_privileges stays on");
+  }
+
+  @Test
+  void onlyTheLimitsGivenAreSet() {
+    Resources r = create("--pids-limit", "5").create.request(Map.of()).getResources();
+    assertEquals(Resources.newBuilder().setPidsLimit(5).build(), r);
+    assertFalse(r.hasMemoryBytes());
+    assertFalse(r.hasCpus());
+  }
+
+  @Test
+  void restartPolicies() {
+    for (String policy : List.of("no", "always", "unless-stopped", "on-failure",
+        "on-failure:1", "on-failure:10")) {
+      assertEquals(policy, create("--restart", policy).create.request(Map.of()).getRestartPolicy());
+    }
+    for (String bad : List.of("sometimes", "", "on-failure:", "on-failure:0", "on-failure:-1",
+        "on-failure:x", "on-failure:9999999999", "On-Failure", "always:3", "no:1", "onfailure")) {
+      assertEquals("Invalid value for option '--restart': '" + bad + "' is not a"
+          + " restart policy: use no, on-failure, on-failure:MAX (MAX a positive number of"
+          + " restarts), always or unless-stopped", createError("--restart", bad));
+    }
+  }
+
+  @Test
+  void goodLimits() {
+    assertEquals(Resources.newBuilder().setMemoryBytes(6L << 20).setMemorySwapBytes(1L << 30)
+        .setCpus(2).setCpuShares(2).setPidsLimit(1).setCpusetCpus("0").build(),
+        create("--memory", "6291456", "--memory-swap", "1G", "--cpus", "2", "--cpu-shares", "2",
+            "--pids-limit", "1", "--cpuset-cpus", "0").create.resources.resources());
+    assertEquals(0.25, create("--cpus", ".25").create.resources.cpus);
+    assertEquals("0-3,8,10-11",
+        create("--cpuset-cpus", "0-3,8,10-11").create.resources.cpusetCpus);
+    assertEquals("2-2", create("--cpuset-cpus", "2-2").create.resources.cpusetCpus);
+  }
+
+  @Test
+  void badLimitsAreUsageErrors() {
+    for (String[] bad : List.of(
+        new String[] {"--memory", "1x"}, new String[] {"--memory", "0"},
+        new String[] {"--memory", "-1"}, new String[] {"--memory", "16 m"},
+        new String[] {"--memory", "lots"}, new String[] {"--memory-swap", "-2"},
+        new String[] {"--memory-swap", "0"}, new String[] {"--memory-swap", "1q"},
+        new String[] {"--cpus", "0"}, new String[] {"--cpus", "0.0"}, new String[] {"--cpus", "-1"},
+        new String[] {"--cpus", "abc"}, new String[] {"--cpus", "1e3"},
+        new String[] {"--cpus", "NaN"}, new String[] {"--cpus", "Infinity"},
+        new String[] {"--cpus", "1.5d"}, new String[] {"--cpus", "1."},
+        new String[] {"--cpu-shares", "0"}, new String[] {"--cpu-shares", "-5"},
+        new String[] {"--cpu-shares", "1.5"}, new String[] {"--cpu-shares", "x"},
+        new String[] {"--pids-limit", "-1"}, new String[] {"--pids-limit", "0"},
+        new String[] {"--pids-limit", "99999999999999999999"},
+        new String[] {"--cpuset-cpus", ""}, new String[] {"--cpuset-cpus", "a"},
+        new String[] {"--cpuset-cpus", "1-0"}, new String[] {"--cpuset-cpus", "1,"},
+        new String[] {"--cpuset-cpus", "0--1"}, new String[] {"--cpuset-cpus", "0-1-2"},
+        new String[] {"--cpuset-cpus", " 0"})) {
+      assertTrue(createError(bad).startsWith("Invalid value for option '" + bad[0]),
+          String.join(" ", bad));
+    }
+  }
+
+  @Test
+  void badLimitsSayWhatIsWrong() {
+    assertEquals("Invalid value for option '--memory': '1x' is not a size: use bytes, or a"
+        + " number with suffix b, k, m or g (1k = 1024 bytes), e.g. 512m or 1.5g",
+        createError("--memory", "1x"));
+    assertEquals("Invalid value for option '--memory': a size of 0 is no limit: leave the"
+        + " option out", createError("--memory", "0"));
+    assertEquals("Invalid value for option '--cpus': '0' is not a positive number of"
+        + " CPUs (e.g. 0.5, 1 or 2)", createError("--cpus", "0"));
+    assertEquals("Invalid value for option '--pids-limit': '-1' is not a positive whole"
+        + " number", createError("--pids-limit", "-1"));
+    assertEquals("Invalid value for option '--cpuset-cpus': '3-1' is not a CPU list: use"
+        + " CPU numbers and ascending ranges, comma-separated, e.g. 0-1,3",
+        createError("--cpuset-cpus", "3-1"));
+  }
+
+  @Test
+  void users() {
+    for (String user : List.of("0", "1000", "1000:1000", "nobody", "www-data:www-data",
+        "_apt", "svc.user:0")) {
+      assertEquals(user, create("--user", user).create.request(Map.of()).getUser());
+    }
+    for (String bad : List.of("", ":", ":1000", "1000:", "a:b:c", "a b", "-x", "root:-g",
+        "us\u00e9r")) {
+      assertEquals("Invalid value for option '--user': '" + bad
+          + "' is not UID[:GID] or NAME[:GROUP] (e.g. 1000, 1000:1000, nobody,"
+          + " www-data:www-data)", createError("--user", bad));
+    }
+  }
+
+  @Test
+  void capabilities() {
+    CreateContainerRequest r = create("--cap-drop", "ALL", "--cap-add", "CHOWN", "--cap-add",
+        "CAP_NET_BIND_SERVICE").create.request(Map.of());
+    assertEquals(List.of("CHOWN", "CAP_NET_BIND_SERVICE"), r.getCapAddList());
+    assertEquals(List.of("ALL"), r.getCapDropList());
+    for (String option : List.of("--cap-add", "--cap-drop")) {
+      for (String bad : List.of("", "NET-ADMIN", "1CAP", "NET ADMIN", "CAP_NET_ADMIN,CHOWN")) {
+        assertEquals("Invalid value for option '" + option + "' (CAP): '" + bad + "' is not a"
+            + " capability name (e.g. NET_ADMIN, CAP_SYS_PTRACE or ALL)",
+            createError(option, bad));
+      }
+    }
+  }
+
+  @Test
+  void privilegedAndNewPrivilegesAreFlags() {
+    assertThrows(ParameterException.class, () -> create("--privileged=maybe"));
+    assertThrows(ParameterException.class, () -> create("--no-new-privileges"),
+        "the default needs no flag; its opposite is --allow-new-privileges");
+    assertTrue(create("--privileged").create.request(Map.of()).getPrivileged());
+  }
+
+  @Test
+  void runSharesTheLimitAndSecurityOptions() {
+    RunCommand r = parse(RunCommand.class, "run", "--rm", "--image", "/r", "--restart", "always",
+        "--memory", "32m", "--cpus", "1.5", "--user", "1:1", "--cap-drop", "NET_RAW",
+        "--privileged", "--allow-new-privileges", "c1", "sh", "-c", "exit 7");
+    CreateContainerRequest request = r.create.request(Map.of());
+    assertEquals("always", request.getRestartPolicy());
+    assertEquals(Resources.newBuilder().setMemoryBytes(32L << 20).setCpus(1.5).build(),
+        request.getResources());
+    assertEquals("1:1", request.getUser());
+    assertEquals(List.of("NET_RAW"), request.getCapDropList());
+    assertTrue(request.getPrivileged());
+    assertTrue(request.getAllowNewPrivileges());
+    assertEquals(List.of("sh", "-c", "exit 7"), r.create.command());
+    assertThrows(ParameterException.class,
+        () -> parse("run", "--image", "/r", "--restart", "never", "c1", "/bin/true"));
+  }
+
+  @Test
+  void aLimitAfterTheNameBelongsToTheCommand() {
+    CreateCommand c = parse(CreateCommand.class, "container", "create", "--image", "/r", "c1",
+        "stress", "--memory", "1x");
+    assertNull(c.create.resources.memory);
+    assertEquals(List.of("stress", "--memory", "1x"), c.create.command());
+  }
+
+  @Test
+  void updateSetsOnlyTheLimitsGiven() {
+    UpdateCommand u = parse(UpdateCommand.class, "container", "update", "--memory", "64m",
+        "--pids-limit", "20", "c1", "c2");
+    u.validate();
+    assertEquals(List.of("c1", "c2"), u.refs);
+    assertEquals(UpdateContainerRequest.newBuilder().setRef("c2").setResources(
+        Resources.newBuilder().setMemoryBytes(64L << 20).setPidsLimit(20)).build(),
+        u.request("c2"));
+    UpdateCommand all = parse(UpdateCommand.class, "container", "update", "c1", "-m", "1g",
+        "--memory-swap", "-1", "--cpus", "0.75", "--cpu-shares", "256", "--pids-limit", "7",
+        "--cpuset-cpus", "1");
+    assertEquals(Resources.newBuilder().setMemoryBytes(1L << 30).setMemorySwapBytes(-1)
+        .setCpus(0.75).setCpuShares(256).setPidsLimit(7).setCpusetCpus("1").build(),
+        all.request("c1").getResources());
+  }
+
+  @Test
+  void updateNeedsALimitAndARef() {
+    UpdateCommand none = parse(UpdateCommand.class, "container", "update", "c1");
+    ParameterException e = assertThrows(ParameterException.class, none::validate);
+    assertEquals("nothing to update: give at least one of --memory, --memory-swap, --cpus,"
+        + " --cpu-shares, --pids-limit or --cpuset-cpus", e.getMessage());
+    assertThrows(ParameterException.class, () -> parse("container", "update", "--cpus", "1"));
+    assertThrows(ParameterException.class,
+        () -> parse("container", "update", "--cpus", "-1", "c1"));
+    assertThrows(ParameterException.class,
+        () -> parse("container", "update", "--memory", "1x", "c1"));
+    assertThrows(ParameterException.class,
+        () -> parse("container", "update", "--restart", "always", "c1"),
+        "update changes limits only");
+  }
+
+  @Test
+  void statsDefaults() {
+    StatsCommand s = parse(StatsCommand.class, "stats");
+    assertFalse(s.noStream);
+    assertEquals(Duration.ofSeconds(1), s.interval);
+    assertEquals(List.of(), s.refs);
+  }
+
+  @Test
+  void statsWithEveryOption() {
+    StatsCommand s = parse(StatsCommand.class, "stats", "--no-stream", "--interval", "0.5", "a",
+        "b");
+    assertTrue(s.noStream);
+    assertEquals(Duration.ofMillis(500), s.interval);
+    assertEquals(List.of("a", "b"), s.refs);
+    assertEquals(Duration.ofSeconds(3),
+        parse(StatsCommand.class, "container", "stats", "--interval", "3", "c1").interval);
+  }
+
+  @Test
+  void statsIntervalMustBePositive() {
+    List<String> messages = new ArrayList<>();
+    for (String bad : List.of("0", "-1", "0.0000000001", "x", "1s", "86401")) {
+      messages.add(assertThrows(ParameterException.class,
+          () -> parse("stats", "--interval", bad), bad).getMessage());
+    }
+    assertEquals("--interval must be a number of seconds above 0 and at most a day, not 0",
+        messages.get(0));
+    assertEquals("--interval 0.0000000001 is too short", messages.get(2));
   }
 }
