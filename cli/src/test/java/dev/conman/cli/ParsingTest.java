@@ -570,8 +570,11 @@ class ParsingTest {
   @Test
   void privilegedAndNewPrivilegesAreFlags() {
     assertThrows(ParameterException.class, () -> create("--privileged=maybe"));
-    assertThrows(ParameterException.class, () -> create("--no-new-privileges"),
-        "the default needs no flag; its opposite is --allow-new-privileges");
+    assertFalse(create("--no-new-privileges").create.request(Map.of()).getAllowNewPrivileges(),
+        "docker's spelling of the default is accepted");
+    assertTrue(create("--allow-new-privileges").create.request(Map.of()).getAllowNewPrivileges());
+    assertThrows(ParameterException.class,
+        create("--no-new-privileges", "--allow-new-privileges").create::validate, "contradictory flags");
     assertTrue(create("--privileged").create.request(Map.of()).getPrivileged());
   }
 
