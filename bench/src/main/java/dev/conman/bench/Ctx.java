@@ -79,6 +79,11 @@ public final class Ctx {
     }
     ready.await();
     gate.countDown();
+    return results(futures);
+  }
+
+  /** The futures' results in order (null for a failed one); the first failure is rethrown after all ended. */
+  private static <T> List<T> results(List<Future<T>> futures) throws InterruptedException {
     List<T> out = new ArrayList<>();
     RuntimeException first = null;
     for (Future<T> f : futures) {
@@ -106,22 +111,7 @@ public final class Ctx {
         int k = i;
         futures.add(fixed.submit(() -> task.apply(k)));
       }
-      List<T> out = new ArrayList<>();
-      RuntimeException first = null;
-      for (Future<T> f : futures) {
-        try {
-          out.add(f.get());
-        } catch (ExecutionException e) {
-          out.add(null);
-          if (first == null) {
-            first = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-          }
-        }
-      }
-      if (first != null) {
-        throw first;
-      }
-      return out;
+      return results(futures);
     } finally {
       fixed.shutdownNow();
     }
