@@ -2,6 +2,7 @@ package dev.conman.actors;
 
 import dev.conman.journal.CborSerializable;
 import dev.conman.journal.JournalSettings;
+import dev.conman.journal.JournalSignal;
 import dev.conman.reconcile.Belief;
 import dev.conman.reconcile.Finding;
 import dev.conman.reconcile.Observation;
@@ -425,7 +426,7 @@ public final class ContainerActor
   // ---------------------------------------------------------------- behavior
 
   /** What every container actor needs besides its id. */
-  public record Deps(ContainerOperations operations, Executor blocking, Clock clock,
+  public record Deps(ContainerOperations operations, Executor blocking, Clock clock, JournalSignal journaled,
       ActorRef<ContainerGone> supervisor) {}
 
   public static Behavior<Command> create(String id, Deps deps) {
@@ -480,6 +481,15 @@ public final class ContainerActor
     return State::apply;
   }
 
+  /** Persists, and once the journal has confirmed, tells live event subscribers at once. */
+  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> persist(Event event) {
+    return Effect().persist(event).thenRun(s -> deps.journaled().written());
+  }
+
+  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> persist(List<Event> events) {
+    return Effect().persist(events).thenRun(s -> deps.journaled().written());
+  }
+
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     CommandHandlerWithReply<Command, Event, State> byPhase = handlersByPhase();
@@ -529,7 +539,7 @@ public final class ContainerActor
         .onCommand(RestartNow.class, this::onRestartNow)
         .onCommand(Stop.class, (s, c) -> s.facts().restartPending() == null
             ? Effect().reply(c.replyTo(), StatusReply.success(view(s)))
-            : Effect().persist(new RestartCancelled(id, now()))
+            : persist(new RestartCancelled(id, now()))
                 .thenRun(x -> timers.cancel(RestartNow.INSTANCE))
                 .thenReply(c.replyTo(), x -> StatusReply.success(view(x))));
     b.forState(s -> s instanceof State.Running || s instanceof State.Stopping)
@@ -563,7 +573,7 @@ public final class ContainerActor
         .onCommand(RestartNow.class, (s, c) -> Effect().noReply())
         .onCommand(RestartDone.class, this::onRestartDone)
         .onCommand(UpdateDone.class, this::onUpdateDone)
-        .onCommand(EndExec.class, (s, c) -> Effect().persist(new ExecExited(id, c.execId(), c.exitCode(), now()))
+        .onCommand(EndExec.class, (s, c) -> persist(new ExecExited(id, c.execId(), c.exitCode(), now()))
             .thenNoReply())
         .onCommand(Reconcile.class, this::onReconcile)
         .onCommand(ExitObserved.class, (s, c) -> Effect().noReply())
@@ -583,7 +593,7 @@ public final class ContainerActor
 
   private ReplyEffect<Event, State> onCreate(State state, Create c) {
     ContainerSpec spec = c.spec();
-    return Effect().persist(new CreateRequested(id, spec, now()))
+    return persist(new CreateRequested(id, spec, now()))
         .thenRun(s -> runBlocking(() -> deps.operations().create(id, spec),
             (pid, failure) -> new CreateDone(pid, failure, c.replyTo())))
         .thenNoReply();
@@ -592,12 +602,12 @@ public final class ContainerActor
   private ReplyEffect<Event, State> onCreateDone(State state, CreateDone r) {
     busy = false;
     if (r.failure() == null) {
-      return Effect().persist(new Created(id, r.pid(), now()))
+      return persist(new Created(id, r.pid(), now()))
           .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
           .thenUnstashAll();
     }
     ContainerException error = failure("create", r.failure());
-    return Effect().persist(new CreateFailed(id, error.getMessage(), now()))
+    return persist(new CreateFailed(id, error.getMessage(), now()))
         .thenRun(s -> deps.supervisor().tell(new ContainerGone(id,
             () -> r.replyTo().tell(StatusReply.error(error)))))
         .thenNoReply()
@@ -605,7 +615,7 @@ public final class ContainerActor
   }
 
   private ReplyEffect<Event, State> onStart(State state, Start c) {
-    return Effect().persist(new StartRequested(id, now()))
+    return persist(new StartRequested(id, now()))
         .thenRun(s -> runBlocking(() -> {
           Instant startedAt = now();
           deps.operations().start(id);
@@ -617,12 +627,12 @@ public final class ContainerActor
   private ReplyEffect<Event, State> onStartDone(State state, StartDone r) {
     busy = false;
     if (r.failure() == null) {
-      return Effect().persist(new Started(id, state.facts().pid(), r.startedAt()))
+      return persist(new Started(id, state.facts().pid(), r.startedAt()))
           .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
           .thenUnstashAll();
     }
     ContainerException error = failure("start", r.failure());
-    return Effect().persist(new StartFailed(id, error.getMessage(), now()))
+    return persist(new StartFailed(id, error.getMessage(), now()))
         .thenRun(this::afterFinish)
         .thenReply(r.replyTo(), s -> StatusReply.error(error))
         .thenUnstashAll();
@@ -631,7 +641,7 @@ public final class ContainerActor
   private ReplyEffect<Event, State> onStop(State state, Stop c) {
     int signal = c.timeoutSeconds() == 0 ? 9 : 15;
     Duration timeout = Duration.ofSeconds(c.timeoutSeconds());
-    return Effect().persist(new StopRequested(id, signal, c.timeoutSeconds(), now()))
+    return persist(new StopRequested(id, signal, c.timeoutSeconds(), now()))
         .thenRun(s -> runBlocking(() -> deps.operations().stop(id, timeout),
             (exit, failure) -> new StopDone(exit, failure, c.replyTo())))
         .thenNoReply();
@@ -642,14 +652,14 @@ public final class ContainerActor
     if (r.failure() != null) {
       return Effect().reply(r.replyTo(), StatusReply.error(failure("stop", r.failure()))).thenUnstashAll();
     }
-    return Effect().persist(Exited.of(id, r.exit()))
+    return persist(Exited.of(id, r.exit()))
         .thenRun(this::afterFinish)
         .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
         .thenUnstashAll();
   }
 
   private ReplyEffect<Event, State> onKill(State state, Kill c) {
-    return Effect().persist(new KillRequested(id, c.signal(), now()))
+    return persist(new KillRequested(id, c.signal(), now()))
         .thenRun(s -> runBlocking(() -> {
           deps.operations().kill(id, c.signal());
           return Boolean.TRUE;
@@ -675,7 +685,7 @@ public final class ContainerActor
       return refuse(c, state, "delete", "stop it first, or delete with force");
     }
     timers.cancel(RestartNow.INSTANCE);
-    return Effect().persist(new DeleteRequested(id, c.force(), now()))
+    return persist(new DeleteRequested(id, c.force(), now()))
         .thenRun(s -> deleteOnHost(running, c.replyTo()))
         .thenNoReply();
   }
@@ -698,7 +708,7 @@ public final class ContainerActor
     List<Event> events = new ArrayList<>();
     r.exit().ifPresent(exit -> events.add(Exited.of(id, exit)));
     events.add(new Deleted(id, now()));
-    return Effect().persist(events)
+    return persist(events)
         .thenRun(this::afterFinish)
         .thenRun(s -> deps.supervisor().tell(new ContainerGone(id, () -> {
           if (r.replyTo() != null) {
@@ -710,13 +720,13 @@ public final class ContainerActor
   }
 
   private ReplyEffect<Event, State> onExit(State state, ExitObserved c) {
-    return Effect().persist(Exited.of(id, c.exit()))
+    return persist(Exited.of(id, c.exit()))
         .thenRun(this::afterFinish)
         .thenNoReply();
   }
 
   private ReplyEffect<Event, State> onStartExec(State state, StartExec c) {
-    return Effect().persist(new ExecStarted(id, c.execId(), c.command(), now()))
+    return persist(new ExecStarted(id, c.execId(), c.command(), now()))
         .thenReply(c.replyTo(), s -> StatusReply.success(view(s)));
   }
 
@@ -751,7 +761,7 @@ public final class ContainerActor
         && Duration.between(f.startedAt(), f.finishedAt()).compareTo(RestartPolicy.STABLE_RUN) >= 0;
     int attempt = ranLong ? 1 : f.backoff() + 1;
     Duration delay = RestartPolicy.delay(attempt);
-    return Effect().persist(new RestartScheduled(id, attempt, delay.toMillis(), now()))
+    return persist(new RestartScheduled(id, attempt, delay.toMillis(), now()))
         .thenRun(s -> timers.startSingleTimer(RestartNow.INSTANCE, delay))
         .thenNoReply();
   }
@@ -771,12 +781,12 @@ public final class ContainerActor
   private ReplyEffect<Event, State> onRestartDone(State state, RestartDone r) {
     busy = false;
     if (r.failure() != null) {
-      return Effect().persist(new RestartFailed(id, failure("restart", r.failure()).getMessage(), now()))
+      return persist(new RestartFailed(id, failure("restart", r.failure()).getMessage(), now()))
           .thenRun(this::afterFinish)
           .thenNoReply()
           .thenUnstashAll();
     }
-    return Effect().persist(new Restarted(id, r.pid(), state.facts().restartCount() + 1, r.startedAt()))
+    return persist(new Restarted(id, r.pid(), state.facts().restartCount() + 1, r.startedAt()))
         .thenNoReply()
         .thenUnstashAll();
   }
@@ -801,7 +811,7 @@ public final class ContainerActor
       return Effect().reply(r.replyTo(), StatusReply.<ContainerView>error(failure("update", r.failure())))
           .thenUnstashAll();
     }
-    return Effect().persist(new ResourcesUpdated(id, r.resources(), now()))
+    return persist(new ResourcesUpdated(id, r.resources(), now()))
         .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
         .thenUnstashAll();
   }
@@ -865,7 +875,7 @@ public final class ContainerActor
       // nothing of it may stay behind; a failure here only leaves files that a later delete removes
       inBackground(() -> deps.operations().delete(id, false));
     }
-    return Effect().persist(event)
+    return persist(event)
         .thenRun(this::afterFinish)
         .thenRun(s -> {
           if (s instanceof State.Gone) {

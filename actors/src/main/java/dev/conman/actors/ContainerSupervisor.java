@@ -146,7 +146,8 @@ public final class ContainerSupervisor
   // ---------------------------------------------------------------- behavior
 
   /** What the supervisor needs; runc work runs on {@link #BLOCKING_DISPATCHER}. */
-  public record Deps(ContainerOperations operations, ContainerRuntime runtime, Clock clock) {}
+  public record Deps(ContainerOperations operations, ContainerRuntime runtime, Clock clock,
+      dev.conman.journal.JournalSignal journaled) {}
 
   /** The dispatcher for runc and file work, configured in this module's reference.conf. */
   public static final String BLOCKING_DISPATCHER = "conman-blocking-dispatcher";
@@ -168,7 +169,7 @@ public final class ContainerSupervisor
     this.deps = deps;
     this.ctx = ctx;
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
-    this.childDeps = new ContainerActor.Deps(deps.operations(), blocking, deps.clock(),
+    this.childDeps = new ContainerActor.Deps(deps.operations(), blocking, deps.clock(), deps.journaled(),
         ctx.messageAdapter(ContainerActor.ContainerGone.class, Gone::new));
   }
 

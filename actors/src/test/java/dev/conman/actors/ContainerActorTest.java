@@ -61,7 +61,7 @@ class ContainerActorTest {
   private ContainerActor.Deps deps() {
     ContainerOperations ops = new ContainerOperations(runtime, new ContainerLayout(root.resolve("containers")),
         new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0, Images.NONE);
-    return new ContainerActor.Deps(ops, BLOCKING, Clock.systemUTC(), supervisor.ref());
+    return new ContainerActor.Deps(ops, BLOCKING, Clock.systemUTC(), new dev.conman.journal.JournalSignal(), supervisor.ref());
   }
 
   private ContainerSpec spec() throws IOException {

@@ -22,6 +22,7 @@ import dev.conman.grpc.io.IoServiceImpl;
 import dev.conman.journal.JournalReader;
 import dev.conman.journal.JournalSchema;
 import dev.conman.journal.JournalSettings;
+import dev.conman.journal.JournalSignal;
 import dev.conman.reconcile.Observer;
 import dev.conman.runc.ExitWatcher;
 import dev.conman.runc.RuncRuntime;
@@ -74,8 +75,9 @@ public final class Daemon implements AutoCloseable {
       ContainerOperations operations = new ContainerOperations(runtime, new ContainerLayout(s.containersDir()),
           new Observer(runtime, s.exitFileGrace()), s.killGrace(), s.logSizeMax(), images);
       Config full = JournalSettings.withDatabase(config, s.database());
+      JournalSignal journaled = new JournalSignal();
       ActorSystem<ContainerSupervisor.Command> system = ActorSystem.create(
-          ContainerSupervisor.create(new ContainerSupervisor.Deps(operations, runtime, Clock.systemUTC())),
+          ContainerSupervisor.create(new ContainerSupervisor.Deps(operations, runtime, Clock.systemUTC(), journaled)),
           "conmand", full);
       d.system = system;
       d.open(() -> {
@@ -87,7 +89,7 @@ public final class Daemon implements AutoCloseable {
       exits.existingIds().forEach(id -> reportExit(system, runtime, id));
       ContainerSpecValidator validator = new ContainerSpecValidator(List.of(s.root(), s.state()), images);
       JournalReader journal = d.open(new JournalReader(s.database(), system.classicSystem()));
-      EventFeed feed = d.open(new EventFeed(journal, s.eventPollInterval(), s.eventMaxLag()));
+      EventFeed feed = d.open(new EventFeed(journal, journaled, s.eventPollInterval(), s.eventMaxLag()));
       ContainerAsks containers = new ContainerAsks(system, system.scheduler(), s.askTimeout());
       var blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(ContainerSupervisor.BLOCKING_DISPATCHER));
       imageService.set(new ImageServiceImpl(store, system.systemActorOf(ImageJournal.create(), "images",

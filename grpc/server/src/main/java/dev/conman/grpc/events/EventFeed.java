@@ -1,6 +1,7 @@
 package dev.conman.grpc.events;
 
 import dev.conman.journal.JournalReader;
+import dev.conman.journal.JournalSignal;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Set;
@@ -17,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * is a cursor that reads the journal itself, so the feed holds no events: a slow subscriber costs
  * no memory, it only lags (and is ended past {@code maxLag}).
  *
- * <p>The journal is looked at every {@code pollInterval} while someone follows: one indexed
- * {@code MAX(ordering)} query, microseconds; nothing at all when nobody follows.
+ * <p>The journal is looked at when a writer signals a write, and at least every {@code pollInterval}
+ * while someone follows: one indexed {@code MAX(ordering)} query, microseconds; nothing at all when
+ * nobody follows.
  */
 public final class EventFeed implements AutoCloseable {
 
@@ -34,12 +36,27 @@ public final class EventFeed implements AutoCloseable {
   private final ExecutorService pumps = Executors.newFixedThreadPool(2, daemonThreads("conman-event-pump"));
   private volatile long end;
 
-  public EventFeed(JournalReader journal, Duration pollInterval, long maxLag) throws SQLException {
+  /**
+   * @param journaled  signalled by the container actors after each confirmed write: followers hear of
+   *                   an event at once; the poll interval only bounds the delay for other writers
+   */
+  public EventFeed(JournalReader journal, JournalSignal journaled, Duration pollInterval, long maxLag)
+      throws SQLException {
     this.journal = journal;
     this.identities = new ContainerIdentities(journal);
     this.maxLag = maxLag;
     this.end = journal.lastOffset();
-    poller.scheduleWithFixedDelay(this::poll, pollInterval.toMillis(), pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+    poller.execute(() -> {
+      long seen = journaled.writes();
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
+          seen = journaled.await(seen, pollInterval.toMillis());
+        } catch (InterruptedException e) {
+          return;
+        }
+        poll();
+      }
+    });
   }
 
   JournalReader journal() {
@@ -78,6 +95,58 @@ public final class EventFeed implements AutoCloseable {
     pumps.execute(s::pump);
   }
 
+  /** The newest events, read once for all followers: live subscribers never query the journal each. */
+  private static final int RECENT = 4096;
+  private final java.util.ArrayDeque<dev.conman.journal.StoredEvent> recent = new java.util.ArrayDeque<>();
+  /** Offsets up to this one are all in {@link #recent} (or older than its first). */
+  private long recentEnd = -1;
+
+  /**
+   * Up to {@code limit} events with offsets in ({@code after}, {@code upTo}]: from the shared recent
+   * events when they cover the range, else from the journal.
+   */
+  java.util.List<dev.conman.journal.StoredEvent> read(long after, long upTo, int limit) throws SQLException {
+    synchronized (recent) {
+      if (!recent.isEmpty() && recent.peekFirst().offset() <= after + 1 && upTo <= recentEnd) {
+        java.util.List<dev.conman.journal.StoredEvent> page = new java.util.ArrayList<>();
+        for (dev.conman.journal.StoredEvent e : recent) {
+          if (e.offset() > after && e.offset() <= upTo) {
+            page.add(e);
+            if (page.size() == limit) {
+              break;
+            }
+          }
+        }
+        return page;
+      }
+    }
+    return journal.after(after, upTo, limit);
+  }
+
+  /** Reads what was journaled since the last look into the recent events. */
+  private void remember(long from, long to) throws SQLException {
+    synchronized (recent) {
+      if (recentEnd != from) {
+        recent.clear();
+      }
+      long cursor = from;
+      while (cursor < to) {
+        java.util.List<dev.conman.journal.StoredEvent> page = journal.after(cursor, to, 1024);
+        if (page.isEmpty()) {
+          break;
+        }
+        for (dev.conman.journal.StoredEvent e : page) {
+          recent.addLast(e);
+          if (recent.size() > RECENT) {
+            recent.removeFirst();
+          }
+        }
+        cursor = page.get(page.size() - 1).offset();
+      }
+      recentEnd = to;
+    }
+  }
+
   private void poll() {
     if (following.isEmpty()) {
       return;
@@ -85,6 +154,7 @@ public final class EventFeed implements AutoCloseable {
     try {
       long now = journal.lastOffset();
       if (now > end) {
+        remember(end, now);
         end = now;
         following.forEach(this::schedule);
       } else {

@@ -73,7 +73,7 @@ final class Subscription {
               + " events behind the journal; resume with since_offset=" + cursor));
           return;
         }
-        List<StoredEvent> page = feed.journal().after(cursor, upTo, PAGE);
+        List<StoredEvent> page = feed.read(cursor, upTo, PAGE);
         for (StoredEvent stored : page) {
           if (untilTime != null && stored.writtenAt().isAfter(untilTime)) {
             finish();
