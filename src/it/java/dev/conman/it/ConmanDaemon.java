@@ -61,20 +61,46 @@ public final class ConmanDaemon implements AutoCloseable {
   private final Path root;
   private final Path state;
   private final Path log;
-  private Process process;
-  private ManagedChannel channel;
+  private final List<String> jvmOptions;
+  private final List<String> extraArgs;
+  private volatile Process process;
+  /** Volatile: client threads of a test pick up the channel of the daemon's current run. */
+  private volatile ManagedChannel channel;
+  private volatile Instant launchedAt;
   private boolean closed;
 
-  private ConmanDaemon(Path dir) {
+  private ConmanDaemon(Path dir, List<String> jvmOptions, List<String> extraArgs) {
     this.dir = dir;
+    this.jvmOptions = List.copyOf(jvmOptions);
     this.root = dir.resolve("root");
     this.state = dir.resolve("state");
     this.log = dir.resolve("conmand.log");
+    this.extraArgs = List.copyOf(extraArgs);
   }
 
   /** Starts a daemon in a new temporary directory and waits until it serves. */
   public static ConmanDaemon start() throws IOException {
-    ConmanDaemon d = new ConmanDaemon(Files.createTempDirectory(Path.of("/tmp"), "cit"));
+    return start(List.of());
+  }
+
+  /**
+   * Starts a daemon with extra command-line flags (after {@code --root} and {@code --state}) in a
+   * new temporary directory and waits until it serves. {@code --socket} is not supported here: the
+   * fixture talks to {@code <state>/conman.sock}.
+   */
+  public static ConmanDaemon start(List<String> extraArgs) throws IOException {
+    return start(List.of(), extraArgs);
+  }
+
+  /**
+   * As {@link #start(List)}, with JVM options before {@code -jar}: {@code -Dconman.runtime-timeout=3s}
+   * overrides a setting of conf/application.conf.
+   */
+  public static ConmanDaemon start(List<String> jvmOptions, List<String> extraArgs) throws IOException {
+    if (extraArgs.contains("--socket")) {
+      throw new IllegalArgumentException("the fixture serves on <state>/conman.sock; run other sockets with Exec");
+    }
+    ConmanDaemon d = new ConmanDaemon(Files.createTempDirectory(Path.of("/tmp"), "cit"), jvmOptions, extraArgs);
     OPEN.add(d);
     try {
       d.launch();
@@ -124,7 +150,11 @@ public final class ConmanDaemon implements AutoCloseable {
     try {
       Files.writeString(log, "==== conmand start " + Instant.now() + "\n", StandardCharsets.UTF_8,
           java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-      process = processBuilder(command(root, state))
+      List<String> command = new ArrayList<>(command(root, state));
+      command.addAll(command.indexOf("-jar"), jvmOptions);
+      command.addAll(extraArgs);
+      launchedAt = Instant.now();
+      process = processBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
           .start();
@@ -203,6 +233,11 @@ public final class ConmanDaemon implements AutoCloseable {
     return log;
   }
 
+  /** When the current run of the daemon was launched (before its process existed). */
+  public Instant launchedAt() {
+    return launchedAt;
+  }
+
   // ---------------------------------------------------------------- clients
 
   public ManagedChannel channel() {
@@ -230,6 +265,12 @@ public final class ConmanDaemon implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
+  /** The daemon's exit status once it has ended; null while it runs (or before it started). */
+  public Integer exitStatus() {
+    Process p = process;
+    return p == null || p.isAlive() ? null : p.exitValue();
+  }
+
   /** Exit status of the daemon if it has ended, for failure messages. */
   public String processStatus() {
     if (process == null) {
@@ -238,11 +279,14 @@ public final class ConmanDaemon implements AutoCloseable {
     return process.isAlive() ? "running (pid " + process.pid() + ")" : "exited with status " + process.exitValue();
   }
 
-  /** SIGKILL, as a crash would; waits until the process is gone. */
+  /**
+   * SIGKILL, as a crash would; waits until the process is gone. The process dies first and the
+   * client channel is closed after, so that calls in flight see the daemon die, as a real client would.
+   */
   public void kill9() {
-    shutdownChannel();
     process.destroyForcibly();
     awaitExit(Duration.ofSeconds(10));
+    shutdownChannel();
   }
 
   /** Starts the daemon again on the same directories (stopping it first with SIGTERM if it runs). */
@@ -286,25 +330,37 @@ public final class ConmanDaemon implements AutoCloseable {
   }
 
   private void shutdownChannel() {
-    if (channel != null) {
-      channel.shutdownNow();
+    ManagedChannel c = channel;
+    if (c != null) {
+      channel = null;
+      c.shutdownNow();
       try {
-        channel.awaitTermination(2, SECONDS);
+        c.awaitTermination(2, SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      channel = null;
     }
   }
 
   /** The last {@code lines} lines of the daemon's log, framed for a failure report. */
   public String logTail(int lines) {
+    if (!Files.exists(log)) {
+      return "(no log at " + log + ")";
+    }
+    List<String> all = readLog(log);
+    List<String> tail = all.subList(Math.max(0, all.size() - lines), all.size());
+    return "---- last " + tail.size() + " lines of " + log + " ----\n" + String.join("\n", tail) + "\n----";
+  }
+
+  /**
+   * The lines of a daemon log; bytes that are not UTF-8 (a hostile request echoed in a message)
+   * are replaced rather than failing the read. Empty when the file cannot be read.
+   */
+  static List<String> readLog(Path file) {
     try {
-      List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
-      List<String> tail = all.subList(Math.max(0, all.size() - lines), all.size());
-      return "---- last " + tail.size() + " lines of " + log + " ----\n" + String.join("\n", tail) + "\n----";
+      return new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
     } catch (IOException e) {
-      return "(no log at " + log + ": " + e + ")";
+      return List.of();
     }
   }
 

@@ -46,8 +46,11 @@ public final class DaemonExtension
     return daemon;
   }
 
-  /** A busybox root filesystem inside the daemon's temporary directory, built on first use. */
-  public Path rootfs() {
+  /**
+   * A busybox root filesystem inside the daemon's temporary directory, built on first use (by
+   * whichever thread asks first: client threads of one test may ask at once).
+   */
+  public synchronized Path rootfs() {
     if (rootfs == null) {
       try {
         rootfs = Rootfs.build(daemon.dir().resolve("rfs"));
@@ -81,8 +84,10 @@ public final class DaemonExtension
   public void beforeEach(ExtensionContext context) throws IOException {
     testName = sanitize(context.getRequiredTestMethod().getName());
     if (perMethod) {
+      synchronized (this) {
+        rootfs = null;
+      }
       daemon = ConmanDaemon.start();
-      rootfs = null;
     }
   }
 

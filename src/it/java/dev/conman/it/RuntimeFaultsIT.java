@@ -1,0 +1,227 @@
+package dev.conman.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.conman.api.v1.Container;
+import dev.conman.api.v1.ContainerState;
+import dev.conman.api.v1.DeleteContainerRequest;
+import dev.conman.api.v1.Event;
+import dev.conman.api.v1.EventServiceGrpc;
+import dev.conman.api.v1.GetContainerRequest;
+import dev.conman.api.v1.HistoryRequest;
+import dev.conman.api.v1.RuntimeServiceGrpc;
+import dev.conman.api.v1.StartContainerRequest;
+import io.grpc.Status;
+import io.grpc.Status.Code;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * runc misbehaving under the daemon: a runtime wrapper (in front of the real runc) hangs or fails
+ * the runc command named by a control file next to it. A hung call is killed after the configured
+ * {@code conman.runtime-timeout} and the container's actor records the failure instead of hanging;
+ * other containers are not held up meanwhile; a failed delete can be retried; a daemon killed in
+ * the middle of a runc call leaves no debris behind once restarted.
+ */
+class RuntimeFaultsIT {
+
+  private static final Duration RUNTIME_TIMEOUT = Duration.ofSeconds(3);
+  /** The wrapper's hanging sleep, recognisable among the host's processes (and this run's own). */
+  private final String hangSeconds = Integer.toString(50_000 + new java.util.Random().nextInt(40_000));
+
+  private Path fake;
+  private ConmanDaemon daemon;
+  private Path rootfs;
+
+  @BeforeEach
+  void startDaemonOnAFlakyRuntime() throws IOException {
+    fake = Files.createTempDirectory(Path.of("/tmp"), "fakeruntime");
+    Path runc = fake.resolve("runc");
+    Files.writeString(runc, """
+        #!/bin/sh
+        # runc that hangs (control file hang-CMD) or fails (fail-CMD) on the runc command CMD
+        dir=$(dirname "$0")
+        for a in "$@"; do
+          case "$a" in
+            create|start|kill|delete|state|list) cmd=$a; break;;
+          esac
+        done
+        if [ -n "$cmd" ] && [ -e "$dir/hang-$cmd" ]; then exec sleep %s; fi
+        if [ -n "$cmd" ] && [ -e "$dir/fail-$cmd" ]; then echo "injected failure of runc $cmd" >&2; exit 1; fi
+        exec /usr/sbin/runc "$@"
+        """.formatted(hangSeconds));
+    Files.setPosixFilePermissions(runc, PosixFilePermissions.fromString("rwxr-xr-x"));
+    daemon = ConmanDaemon.start(List.of("-Dconman.runtime-timeout=" + RUNTIME_TIMEOUT.toSeconds() + "s"),
+        List.of("--runtime", runc.toString()));
+    rootfs = Rootfs.build(daemon.dir().resolve("rfs"));
+  }
+
+  @AfterEach
+  void cleanUp() throws IOException {
+    try {
+      if (daemon != null) {
+        daemon.close();
+      }
+    } finally {
+      ConmanDaemon.deleteTree(fake);
+    }
+  }
+
+  @Test
+  void aHungStartIsKilledAfterTheRuntimeTimeoutAndRecordedWithoutHoldingUpOthers() throws Exception {
+    String id = create("hung");
+    control("hang-start", true);
+    var stub = RuntimeServiceGrpc.newBlockingStub(daemon.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
+    long t0 = System.nanoTime();
+    CompletableFuture<Object> start = CompletableFuture.supplyAsync(() -> {
+      try {
+        return stub.startContainer(StartContainerRequest.newBuilder().setRef(id).build()).getContainer();
+      } catch (StatusRuntimeException e) {
+        return e.getStatus();
+      }
+    });
+    ConmanDaemon.sleep(500);
+    // meanwhile, another container is created (runc create goes through conmon, not the hung start)
+    long c0 = System.nanoTime();
+    String other = create("other");
+    long otherMs = (System.nanoTime() - c0) / 1_000_000;
+    assertTrue(otherMs < RUNTIME_TIMEOUT.toMillis(), "another container is not held up by the hung start: " + otherMs + " ms");
+    assertEquals(ServingStatus.SERVING, daemon.health());
+
+    Object outcome = start.get(60, TimeUnit.SECONDS);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertTrue(outcome instanceof Status, () -> "the hung start cannot succeed: " + outcome);
+    Status s = (Status) outcome;
+    assertTrue(s.getCode() == Code.DEADLINE_EXCEEDED || s.getCode() == Code.INTERNAL, () -> "start answered " + s);
+    assertTrue(ms < RUNTIME_TIMEOUT.toMillis() + 5000, "answered within the runtime timeout (took " + ms + " ms)");
+    assertTrue(ms >= RUNTIME_TIMEOUT.toMillis() - 500, "the runtime had its full timeout (took " + ms + " ms)");
+    Support.await("the hung runc killed", Duration.ofSeconds(5), () -> hungProcesses().isEmpty());
+
+    Container c = get(id);
+    assertEquals(ContainerState.CONTAINER_STATE_FAILED, c.getState(), () -> "the failure is recorded: " + CrashConsistencyIT.brief(c));
+    List<String> types = history(id).stream().map(Event::getType).toList();
+    assertEquals(List.of("create_requested", "created", "start_requested", "start_failed"), types);
+
+    control("hang-start", false);
+    daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
+    daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(other).setForce(true).build());
+    assertEquals(List.of(), daemon.runcContainers());
+  }
+
+  /**
+   * ContainerActor keeps the DeleteRequested intent journaled when the delete fails on the host ("the
+   * next restart (or delete) finishes the job"); a retry once the host is fine again must work, and
+   * the container must not sit in DELETING with nothing in progress.
+   */
+  @Test
+  void aDeleteThatFailedOnTheHostCanBeRetried() throws Exception {
+    String id = create("undeletable");
+    control("fail-delete", true);
+    Status first = status(() -> daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).build()));
+    assertEquals(Code.INTERNAL, first.getCode(), () -> "the failed delete is reported: " + first);
+    assertTrue(first.getDescription().contains("injected failure"), () -> "with runc's error: " + first);
+    control("fail-delete", false);
+
+    Container after = get(id);
+    Status retry = status(() -> daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).build()));
+    String state = "after the failed delete the container is " + CrashConsistencyIT.brief(after);
+    if (retry.getCode() != Code.OK) {
+      // leave nothing behind: a restart resumes the journaled delete
+      daemon.restart();
+      Support.await("the delete resumed by the restart", Duration.ofSeconds(15), () -> daemon.runcContainers().isEmpty());
+    }
+    assertEquals(Code.OK, retry.getCode(), () -> "a retried delete must succeed once runc works again; " + state
+        + "; the retry got " + retry);
+    assertEquals(List.of(), daemon.runcContainers());
+  }
+
+  /**
+   * Every runc call writes a JSON log ({@code <state>/conmon/runc-*.json}) and removes it when the
+   * call returns; a daemon killed during the call never does, and nothing removes it later.
+   */
+  @Test
+  void aDaemonKilledDuringARuncCallLeavesNoRuncLogFilesOnceRestarted() throws Exception {
+    String id = create("interrupted");
+    control("hang-start", true);
+    CompletableFuture.runAsync(() -> status(() -> RuntimeServiceGrpc.newBlockingStub(daemon.channel())
+        .withDeadlineAfter(30, TimeUnit.SECONDS).startContainer(StartContainerRequest.newBuilder().setRef(id).build())));
+    Support.await("runc start in flight", Duration.ofSeconds(10), () -> !hungProcesses().isEmpty());
+    daemon.kill9();
+    control("hang-start", false);
+    // the orphaned hung runc is the host's business here, not conman's: end it
+    hungProcesses().forEach(ProcessHandle::destroyForcibly);
+    daemon.restart();
+
+    Support.await("the interrupted start reconciled", Duration.ofSeconds(15),
+        () -> get(id).getState() == ContainerState.CONTAINER_STATE_CREATED);
+    List<String> types = history(id).stream().map(Event::getType).toList();
+    assertEquals(List.of("create_requested", "created", "start_requested", "reconciled"), types);
+    Container started = daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build()).getContainer();
+    assertEquals(ContainerState.CONTAINER_STATE_RUNNING, started.getState(), "the container works after all");
+    daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
+
+    List<String> debris;
+    try (Stream<Path> files = Files.list(daemon.state().resolve("conmon"))) {
+      debris = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("runc-")).toList();
+    }
+    assertEquals(List.of(), debris, "runc log files of calls the killed daemon never finished (the restarted daemon"
+        + " should sweep <state>/conmon/runc-*.json at start)");
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private String create(String name) {
+    return daemon.runtime().createContainer(Support.create(name, rootfs, "/bin/sleep", "300")).getContainer().getId();
+  }
+
+  private Container get(String id) {
+    return daemon.runtime().getContainer(GetContainerRequest.newBuilder().setRef(id).build()).getContainer();
+  }
+
+  private List<Event> history(String id) {
+    return EventServiceGrpc.newBlockingStub(daemon.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .history(HistoryRequest.newBuilder().setRef(id).build()).getEventsList();
+  }
+
+  private void control(String file, boolean on) throws IOException {
+    if (on) {
+      Files.writeString(fake.resolve(file), "");
+    } else {
+      Files.deleteIfExists(fake.resolve(file));
+    }
+  }
+
+  /** The wrapper's hanging sleeps that are still alive. */
+  private List<ProcessHandle> hungProcesses() {
+    return ProcessHandle.allProcesses().filter(p -> {
+      try {
+        String cmdline = Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline")).replace('\0', ' ').strip();
+        return cmdline.equals("sleep " + hangSeconds);
+      } catch (IOException | RuntimeException e) {
+        return false;
+      }
+    }).toList();
+  }
+
+  private static Status status(Runnable call) {
+    try {
+      call.run();
+      return Status.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus();
+    }
+  }
+}
