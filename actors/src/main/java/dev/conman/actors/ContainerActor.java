@@ -561,7 +561,13 @@ public final class ContainerActor
     // Intent phases: only reachable without busy after a restart, before Reconcile has run.
     b.forStateType(State.Creating.class).onCommand(Reconcile.class, this::onReconcile);
     b.forStateType(State.Starting.class).onCommand(Reconcile.class, this::onReconcile);
-    b.forStateType(State.Deleting.class).onCommand(Reconcile.class, this::onReconcile);
+    b.forStateType(State.Deleting.class)
+        .onCommand(Reconcile.class, this::onReconcile)
+        // a delete that failed on the host keeps its intent journaled: a new delete carries it out again
+        .onCommand(Delete.class, (s, c) -> {
+          deleteOnHost(s.before() == Phase.RUNNING || s.before() == Phase.STOPPING, c.replyTo());
+          return Effect().noReply();
+        });
     b.forAnyState()
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
         .onCommand(Wait.class, this::onWait)

@@ -125,6 +125,11 @@ public final class ContainerSupervisor
       if (ref == null || ref.isEmpty()) {
         throw ContainerException.invalid("a container id or name is required");
       }
+      if (ref.length() > ContainerSpecValidator.MAX_NAME) {
+        throw ContainerException.invalid("'" + ref.substring(0, 32) + "...' (" + ref.length()
+            + " characters) is not a container id, id prefix or name: those have at most "
+            + ContainerSpecValidator.MAX_NAME + " characters");
+      }
       if (namesById.containsKey(ref)) {
         return ref;
       }

@@ -23,7 +23,10 @@ public record RestartPolicy(Kind kind, int maxRetries) implements CborSerializab
 
   /** Parses {@code no|on-failure[:MAX]|always|unless-stopped}; empty means no. */
   public static RestartPolicy parse(String text) {
-    String t = text == null ? "" : text.trim();
+    String t = text == null ? "" : text.strip();
+    if (t.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw ContainerException.invalid("restart policy must not contain control characters");
+    }
     if (t.isEmpty() || t.equals("no")) {
       return NO;
     }

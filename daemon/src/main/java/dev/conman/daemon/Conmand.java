@@ -74,16 +74,22 @@ public final class Conmand implements Callable<Integer> {
       return 0;
     }
     java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      signalled.set(true);
+      signalled.set(!failed.get());
+      int status = failed.get() ? 1 : 0;
       try {
         daemon.close();
       } catch (Exception e) {
         System.err.println("conmand: error during shutdown: " + e);
+        status = 1;
       }
+      // a stop by SIGTERM or SIGINT is the normal end: exit 0, not the JVM's 128+signal
+      Runtime.getRuntime().halt(status);
     }, "conmand-shutdown"));
     daemon.awaitTermination();
     if (!signalled.get()) {
+      failed.set(true);
       System.err.println("conmand: the actor system stopped unexpectedly (see the log above)");
       return 1;
     }

@@ -65,6 +65,7 @@ public final class Daemon implements AutoCloseable {
     Daemon d = new Daemon();
     try {
       d.open(RootLock.acquire(s.lockFile()));
+      refuseEmptiedJournal(s);
       JournalSchema.ensure(s.database());
       RuncRuntime runtime = new RuncRuntime(s.runtime(), s.conmon(), RuntimePaths.under(s.state()), s.runtimeTimeout());
       ImageStore store = d.open(ImageStore.open(s.root(), RegistryOptions.defaults()));
@@ -115,6 +116,21 @@ public final class Daemon implements AutoCloseable {
       runtime.exitRecord(id).ifPresent(exit -> system.tell(new ContainerSupervisor.ExitFileWritten(id, exit)));
     } catch (RuntimeException e) {
       log.warn("ignoring exit file {}: {}", id, e.getMessage());
+    }
+  }
+
+  /**
+   * An empty journal file beside containers' directories is a journal that was lost, not a first
+   * start: starting afresh would forget every container.
+   */
+  private static void refuseEmptiedJournal(DaemonSettings s) throws IOException {
+    if (Files.exists(s.database()) && Files.size(s.database()) == 0 && Files.isDirectory(s.containersDir())) {
+      try (var entries = Files.list(s.containersDir())) {
+        if (entries.findAny().isPresent()) {
+          throw new dev.conman.journal.DamagedJournalException(s.database(),
+              "the file is empty, but " + s.containersDir() + " holds containers");
+        }
+      }
     }
   }
 

@@ -40,10 +40,23 @@ public final class RuncRuntime implements ContainerRuntime {
   public RuncRuntime(Path runcBinary, Path conmonBinary, RuntimePaths paths, Duration timeout)
       throws IOException {
     paths.createDirectories();
+    sweepStaleLogs(paths.conmonDir());
     CommandRunner runner = new CommandRunner();
     this.paths = paths;
     this.runc = new RuncCli(runcBinary, paths.runcRoot(), paths.conmonDir(), runner, timeout);
     this.conmon = new ConmonLauncher(conmonBinary, paths, runc, runner, timeout);
+  }
+
+  /**
+   * runc call logs left by a daemon killed during a call: no call of this daemon is running yet,
+   * and the root lock keeps other daemons out of this state directory.
+   */
+  private static void sweepStaleLogs(Path conmonDir) throws IOException {
+    try (var logs = Files.newDirectoryStream(conmonDir, "runc-*.json")) {
+      for (Path log : logs) {
+        Files.deleteIfExists(log);
+      }
+    }
   }
 
   public RuntimePaths paths() {

@@ -16,7 +16,41 @@ public final class StatusMapper {
 
   private StatusMapper() {}
 
+  /** Longest description sent: a request's value echoed in a message must not swell it past gRPC's limits. */
+  static final int MAX_DESCRIPTION = 1024;
+
   public static StatusRuntimeException toStatus(Throwable t) {
+    StatusRuntimeException s = rawStatus(t);
+    String d = s.getStatus().getDescription();
+    String clean = describe(d);
+    return clean == null || clean.equals(d) ? s : s.getStatus().withDescription(clean).asRuntimeException();
+  }
+
+  /**
+   * A description a terminal shows as text: control characters escaped (a request's values are
+   * echoed in messages: an ESC must not reach the user's terminal), and cut at {@link #MAX_DESCRIPTION}.
+   */
+  static String describe(String d) {
+    if (d == null) {
+      return null;
+    }
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < d.length() && b.length() < MAX_DESCRIPTION; i++) {
+      char c = d.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        b.append(String.format("\\x%02x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    if (b.length() >= MAX_DESCRIPTION && d.length() > MAX_DESCRIPTION) {
+      b.setLength(MAX_DESCRIPTION);
+      b.append("... (").append(d.length() - MAX_DESCRIPTION).append(" more characters)");
+    }
+    return b.toString();
+  }
+
+  private static StatusRuntimeException rawStatus(Throwable t) {
     Throwable cause = unwrap(t);
     if (cause instanceof StatusRuntimeException s) {
       return s;
