@@ -64,8 +64,9 @@ class BadInputIT {
     Path missing = conman.daemon().dir().resolve("no-such-rootfs");
     assertCode(Code.INVALID_ARGUMENT, missing.toString(),
         () -> rt().createContainer(Support.create(conman.name("missing"), missing, "/bin/true")));
-    assertCode(Code.INVALID_ARGUMENT, "rfs",
-        () -> rt().createContainer(valid(conman.name("relative")).toBuilder().setImage("rfs").build()));
+    // a relative path must say so with ./ (a bare word is an image reference, pulled from a registry)
+    assertCode(Code.INVALID_ARGUMENT, "./rfs",
+        () -> rt().createContainer(valid(conman.name("relative")).toBuilder().setImage("./rfs").build()));
     Path file = Files.writeString(conman.daemon().dir().resolve("a-file"), "not a directory");
     assertCode(Code.INVALID_ARGUMENT, file.toString(),
         () -> rt().createContainer(Support.create(conman.name("file"), file, "/bin/true")));
