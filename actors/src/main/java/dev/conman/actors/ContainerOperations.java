@@ -92,6 +92,10 @@ public class ContainerOperations {
    * @return the new init pid
    */
   public int restart(String id, ContainerSpec spec) throws RuntimeFailure {
+    if (spec.fromImage()) {
+      // idempotent: mounts the overlay again if it is gone (a host reboot), keeping the container's changes
+      images.prepare(spec.imageId(), layout.dir(id));
+    }
     runtime.delete(id, true);
     runtime.forgetRuntimeFiles(id);
     int pid = createInRunc(id, spec);

@@ -133,6 +133,12 @@ final class Console {
     return text.toString();
   }
 
+  /** A progress line: on stderr, so that stdout keeps only the result for scripts. */
+  void progress(String s) {
+    err.println(s);
+    err.flush();
+  }
+
   /** One line of output, flushed. */
   void line(String s) {
     out.println(s);

@@ -33,12 +33,28 @@ final class ImageCommand implements Callable<Integer> {
         + " busybox (= docker.io/library/busybox:latest). Registries on loopback are spoken to over HTTP.")
     String reference;
 
+    @Option(names = {"-q", "--quiet"}, description = "No progress lines; print only the image id.")
+    boolean quiet;
+
     @Override
     protected int run(Daemon daemon, Console console) {
-      PullImageResponse r = daemon.imagesWithoutDeadline().pullImage(PullImageRequest.newBuilder()
+      PullImageResponse r = null;
+      var updates = daemon.imagesWithoutDeadline().pullImageProgress(PullImageRequest.newBuilder()
           .setReference(reference).build());
+      while (updates.hasNext()) {
+        var update = updates.next();
+        if (update.hasDone()) {
+          r = update.getDone();
+        } else if (!quiet && !console.json()) {
+          ImageFormat.progress(update.getProgress()).ifPresent(console::progress);
+        }
+      }
+      if (r == null) {
+        throw new CliException(ExitCodes.ERROR, "the daemon ended the pull without a result");
+      }
       console.line(console.json() ? ImageFormat.json(r.getImage()) : r.getImage().getId()
-          + " (" + r.getBlobsDownloaded() + " blobs, " + ImageFormat.size(r.getBytesDownloaded()) + " downloaded)");
+          + (quiet ? "" : " (" + r.getBlobsDownloaded() + " blobs, " + ImageFormat.size(r.getBytesDownloaded())
+              + " downloaded)"));
       return ExitCodes.OK;
     }
   }

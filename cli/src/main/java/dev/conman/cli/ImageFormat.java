@@ -40,6 +40,22 @@ final class ImageFormat {
         .toString();
   }
 
+  /**
+   * A progress line, like podman's: one per layer step; downloads as "bytes / size". Empty for
+   * events not worth a line.
+   */
+  static java.util.Optional<String> progress(dev.conman.api.v1.PullProgress p) {
+    String layer = p.getLayer().isEmpty() ? "" : p.getLayer() + ": ";
+    return java.util.Optional.ofNullable(switch (p.getKind()) {
+      case "resolved" -> "resolved, " + p.getTotal() + " layers";
+      case "layer_exists" -> layer + "already present";
+      case "downloading" -> layer + "downloading " + size(p.getCurrent()) + " / " + size(p.getTotal());
+      case "downloaded" -> layer + "downloaded and verified (" + size(p.getTotal()) + ")";
+      case "extracted" -> layer + "extracted";
+      default -> null;
+    });
+  }
+
   static String json(List<Image> images) {
     return Json.array(images.stream().map(ImageFormat::json).toList());
   }

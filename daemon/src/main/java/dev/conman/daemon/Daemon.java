@@ -68,7 +68,7 @@ public final class Daemon implements AutoCloseable {
       refuseEmptiedJournal(s);
       JournalSchema.ensure(s.database());
       RuncRuntime runtime = new RuncRuntime(s.runtime(), s.conmon(), RuntimePaths.under(s.state()), s.runtimeTimeout());
-      ImageStore store = d.open(ImageStore.open(s.root(), RegistryOptions.defaults()));
+      ImageStore store = d.open(ImageStore.open(s.root(), registryOptions(config)));
       // a create that pulls a missing image journals the pull through the image service, made below
       AtomicReference<ImageServiceImpl> imageService = new AtomicReference<>();
       StoreImages images = new StoreImages(store,
@@ -132,6 +132,18 @@ public final class Daemon implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** conman.images: which registries are spoken to over plain HTTP, credentials, platform. */
+  static RegistryOptions registryOptions(Config config) {
+    Config c = config.getConfig("conman.images");
+    RegistryOptions.Builder b = RegistryOptions.builder();
+    c.getStringList("insecure-registries").forEach(b::insecureRegistry);
+    if (!c.getString("credentials-file").isEmpty()) {
+      b.credentialsFile(Path.of(c.getString("credentials-file")));
+    }
+    b.platform(dev.conman.images.Platform.parse(c.getString("platform")));
+    return b.build();
   }
 
   private static void createPrivateDir(Path dir) throws IOException {

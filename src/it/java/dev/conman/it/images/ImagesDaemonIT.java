@@ -99,6 +99,24 @@ class ImagesDaemonIT {
   }
 
   @Test
+  void pullStreamsLayerProgressThenTheResult() {
+    String ref = registry.address + "/busybox:multi";
+    List<String> kinds = new ArrayList<>();
+    PullImageResponse[] done = new PullImageResponse[1];
+    images().pullImageProgress(PullImageRequest.newBuilder().setReference(ref).build()).forEachRemaining(u -> {
+      if (u.hasDone()) {
+        done[0] = u.getDone();
+      } else {
+        kinds.add(u.getProgress().getKind());
+      }
+    });
+    assertTrue(kinds.contains("resolved"), kinds.toString());
+    assertTrue(kinds.contains("downloaded") || kinds.contains("layer_exists"), kinds.toString());
+    assertEquals(List.of(ref), done[0].getImage().getRepoTagsList().stream().filter(ref::equals).toList());
+    images().removeImage(RemoveImageRequest.newBuilder().setRef(ref).build());
+  }
+
+  @Test
   void badReferencesAndMissingImages() {
     StatusRuntimeException bad = assertThrows(StatusRuntimeException.class,
         () -> images().pullImage(PullImageRequest.newBuilder().setReference("UPPER/Case::x").build()));

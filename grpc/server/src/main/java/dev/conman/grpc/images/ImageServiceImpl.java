@@ -10,6 +10,7 @@ import dev.conman.api.v1.Image;
 import dev.conman.api.v1.ImageServiceGrpc;
 import dev.conman.api.v1.ListImagesRequest;
 import dev.conman.api.v1.ListImagesResponse;
+import dev.conman.api.v1.PullImageProgressResponse;
 import dev.conman.api.v1.PullImageRequest;
 import dev.conman.api.v1.PullImageResponse;
 import dev.conman.api.v1.RemoveImageRequest;
@@ -18,6 +19,7 @@ import dev.conman.grpc.ContainerAsks;
 import dev.conman.grpc.ProtoConverter;
 import dev.conman.grpc.StatusMapper;
 import dev.conman.images.ImageStore;
+import dev.conman.images.PullProgress;
 import dev.conman.images.PullResult;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -69,6 +71,36 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
     respond(out, blocking(() -> store.pull(request.getReference(), null)).thenCompose(pulled ->
         journalPull(pulled).thenApply(done -> PullImageResponse.newBuilder().setImage(toProto(pulled.image()))
             .setBlobsDownloaded(pulled.blobsDownloaded()).setBytesDownloaded(pulled.bytesDownloaded()).build())));
+  }
+
+  @Override
+  public void pullImageProgress(PullImageRequest request, StreamObserver<PullImageProgressResponse> out) {
+    if (request.getReference().isEmpty()) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("an image reference is required, e.g. localhost:5000/busybox")
+          .asRuntimeException());
+      return;
+    }
+    // progress events are throttled by the store (about 10 a second per layer): few enough to send as they come
+    PullProgress progress = e -> {
+      synchronized (out) {
+        out.onNext(PullImageProgressResponse.newBuilder().setProgress(dev.conman.api.v1.PullProgress.newBuilder()
+            .setKind(e.kind().name().toLowerCase(java.util.Locale.ROOT)).setLayer(e.layer() == null ? "" : e.layer())
+            .setCurrent(e.current()).setTotal(e.total())).build());
+      }
+    };
+    blocking(() -> store.pull(request.getReference(), progress)).thenCompose(pulled -> journalPull(pulled)
+        .thenApply(done -> PullImageResponse.newBuilder().setImage(toProto(pulled.image()))
+            .setBlobsDownloaded(pulled.blobsDownloaded()).setBytesDownloaded(pulled.bytesDownloaded()).build()))
+        .whenComplete((result, failure) -> {
+          synchronized (out) {
+            if (failure != null) {
+              out.onError(StatusMapper.toStatus(failure));
+            } else {
+              out.onNext(PullImageProgressResponse.newBuilder().setDone(result).build());
+              out.onCompleted();
+            }
+          }
+        });
   }
 
   @Override
