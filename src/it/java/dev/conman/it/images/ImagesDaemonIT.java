@@ -95,7 +95,8 @@ class ImagesDaemonIT {
             .addFilters(Filter.newBuilder().setKey("type").setValue("image_pulled"))
             .addFilters(Filter.newBuilder().setKey("type").setValue("image_removed")).build())
         .forEachRemaining(events::add);
-    assertEquals(List.of("image_pulled", "image_pulled", "image_removed"), events.stream().map(Event::getType).toList());
+    assertEquals(List.of("image_pulled", "image_pulled", "image_removed"), events.stream()
+        .filter(e -> e.getImageRef().equals(ref)).map(Event::getType).toList());
   }
 
   @Test
