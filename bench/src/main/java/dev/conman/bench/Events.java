@@ -25,10 +25,10 @@ final class Events {
       Follower.sync(c, followers, prefix + "sync");
       // warm-up, not counted: the daemon's and the followers' first events run through cold code
       c.bounded(5, 5, i -> {
-        lifecycle(c, prefix + "warm" + i);
+        lifecycle(c, prefix + "pre" + i);
         return null;
       });
-      Parallel.waitFor(() -> followers.stream().allMatch(f -> f.deletedWithPrefix(prefix + "warm") == 5),
+      Parallel.waitFor(() -> followers.stream().allMatch(f -> f.deletedWithPrefix(prefix + "pre") == 5),
           "followers to see the warm-up");
       String work = prefix + "w";
       c.bounded(containers, 5, i -> {
