@@ -85,7 +85,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   @Override
   public void createContainer(CreateContainerRequest request, StreamObserver<CreateContainerResponse> out) {
-    respond(out, () -> {
+    Responses.respond(out, () -> {
       var spec = validator.validate(ProtoConverter.fromProto(request));
       return AskPattern.<ContainerSupervisor.Command, ContainerView>askWithStatus(supervisor,
           replyTo -> new ContainerSupervisor.Create(spec, replyTo), askTimeout, scheduler);
@@ -94,13 +94,13 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   @Override
   public void startContainer(StartContainerRequest request, StreamObserver<StartContainerResponse> out) {
-    respond(out, () -> forward(request.getRef(), ContainerActor.Start::new, askTimeout),
+    Responses.respond(out, () -> forward(request.getRef(), ContainerActor.Start::new, askTimeout),
         v -> StartContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
   }
 
   @Override
   public void stopContainer(StopContainerRequest request, StreamObserver<StopContainerResponse> out) {
-    respond(out, () -> {
+    Responses.respond(out, () -> {
       int timeout = request.hasTimeoutSeconds() ? request.getTimeoutSeconds() : DEFAULT_STOP_TIMEOUT;
       if (timeout < 0 || timeout > MAX_STOP_TIMEOUT) {
         throw ContainerException.invalid("stop timeout must be between 0 and " + MAX_STOP_TIMEOUT
@@ -113,7 +113,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   @Override
   public void killContainer(KillContainerRequest request, StreamObserver<KillContainerResponse> out) {
-    respond(out, () -> {
+    Responses.respond(out, () -> {
       int signal;
       try {
         signal = request.getSignal().isEmpty() ? Signals.parse("SIGKILL") : Signals.parse(request.getSignal());
@@ -126,26 +126,26 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   @Override
   public void deleteContainer(DeleteContainerRequest request, StreamObserver<DeleteContainerResponse> out) {
-    respond(out, () -> this.<String>forward(request.getRef(), replyTo -> new ContainerActor.Delete(request.getForce(), replyTo),
+    Responses.respond(out, () -> this.<String>forward(request.getRef(), replyTo -> new ContainerActor.Delete(request.getForce(), replyTo),
             askTimeout),
         id -> DeleteContainerResponse.newBuilder().setId(id).build());
   }
 
   @Override
   public void getContainer(GetContainerRequest request, StreamObserver<GetContainerResponse> out) {
-    respond(out, () -> forward(request.getRef(), ContainerActor.GetStatus::new, askTimeout),
+    Responses.respond(out, () -> forward(request.getRef(), ContainerActor.GetStatus::new, askTimeout),
         v -> GetContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
   }
 
   @Override
   public void waitContainer(WaitContainerRequest request, StreamObserver<WaitContainerResponse> out) {
-    respond(out, () -> forward(request.getRef(), ContainerActor.Wait::new, clientDeadlineOr(WAIT_TIMEOUT)),
+    Responses.respond(out, () -> forward(request.getRef(), ContainerActor.Wait::new, clientDeadlineOr(WAIT_TIMEOUT)),
         v -> WaitContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
   }
 
   @Override
   public void updateContainer(UpdateContainerRequest request, StreamObserver<UpdateContainerResponse> out) {
-    respond(out, () -> {
+    Responses.respond(out, () -> {
       if (!request.hasResources()) {
         throw ContainerException.invalid("give the resources to change");
       }
@@ -157,7 +157,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   @Override
   public void containerStats(ContainerStatsRequest request, StreamObserver<ContainerStatsResponse> out) {
-    respond(out, () -> forward(request.getRef(), ContainerActor.GetStatus::new, askTimeout)
+    Responses.respond(out, () -> forward(request.getRef(), ContainerActor.GetStatus::new, askTimeout)
             .thenApplyAsync(v -> stats(v).orElseThrow(() -> ContainerException.wrongPhase(v.id(), v.phase(),
                 "read the stats of", "only a running container has them")), blocking),
         s -> ContainerStatsResponse.newBuilder().setStats(s).build());
@@ -165,7 +165,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   @Override
   public void listContainerStats(ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> out) {
-    respond(out, () -> AskPattern.<ContainerSupervisor.Command, List<ActorRef<ContainerActor.Command>>>ask(
+    Responses.respond(out, () -> AskPattern.<ContainerSupervisor.Command, List<ActorRef<ContainerActor.Command>>>ask(
             supervisor, ContainerSupervisor.ListContainers::new, askTimeout, scheduler)
         .thenCompose(children -> statusOfAll(children, Map.of()))
         .thenApplyAsync(views -> views.stream().filter(v -> v.phase() == Phase.RUNNING).map(this::stats)
@@ -186,7 +186,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   @Override
   public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> out) {
-    respond(out, () -> AskPattern.<ContainerSupervisor.Command, List<ActorRef<ContainerActor.Command>>>ask(
+    Responses.respond(out, () -> AskPattern.<ContainerSupervisor.Command, List<ActorRef<ContainerActor.Command>>>ask(
             supervisor, ContainerSupervisor.ListContainers::new, askTimeout, scheduler)
         .thenCompose(children -> statusOfAll(children, request.getLabelsMap())),
         views -> ListContainersResponse.newBuilder()
@@ -223,29 +223,5 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private <R> CompletionStage<R> forward(String ref,
       java.util.function.Function<ActorRef<StatusReply<R>>, ContainerActor.Request<R>> request, Duration timeout) {
     return containers.forward(ref, request, timeout);
-  }
-
-  /** Something that may refuse the request before it reaches an actor. */
-  @FunctionalInterface
-  private interface Call<T> {
-    CompletionStage<T> start();
-  }
-
-  private static <T, P> void respond(StreamObserver<P> out, Call<T> call, Function<T, P> toProto) {
-    CompletionStage<T> stage;
-    try {
-      stage = call.start();
-    } catch (RuntimeException e) {
-      out.onError(StatusMapper.toStatus(e));
-      return;
-    }
-    stage.whenComplete((value, failure) -> {
-      if (failure != null) {
-        out.onError(StatusMapper.toStatus(failure));
-      } else {
-        out.onNext(toProto.apply(value));
-        out.onCompleted();
-      }
-    });
   }
 }

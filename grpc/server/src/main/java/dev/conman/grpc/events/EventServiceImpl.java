@@ -13,6 +13,7 @@ import dev.conman.api.v1.StatusAtResponse;
 import dev.conman.api.v1.SubscribeRequest;
 import dev.conman.grpc.ContainerAsks;
 import dev.conman.grpc.ProtoConverter;
+import dev.conman.grpc.Responses;
 import dev.conman.grpc.StatusMapper;
 import dev.conman.journal.StoredEvent;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -96,7 +97,7 @@ public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBas
 
   @Override
   public void history(HistoryRequest request, StreamObserver<HistoryResponse> out) {
-    respond(out, containerId(request.getRef()).thenApply(id -> {
+    Responses.respond(out, containerId(request.getRef()).thenApply(id -> {
       List<StoredEvent> events = events(id, Long.MAX_VALUE);
       ContainerIdentity identity = identity(id);
       HistoryResponse.Builder b = HistoryResponse.newBuilder();
@@ -114,7 +115,7 @@ public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBas
       out.onError(StatusMapper.toStatus(e));
       return;
     }
-    respond(out, containerId(request.getRef()).thenApply(id -> {
+    Responses.respond(out, containerId(request.getRef()).thenApply(id -> {
       List<StoredEvent> events = events(id, Long.MAX_VALUE).stream().filter(upToThen).toList();
       if (events.isEmpty()) {
         throw ContainerException.invalid("container " + id + " did not exist yet at that moment");
@@ -177,14 +178,4 @@ public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBas
     }
   }
 
-  private static <T> void respond(StreamObserver<T> out, CompletionStage<T> stage) {
-    stage.whenComplete((value, failure) -> {
-      if (failure != null) {
-        out.onError(StatusMapper.toStatus(failure));
-      } else {
-        out.onNext(value);
-        out.onCompleted();
-      }
-    });
-  }
 }

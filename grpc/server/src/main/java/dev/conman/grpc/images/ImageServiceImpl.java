@@ -17,6 +17,7 @@ import dev.conman.api.v1.RemoveImageRequest;
 import dev.conman.api.v1.RemoveImageResponse;
 import dev.conman.grpc.ContainerAsks;
 import dev.conman.grpc.ProtoConverter;
+import dev.conman.grpc.Responses;
 import dev.conman.grpc.StatusMapper;
 import dev.conman.images.ImageStore;
 import dev.conman.images.PullProgress;
@@ -68,7 +69,7 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
           .asRuntimeException());
       return;
     }
-    respond(out, blocking(() -> store.pull(request.getReference(), null)).thenCompose(pulled ->
+    Responses.respond(out, blocking(() -> store.pull(request.getReference(), null)).thenCompose(pulled ->
         journalPull(pulled).thenApply(done -> PullImageResponse.newBuilder().setImage(toProto(pulled.image()))
             .setBlobsDownloaded(pulled.blobsDownloaded()).setBytesDownloaded(pulled.bytesDownloaded()).build())));
   }
@@ -105,19 +106,19 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
 
   @Override
   public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> out) {
-    respond(out, blocking(() -> ListImagesResponse.newBuilder()
+    Responses.respond(out, blocking(() -> ListImagesResponse.newBuilder()
         .addAllImages(store.list().stream().map(ImageServiceImpl::toProto).toList()).build()));
   }
 
   @Override
   public void getImage(GetImageRequest request, StreamObserver<GetImageResponse> out) {
-    respond(out, blocking(() -> GetImageResponse.newBuilder().setImage(toProto(store.require(request.getRef())))
+    Responses.respond(out, blocking(() -> GetImageResponse.newBuilder().setImage(toProto(store.require(request.getRef())))
         .build()));
   }
 
   @Override
   public void removeImage(RemoveImageRequest request, StreamObserver<RemoveImageResponse> out) {
-    respond(out, imagesInUse().thenCompose(inUse -> blocking(() -> store.remove(request.getRef(), request.getForce(),
+    Responses.respond(out, imagesInUse().thenCompose(inUse -> blocking(() -> store.remove(request.getRef(), request.getForce(),
             inUse::contains)))
         .thenCompose(removed -> record(new ImageJournal.ImageRemoved(request.getRef(), removed.imageId(),
                 removed.untagged(), removed.deleted(), Instant.now()))
@@ -169,14 +170,4 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
     return b.build();
   }
 
-  private static <T> void respond(StreamObserver<T> out, CompletionStage<T> stage) {
-    stage.whenComplete((value, failure) -> {
-      if (failure != null) {
-        out.onError(StatusMapper.toStatus(failure));
-      } else {
-        out.onNext(value);
-        out.onCompleted();
-      }
-    });
-  }
 }
