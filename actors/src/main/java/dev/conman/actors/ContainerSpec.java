@@ -48,6 +48,13 @@ public record ContainerSpec(
         resources, security);
   }
 
+  /** The same spec running as {@code user} (an image's default user when the request named none). */
+  ContainerSpec withUser(String user) {
+    return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources,
+        new ProcessSecurity(user, security.capAdd(), security.capDrop(), security.privileged(),
+            security.allowNewPrivileges()));
+  }
+
   /** The same spec with other resource limits (after an update). */
   public ContainerSpec withResources(Resources newResources) {
     return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, newResources,

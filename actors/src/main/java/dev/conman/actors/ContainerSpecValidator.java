@@ -68,6 +68,9 @@ public final class ContainerSpecValidator {
       env.addAll(spec.env());
       spec = spec.with(image, spec.command().isEmpty() ? resolved.args() : spec.command(), env,
           spec.workdir() == null || spec.workdir().isEmpty() ? resolved.workdir() : spec.workdir(), resolved.imageId());
+      if (spec.security().user().isEmpty() && !resolved.user().isEmpty()) {
+        spec = spec.withUser(resolved.user());
+      }
     }
     if (spec.command().isEmpty() || spec.command().get(0).isEmpty()) {
       throw ContainerException.invalid("a command is required (e.g. -- /bin/sh -c 'echo hi')");

@@ -11,7 +11,7 @@ import java.util.List;
 public interface Images {
 
   /** An image's id and the defaults a container takes from it. */
-  record Resolved(String imageId, List<String> args, List<String> env, String workdir) {}
+  record Resolved(String imageId, List<String> args, List<String> env, String workdir, String user) {}
 
   /**
    * The image {@code reference} names, pulled first when the store does not have it.

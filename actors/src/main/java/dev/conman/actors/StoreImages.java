@@ -27,7 +27,8 @@ public final class StoreImages implements Images {
         return pulled.image();
       });
       return new Resolved(image.id(), image.config().defaultArgs(), image.config().env(),
-          image.config().workingDir() == null ? "" : image.config().workingDir());
+          image.config().workingDir() == null ? "" : image.config().workingDir(),
+          image.config().user() == null ? "" : image.config().user());
     } catch (ImageException e) {
       throw toContainerException(e);
     } catch (IllegalArgumentException e) {
