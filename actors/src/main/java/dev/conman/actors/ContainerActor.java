@@ -214,54 +214,106 @@ public final class ContainerActor
   // ---------------------------------------------------------------- state
 
   /** Everything known about a container so far; each phase below carries it. */
-  public record Facts(String id, ContainerSpec spec, Instant createdAt, int pid, Instant startedAt,
-      Instant finishedAt, Integer exitCode, String message, boolean oomKilled, int restartCount, int backoff,
-      boolean stoppedByUser, Integer restartPending) implements CborSerializable {
+  public record Facts(String id, ContainerSpec spec, Instant createdAt, Run run, Restarts restarts)
+      implements CborSerializable {
+
+    /** The current (or last) run of the container's process. */
+    public record Run(int pid, Instant startedAt, Instant finishedAt, Integer exitCode, String message,
+        boolean oomKilled) implements CborSerializable {
+      static final Run NONE = new Run(0, null, null, null, null, false);
+
+      Run withPid(int newPid) {
+        return new Run(newPid, startedAt, finishedAt, exitCode, message, oomKilled);
+      }
+
+      Run because(String why) {
+        return new Run(pid, startedAt, finishedAt, exitCode, why, oomKilled);
+      }
+    }
+
+    /** The restart policy's bookkeeping: restarts so far, the crash loop's attempt, a pending restart. */
+    public record Restarts(int count, int backoff, boolean stoppedByUser, Integer pending) implements CborSerializable {
+      static final Restarts NONE = new Restarts(0, 0, false, null);
+    }
 
     static Facts created(String id, ContainerSpec spec, Instant at) {
-      return new Facts(id, spec, at, 0, null, null, null, null, false, 0, 0, false, null);
+      return new Facts(id, spec, at, Run.NONE, Restarts.NONE);
+    }
+
+    public int pid() {
+      return run.pid();
+    }
+
+    public Instant startedAt() {
+      return run.startedAt();
+    }
+
+    public Instant finishedAt() {
+      return run.finishedAt();
+    }
+
+    public Integer exitCode() {
+      return run.exitCode();
+    }
+
+    public String message() {
+      return run.message();
+    }
+
+    public boolean oomKilled() {
+      return run.oomKilled();
+    }
+
+    public int restartCount() {
+      return restarts.count();
+    }
+
+    public Integer restartPending() {
+      return restarts.pending();
+    }
+
+    Facts withRun(Run newRun) {
+      return new Facts(id, spec, createdAt, newRun, restarts);
+    }
+
+    Facts withRestarts(Restarts newRestarts) {
+      return new Facts(id, spec, createdAt, run, newRestarts);
+    }
+
+    Facts withSpec(ContainerSpec newSpec) {
+      return new Facts(id, newSpec, createdAt, run, restarts);
     }
 
     Facts withPid(int newPid) {
-      return new Facts(id, spec, createdAt, newPid, startedAt, finishedAt, exitCode, message, oomKilled, restartCount,
-          backoff, stoppedByUser, restartPending);
+      return withRun(run.withPid(newPid));
     }
 
-    /** A run begins: what the previous run ended with is cleared. */
+    /** A run begins: what the previous run ended with is cleared, and a user's stop no longer holds. */
     Facts started(int newPid, Instant at) {
-      return new Facts(id, spec, createdAt, newPid, at, null, null, null, false, restartCount, backoff, false, null);
+      return new Facts(id, spec, createdAt, new Run(newPid, at, null, null, null, false),
+          new Restarts(restarts.count(), restarts.backoff(), false, null));
     }
 
     Facts finished(Integer code, Instant at, String why, boolean oom) {
-      return new Facts(id, spec, createdAt, 0, startedAt, at, code, why, oom, restartCount, backoff, stoppedByUser,
-          restartPending);
+      return withRun(new Run(0, run.startedAt(), at, code, why, oom));
     }
 
     Facts because(String why) {
-      return new Facts(id, spec, createdAt, pid, startedAt, finishedAt, exitCode, why, oomKilled, restartCount,
-          backoff, stoppedByUser, restartPending);
+      return withRun(run.because(why));
     }
 
     /** A user stopped it: its restart policy no longer applies to this run. */
     Facts markStoppedByUser() {
-      return new Facts(id, spec, createdAt, pid, startedAt, finishedAt, exitCode, message, oomKilled, restartCount,
-          backoff, true, null);
+      return withRestarts(new Restarts(restarts.count(), restarts.backoff(), true, null));
     }
 
     Facts restartScheduled(int attempt) {
-      return new Facts(id, spec, createdAt, pid, startedAt, finishedAt, exitCode, message, oomKilled, restartCount,
-          attempt, stoppedByUser, attempt);
+      return withRestarts(new Restarts(restarts.count(), attempt, restarts.stoppedByUser(), attempt));
     }
 
     Facts restarted(int newPid, Instant at) {
-      Facts run = started(newPid, at);
-      return new Facts(id, spec, createdAt, run.pid, run.startedAt, null, null, null, false, restartCount + 1, backoff,
-          false, null);
-    }
-
-    Facts withSpec(ContainerSpec newSpec) {
-      return new Facts(id, newSpec, createdAt, pid, startedAt, finishedAt, exitCode, message, oomKilled, restartCount,
-          backoff, stoppedByUser, restartPending);
+      Facts next = started(newPid, at);
+      return next.withRestarts(new Restarts(restarts.count() + 1, restarts.backoff(), false, null));
     }
   }
 
@@ -754,7 +806,7 @@ public final class ContainerActor
 
   private static boolean wantsRestart(State state) {
     Facts f = state.facts();
-    return state instanceof State.Exited && !f.stoppedByUser() && f.restartPending() == null
+    return state instanceof State.Exited && !f.restarts().stoppedByUser() && f.restartPending() == null
         && f.spec().restart().restartAfter(f.exitCode(), f.restartCount());
   }
 
@@ -765,7 +817,7 @@ public final class ContainerActor
     Facts f = state.facts();
     boolean ranLong = f.startedAt() != null && f.finishedAt() != null
         && Duration.between(f.startedAt(), f.finishedAt()).compareTo(RestartPolicy.STABLE_RUN) >= 0;
-    int attempt = ranLong ? 1 : f.backoff() + 1;
+    int attempt = ranLong ? 1 : f.restarts().backoff() + 1;
     Duration delay = RestartPolicy.delay(attempt);
     return persist(new RestartScheduled(id, attempt, delay.toMillis(), now()))
         .thenRun(s -> timers.startSingleTimer(RestartNow.INSTANCE, delay))
@@ -774,7 +826,7 @@ public final class ContainerActor
 
   private ReplyEffect<Event, State> onRestartNow(State state, RestartNow c) {
     Facts f = state.facts();
-    if (f.restartPending() == null || f.stoppedByUser()) {
+    if (f.restartPending() == null || f.restarts().stoppedByUser()) {
       return Effect().noReply();
     }
     runBlocking(() -> {
@@ -833,7 +885,8 @@ public final class ContainerActor
   // ---------------------------------------------------------------- reconciliation
 
   private ReplyEffect<Event, State> onReconcile(State state, Reconcile c) {
-    if (state instanceof State.Exited && state.facts().restartPending() != null && !state.facts().stoppedByUser()) {
+    if (state instanceof State.Exited && state.facts().restartPending() != null
+        && !state.facts().restarts().stoppedByUser()) {
       // the daemon died while a restart was pending: it is still due
       timers.startSingleTimer(RestartNow.INSTANCE, RestartPolicy.delay(state.facts().restartPending()));
       return Effect().noReply();
