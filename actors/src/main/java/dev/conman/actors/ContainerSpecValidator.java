@@ -72,22 +72,8 @@ public final class ContainerSpecValidator {
         spec = spec.withUser(resolved.user());
       }
     }
-    if (spec.command().isEmpty() || spec.command().get(0).isEmpty()) {
-      throw ContainerException.invalid("a command is required (e.g. -- /bin/sh -c 'echo hi')");
-    }
-    checkStrings("command argument", spec.command());
-    checkStrings("environment entry", spec.env());
-    for (String e : spec.env()) {
-      int eq = e.indexOf('=');
-      if (eq <= 0) {
-        throw ContainerException.invalid("environment entry " + quote(e) + " must have the form KEY=VALUE");
-      }
-    }
     String workdir = spec.workdir() == null || spec.workdir().isEmpty() ? "/" : spec.workdir();
-    checkStrings("workdir", List.of(workdir));
-    if (!workdir.startsWith("/")) {
-      throw ContainerException.invalid("workdir " + quote(workdir) + " must be an absolute path inside the container");
-    }
+    checkProcess(spec.command(), spec.env(), workdir);
     checkLabels(spec.labels());
     checkSecurity(spec.security());
     String rootfs = spec.fromImage() ? spec.image() : rootfs(spec.image()).toString();
@@ -131,6 +117,27 @@ public final class ContainerSpecValidator {
       }
     }
     return real;
+  }
+
+  /**
+   * A process to run, in a new container or by exec: a command, "KEY=VALUE" environment entries, an
+   * absolute working directory (empty: the default).
+   */
+  public static void checkProcess(List<String> command, List<String> env, String workdir) {
+    if (command.isEmpty() || command.get(0).isEmpty()) {
+      throw ContainerException.invalid("a command is required (e.g. -- /bin/sh -c 'echo hi')");
+    }
+    checkStrings("command argument", command);
+    checkStrings("environment entry", env);
+    for (String e : env) {
+      if (e.indexOf('=') <= 0) {
+        throw ContainerException.invalid("environment entry " + quote(e) + " must have the form KEY=VALUE");
+      }
+    }
+    checkStrings("workdir", List.of(workdir));
+    if (!workdir.isEmpty() && !workdir.startsWith("/")) {
+      throw ContainerException.invalid("workdir " + quote(workdir) + " must be an absolute path inside the container");
+    }
   }
 
   /** Names of capabilities and the syntax of the user; the user's name is resolved at create, in the rootfs. */

@@ -36,11 +36,7 @@ import dev.conman.api.v1.WaitContainerResponse;
 import dev.conman.runc.Signals;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -165,9 +161,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   @Override
   public void listContainerStats(ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> out) {
-    Responses.respond(out, () -> AskPattern.<ContainerSupervisor.Command, List<ActorRef<ContainerActor.Command>>>ask(
-            supervisor, ContainerSupervisor.ListContainers::new, askTimeout, scheduler)
-        .thenCompose(children -> statusOfAll(children, Map.of()))
+    Responses.respond(out, () -> containers.all()
         .thenApplyAsync(views -> views.stream().filter(v -> v.phase() == Phase.RUNNING).map(this::stats)
             .flatMap(java.util.Optional::stream).toList(), blocking),
         stats -> ListContainerStatsResponse.newBuilder().addAllStats(stats).build());
@@ -186,28 +180,11 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   @Override
   public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> out) {
-    Responses.respond(out, () -> AskPattern.<ContainerSupervisor.Command, List<ActorRef<ContainerActor.Command>>>ask(
-            supervisor, ContainerSupervisor.ListContainers::new, askTimeout, scheduler)
-        .thenCompose(children -> statusOfAll(children, request.getLabelsMap())),
+    Map<String, String> labels = request.getLabelsMap();
+    Responses.respond(out, () -> containers.all().thenApply(views -> views.stream()
+            .filter(v -> v.spec().labels().entrySet().containsAll(labels.entrySet())).toList()),
         views -> ListContainersResponse.newBuilder()
             .addAllContainers(views.stream().map(ProtoConverter::toProto).toList()).build());
-  }
-
-  /** Asks every child at once; one that is gone meanwhile is left out, not an error. */
-  private CompletionStage<List<ContainerView>> statusOfAll(List<ActorRef<ContainerActor.Command>> children,
-      Map<String, String> labels) {
-    List<CompletableFuture<ContainerView>> asks = children.stream()
-        .map(child -> AskPattern.<ContainerActor.Command, ContainerView>askWithStatus(child,
-                ContainerActor.GetStatus::new, askTimeout, scheduler)
-            .toCompletableFuture()
-            .exceptionally(e -> null))
-        .toList();
-    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(done -> asks.stream()
-        .map(CompletableFuture::join)
-        .filter(Objects::nonNull)
-        .filter(v -> v.spec().labels().entrySet().containsAll(labels.entrySet()))
-        .sorted(Comparator.comparing(ContainerView::createdAt))
-        .toList());
   }
 
   /** The time left until the caller's deadline, when it set one; else {@code fallback}. */

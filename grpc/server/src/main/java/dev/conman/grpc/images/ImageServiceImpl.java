@@ -1,8 +1,5 @@
 package dev.conman.grpc.images;
 
-import dev.conman.actors.ContainerActor;
-import dev.conman.actors.ContainerSupervisor;
-import dev.conman.actors.ContainerView;
 import dev.conman.actors.ImageJournal;
 import dev.conman.api.v1.GetImageRequest;
 import dev.conman.api.v1.GetImageResponse;
@@ -25,7 +22,6 @@ import dev.conman.images.PullResult;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -128,17 +124,8 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
 
   /** Ids of the images live containers were created from. */
   private CompletionStage<Set<String>> imagesInUse() {
-    return AskPattern.<ContainerSupervisor.Command, List<ActorRef<ContainerActor.Command>>>ask(containers.supervisor(),
-            ContainerSupervisor.ListContainers::new, containers.timeout(), containers.scheduler())
-        .thenCompose(children -> {
-          List<CompletableFuture<ContainerView>> views = children.stream()
-              .map(c -> AskPattern.<ContainerActor.Command, ContainerView>askWithStatus(c, ContainerActor.GetStatus::new,
-                  containers.timeout(), containers.scheduler()).toCompletableFuture().exceptionally(e -> null))
-              .toList();
-          return CompletableFuture.allOf(views.toArray(CompletableFuture[]::new))
-              .thenApply(x -> views.stream().map(CompletableFuture::join).filter(Objects::nonNull)
-                  .map(v -> v.spec().imageId()).filter(Objects::nonNull).collect(Collectors.toSet()));
-        });
+    return containers.all().thenApply(views -> views.stream().map(v -> v.spec().imageId()).filter(Objects::nonNull)
+        .collect(Collectors.toSet()));
   }
 
   private CompletionStage<Done> record(ImageJournal.Event event) {

@@ -3,6 +3,7 @@ package dev.conman.grpc.io;
 import com.google.protobuf.ByteString;
 import dev.conman.actors.ContainerActor;
 import dev.conman.actors.ContainerException;
+import dev.conman.actors.ContainerSpecValidator;
 import dev.conman.actors.ContainerSupervisor;
 import dev.conman.actors.ContainerView;
 import dev.conman.api.v1.ExecInput;
@@ -157,18 +158,10 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
    * container that is not RUNNING), then starts runc exec. The end is journaled as ExecExited.
    */
   private CompletableFuture<StartedExec> start(ExecSpec spec) {
-    if (spec.getCommandCount() == 0 || spec.getCommand(0).isEmpty()) {
-      return CompletableFuture.failedFuture(ContainerException.invalid("exec needs a command"));
-    }
-    for (String e : spec.getEnvList()) {
-      if (e.indexOf('=') <= 0) {
-        return CompletableFuture.failedFuture(ContainerException.invalid(
-            "environment entry '" + e + "' must have the form KEY=VALUE"));
-      }
-    }
-    if (!spec.getWorkdir().isEmpty() && !spec.getWorkdir().startsWith("/")) {
-      return CompletableFuture.failedFuture(ContainerException.invalid(
-          "workdir '" + spec.getWorkdir() + "' must be an absolute path inside the container"));
+    try {
+      ContainerSpecValidator.checkProcess(spec.getCommandList(), spec.getEnvList(), spec.getWorkdir());
+    } catch (ContainerException e) {
+      return CompletableFuture.failedFuture(e);
     }
     if (spec.getTimeoutSeconds() < 0) {
       return CompletableFuture.failedFuture(ContainerException.invalid(
