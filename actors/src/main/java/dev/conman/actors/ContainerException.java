@@ -8,7 +8,7 @@ public final class ContainerException extends RuntimeException {
 
   /** Kinds of refusal; the gRPC edge maps each to one status code. */
   public enum Code {
-    INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, RUNTIME_FAILED, TIMEOUT, UNAVAILABLE
+    INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, RUNTIME_FAILED, TIMEOUT
   }
 
   private final Code code;
@@ -35,20 +35,6 @@ public final class ContainerException extends RuntimeException {
   public static ContainerException invalidOrMissing(String ref) {
     return new ContainerException(Code.NOT_FOUND, "no such container: " + ref
         + " (a deleted container is found by its full id)");
-  }
-
-  public static ContainerException imageNotFound(String message) {
-    return new ContainerException(Code.NOT_FOUND, message);
-  }
-
-  /** A refusal because of the state of something other than a container (e.g. an image in use). */
-  public static ContainerException wrongState(String message) {
-    return new ContainerException(Code.FAILED_PRECONDITION, message);
-  }
-
-  /** Something the daemon depends on (a registry) cannot be reached; trying again later may work. */
-  public static ContainerException unavailable(String message) {
-    return new ContainerException(Code.UNAVAILABLE, message);
   }
 
   public static ContainerException nameTaken(String name, String id) {

@@ -16,7 +16,8 @@ public interface Images {
   /**
    * The image {@code reference} names, pulled first when the store does not have it.
    *
-   * @throws ContainerException INVALID_ARGUMENT for a bad reference, NOT_FOUND when no registry has it
+   * @throws ContainerException INVALID_ARGUMENT for a bad reference
+   * @throws dev.conman.images.ImageException when the pull fails (not found, registry unavailable, ...)
    */
   Resolved resolve(String reference);
 

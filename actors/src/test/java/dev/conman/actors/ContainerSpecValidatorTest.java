@@ -19,7 +19,7 @@ class ContainerSpecValidatorTest {
     @Override
     public Resolved resolve(String reference) {
       if (!reference.equals("localhost:5000/app:1")) {
-        throw ContainerException.imageNotFound("no image " + reference);
+        throw ContainerException.notFound(reference);
       }
       return new Resolved("sha256:abc", List.of("/entry", "default-arg"), List.of("PATH=/bin", "MODE=prod"), "/app",
           "1000:1000");

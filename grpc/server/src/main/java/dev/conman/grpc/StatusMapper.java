@@ -93,7 +93,6 @@ public final class StatusMapper {
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
       case RUNTIME_FAILED -> Status.INTERNAL;
       case TIMEOUT -> Status.DEADLINE_EXCEEDED;
-      case UNAVAILABLE -> Status.UNAVAILABLE;
     };
   }
 
