@@ -294,8 +294,15 @@ public final class ContainerActor
           new Restarts(restarts.count(), restarts.backoff(), false, null));
     }
 
+    /**
+     * The run ended at {@code at}. The exit file's time comes from the kernel's coarse file clock,
+     * which can read a few microseconds behind the clock the start was taken from: a run never ends
+     * before it started.
+     */
     Facts finished(Integer code, Instant at, String why, boolean oom) {
-      return withRun(new Run(0, run.startedAt(), at, code, why, oom));
+      Instant start = run.startedAt();
+      Instant end = at != null && start != null && at.isBefore(start) ? start : at;
+      return withRun(new Run(0, start, end, code, why, oom));
     }
 
     Facts because(String why) {
