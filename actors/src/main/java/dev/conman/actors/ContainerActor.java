@@ -109,7 +109,13 @@ public final class ContainerActor
   /** Sent by the supervisor once it has forgotten a gone container: nothing more will arrive. */
   public enum Passivate implements Command { INSTANCE }
 
-  private record CreateDone(Integer pid, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+  private record CreateDone(ContainerOperations.CreateOutcome outcome, Throwable failure,
+      ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+
+  /** The container will not run again: release its address (sent to itself after a final exit). */
+  private enum ReleaseNetwork implements Command { INSTANCE }
+
+  private record NetworkReleased(Throwable failure) implements Command {}
 
   /** {@code startedAt} is taken just before runc start, so that it never follows the process's exit. */
   private record StartDone(Instant startedAt, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
@@ -199,6 +205,12 @@ public final class ContainerActor
 
   public record Deleted(String containerId, Instant at) implements Event {}
 
+  /** Journaled with Created: the container's namespace on the bridge network and its address. */
+  public record NetworkAttached(String containerId, NetworkAttachment attachment, Instant at) implements Event {}
+
+  /** The address was released and the namespace removed; {@code reason} says why (exited, deleted). */
+  public record NetworkDetached(String containerId, String ip, String reason, Instant at) implements Event {}
+
   /**
    * What the daemon found at restart, when it differed from the journal. {@code pid},
    * {@code exitCode} and {@code finishedAt} carry the facts found, where they apply.
@@ -214,8 +226,8 @@ public final class ContainerActor
   // ---------------------------------------------------------------- state
 
   /** Everything known about a container so far; each phase below carries it. */
-  public record Facts(String id, ContainerSpec spec, Instant createdAt, Run run, Restarts restarts)
-      implements CborSerializable {
+  public record Facts(String id, ContainerSpec spec, Instant createdAt, Run run, Restarts restarts,
+      NetworkAttachment network) implements CborSerializable {
 
     /** The current (or last) run of the container's process. */
     public record Run(int pid, Instant startedAt, Instant finishedAt, Integer exitCode, String message,
@@ -237,7 +249,7 @@ public final class ContainerActor
     }
 
     static Facts created(String id, ContainerSpec spec, Instant at) {
-      return new Facts(id, spec, at, Run.NONE, Restarts.NONE);
+      return new Facts(id, spec, at, Run.NONE, Restarts.NONE, null);
     }
 
     public int pid() {
@@ -273,15 +285,19 @@ public final class ContainerActor
     }
 
     Facts withRun(Run newRun) {
-      return new Facts(id, spec, createdAt, newRun, restarts);
+      return new Facts(id, spec, createdAt, newRun, restarts, network);
     }
 
     Facts withRestarts(Restarts newRestarts) {
-      return new Facts(id, spec, createdAt, run, newRestarts);
+      return new Facts(id, spec, createdAt, run, newRestarts, network);
     }
 
     Facts withSpec(ContainerSpec newSpec) {
-      return new Facts(id, newSpec, createdAt, run, restarts);
+      return new Facts(id, newSpec, createdAt, run, restarts, network);
+    }
+
+    Facts withNetwork(NetworkAttachment attachment) {
+      return new Facts(id, spec, createdAt, run, restarts, attachment);
     }
 
     Facts withPid(int newPid) {
@@ -291,7 +307,7 @@ public final class ContainerActor
     /** A run begins: what the previous run ended with is cleared, and a user's stop no longer holds. */
     Facts started(int newPid, Instant at) {
       return new Facts(id, spec, createdAt, new Run(newPid, at, null, null, null, false),
-          new Restarts(restarts.count(), restarts.backoff(), false, null));
+          new Restarts(restarts.count(), restarts.backoff(), false, null), network);
     }
 
     /**
@@ -440,6 +456,10 @@ public final class ContainerActor
       return new State.Failed(f.finished(null, e.at(), e.reason(), false));
     } else if (event instanceof ResourcesUpdated e) {
       return withFacts(state, f.withSpec(f.spec().withResources(e.resources())));
+    } else if (event instanceof NetworkAttached e) {
+      return withFacts(state, f.withNetwork(e.attachment()));
+    } else if (event instanceof NetworkDetached) {
+      return withFacts(state, f.withNetwork(null));
     } else if (event instanceof KillRequested || event instanceof ExecStarted || event instanceof ExecExited) {
       return state;
     } else if (event instanceof Exited e) {
@@ -459,12 +479,26 @@ public final class ContainerActor
 
   /** The same phase with other facts (for events that change no phase). */
   private static State withFacts(State state, Facts f) {
-    if (state instanceof State.Created) {
+    if (state instanceof State.Creating) {
+      return new State.Creating(f);
+    } else if (state instanceof State.Created) {
       return new State.Created(f);
+    } else if (state instanceof State.Starting) {
+      return new State.Starting(f);
     } else if (state instanceof State.Running) {
       return new State.Running(f);
     } else if (state instanceof State.Stopping) {
       return new State.Stopping(f);
+    } else if (state instanceof State.Exited) {
+      return new State.Exited(f);
+    } else if (state instanceof State.Failed) {
+      return new State.Failed(f);
+    } else if (state instanceof State.Lost) {
+      return new State.Lost(f);
+    } else if (state instanceof State.Deleting d) {
+      return new State.Deleting(f, d.before());
+    } else if (state instanceof State.Gone g) {
+      return new State.Gone(f, g.phase());
     }
     return state;
   }
@@ -573,7 +607,7 @@ public final class ContainerActor
   private static boolean isResult(Command c) {
     return c instanceof CreateDone || c instanceof StartDone || c instanceof StopDone
         || c instanceof KillDone || c instanceof DeleteDone || c instanceof Observed || c instanceof RestartDone
-        || c instanceof UpdateDone;
+        || c instanceof UpdateDone || c instanceof NetworkReleased;
   }
 
   private CommandHandlerWithReply<Command, Event, State> handlersByPhase() {
@@ -644,6 +678,8 @@ public final class ContainerActor
         .onCommand(ExitObserved.class, (s, c) -> Effect().noReply())
         .onCommand(Passivate.class, (s, c) -> Effect().noReply())
         .onCommand(CreateDone.class, this::onCreateDone)
+        .onCommand(ReleaseNetwork.class, this::onReleaseNetwork)
+        .onCommand(NetworkReleased.class, this::onNetworkReleased)
         .onCommand(StartDone.class, this::onStartDone)
         .onCommand(StopDone.class, this::onStopDone)
         .onCommand(KillDone.class, this::onKillDone)
@@ -667,7 +703,12 @@ public final class ContainerActor
   private ReplyEffect<Event, State> onCreateDone(State state, CreateDone r) {
     busy = false;
     if (r.failure() == null) {
-      return persist(new Created(id, r.pid(), now()))
+      List<Event> events = new ArrayList<>();
+      if (r.outcome().network() != null) {
+        events.add(new NetworkAttached(id, r.outcome().network(), now()));
+      }
+      events.add(new Created(id, r.outcome().pid(), now()));
+      return persist(events)
           .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
           .thenUnstashAll();
     }
@@ -772,6 +813,9 @@ public final class ContainerActor
     }
     List<Event> events = new ArrayList<>();
     r.exit().ifPresent(exit -> events.add(Exited.of(id, exit)));
+    if (state.facts().network() != null) {
+      events.add(new NetworkDetached(id, state.facts().network().ip(), "the container was deleted", now()));
+    }
     events.add(new Deleted(id, now()));
     return persist(events)
         .thenRun(this::afterFinish)
@@ -808,7 +852,40 @@ public final class ContainerActor
     answerWaiters(state);
     if (wantsRestart(state)) {
       ctx.getSelf().tell(ScheduleRestart.INSTANCE);
+    } else if (holdsNetworkInVain(state)) {
+      ctx.getSelf().tell(ReleaseNetwork.INSTANCE);
     }
+  }
+
+  /**
+   * Finished for good (no restart pending or due) while still holding an address: nothing will
+   * run in its namespace again, so the address goes back to the pool, as with docker and podman.
+   */
+  private static boolean holdsNetworkInVain(State state) {
+    Facts f = state.facts();
+    return f != null && f.network() != null && state.phase().finished() && !(state instanceof State.Gone)
+        && f.restartPending() == null && !wantsRestart(state);
+  }
+
+  private ReplyEffect<Event, State> onReleaseNetwork(State state, ReleaseNetwork c) {
+    if (!holdsNetworkInVain(state)) {
+      return Effect().noReply();
+    }
+    runBlocking(() -> deps.operations().releaseNetwork(id), (released, failure) -> new NetworkReleased(failure));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onNetworkReleased(State state, NetworkReleased r) {
+    busy = false;
+    if (r.failure() != null) {
+      // the attachment stays journaled: the next delete (or restart of the daemon) tries again
+      ctx.getLog().error("cannot release the network of container {}: {}", id, r.failure().getMessage());
+      return Effect().none().thenNoReply().thenUnstashAll();
+    }
+    return persist(new NetworkDetached(id, state.facts().network().ip(), "the container " + state.phase()
+        + " and will not run again", now()))
+        .thenNoReply()
+        .thenUnstashAll();
   }
 
   private static boolean wantsRestart(State state) {
@@ -901,6 +978,11 @@ public final class ContainerActor
     if (wantsRestart(state)) {
       // the daemon died between the exit and scheduling its restart
       ctx.getSelf().tell(ScheduleRestart.INSTANCE);
+      return Effect().noReply();
+    }
+    if (holdsNetworkInVain(state)) {
+      // the daemon died between the exit and releasing the address
+      ctx.getSelf().tell(ReleaseNetwork.INSTANCE);
       return Effect().noReply();
     }
     if (belief(state).isEmpty()) {
@@ -1032,6 +1114,15 @@ public final class ContainerActor
       // the request asked for something this host or this root filesystem cannot give (user, cpus, caps)
       return ContainerException.invalid(operation + " of container " + id + " refused: " + e.getMessage());
     }
+    if (t instanceof dev.conman.network.NetworkException n) {
+      return switch (n.kind()) {
+        case INVALID -> ContainerException.invalid(operation + " of container " + id + " refused: " + n.getMessage());
+        case PORT_CONFLICT, ALREADY_ATTACHED -> ContainerException.precondition(operation + " of container " + id
+            + " refused: " + n.getMessage());
+        case TIMEOUT -> ContainerException.timeout(operation, id, n.getMessage());
+        default -> ContainerException.runtime(operation, id, "network: " + n.getMessage());
+      };
+    }
     if (t instanceof RuntimeFailure f && f.kind() == RuntimeFailure.Kind.TIMEOUT) {
       return ContainerException.timeout(operation, id, f.getMessage());
     }
@@ -1065,7 +1156,7 @@ public final class ContainerActor
   public static ContainerView view(State s, java.nio.file.Path logPath) {
     Facts f = s.facts();
     return new ContainerView(f.id(), s.phase(), f.spec(), f.pid(), f.exitCode(), f.createdAt(), f.startedAt(),
-        f.finishedAt(), f.message(), logPath, f.restartCount(), f.oomKilled());
+        f.finishedAt(), f.message(), logPath, f.restartCount(), f.oomKilled(), f.network());
   }
 
   /** The state after {@code events}, in order: how history and time travel compute past states. */

@@ -53,6 +53,11 @@ public final class ContainerException extends RuntimeException {
         "cannot " + operation + " container " + id + ": it is " + phase + "; " + hint);
   }
 
+  /** The host is not in a state that allows the request (a port already published, no bridge network). */
+  public static ContainerException precondition(String message) {
+    return new ContainerException(Code.FAILED_PRECONDITION, message);
+  }
+
   public static ContainerException runtime(String operation, String id, String reason) {
     return new ContainerException(Code.RUNTIME_FAILED, operation + " of container " + id + " failed: " + reason);
   }

@@ -1,8 +1,13 @@
 package dev.conman.actors;
 
+import dev.conman.network.DnsFiles;
+import dev.conman.network.NetworkException;
+import dev.conman.network.NetworkMode;
 import dev.conman.reconcile.Observation;
 import dev.conman.reconcile.Observer;
+import dev.conman.runc.BindMount;
 import dev.conman.runc.BundleSpec;
+import dev.conman.runc.NetNamespace;
 import dev.conman.runc.BundleWriter;
 import dev.conman.runc.Resources;
 import dev.conman.runc.Security;
@@ -13,10 +18,13 @@ import dev.conman.runc.RuntimeFailure;
 import dev.conman.runc.Signals;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -35,6 +43,10 @@ public class ContainerOperations {
   private final Duration killGrace;
   private final long logSizeMax;
   private final Images images;
+  private final Networks networks;
+
+  /** What a create made: the init process, and the container's bridge attachment (null off the bridge). */
+  public record CreateOutcome(int pid, NetworkAttachment network) {}
 
   /**
    * @param killGrace how long to wait for the exit file after SIGKILL before giving up: the kernel
@@ -43,6 +55,12 @@ public class ContainerOperations {
    */
   public ContainerOperations(ContainerRuntime runtime, ContainerLayout layout,
       Observer observer, Duration killGrace, long logSizeMax, Images images) {
+    this(runtime, layout, observer, killGrace, logSizeMax, images, Networks.HOST_ONLY);
+  }
+
+  public ContainerOperations(ContainerRuntime runtime, ContainerLayout layout,
+      Observer observer, Duration killGrace, long logSizeMax, Images images, Networks networks) {
+    this.networks = networks;
     this.runtime = runtime;
     this.layout = layout;
     this.observer = observer;
@@ -55,22 +73,79 @@ public class ContainerOperations {
     return layout;
   }
 
-  /** Writes the bundle and has conmon run {@code runc create}. @return the init process's pid */
-  public int create(String id, ContainerSpec spec) throws RuntimeFailure, IOException {
+  /**
+   * Attaches the container to its network, writes the bundle and has conmon run {@code runc create}.
+   * On failure nothing stays behind: the network is detached and the files removed.
+   */
+  public CreateOutcome create(String id, ContainerSpec spec) throws RuntimeFailure, IOException, NetworkException {
     Path dir = layout.dir(id);
     Files.createDirectories(layout.containersDir());
     Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    NetworkAttachment attachment = null;
     try {
       Path bundle = layout.bundle(id);
       Files.createDirectory(bundle);
       Path rootfs = spec.fromImage() ? images.prepare(spec.imageId(), dir) : Path.of(spec.image());
+      NetworkSpec net = spec.network();
+      if (net.mode() == NetworkMode.BRIDGE) {
+        attachment = networks.attach(id, net.ports());
+      }
+      String hostname = net.hostname() == null ? id.substring(0, 12) : net.hostname();
       BundleWriter.write(bundle, id, new BundleSpec(spec.command(), spec.env(), spec.workdir(), rootfs, spec.readOnly(),
-          id.substring(0, 12)).withResources(spec.resources()).withSecurity(security(rootfs, spec.security())));
-      return createInRunc(id, spec);
-    } catch (RuntimeFailure | IOException | RuntimeException e) {
+          hostname).withResources(spec.resources()).withSecurity(security(rootfs, spec.security()))
+          .withNetwork(namespace(net.mode(), attachment), dnsMounts(id, rootfs, spec, hostname, attachment)));
+      return new CreateOutcome(createInRunc(id, spec), attachment);
+    } catch (RuntimeFailure | IOException | NetworkException | RuntimeException e) {
+      if (attachment != null) {
+        detachAfterFailure(id, e);
+      }
       removeFiles(id);
       throw e;
     }
+  }
+
+  private static NetNamespace namespace(NetworkMode mode, NetworkAttachment attachment) {
+    return switch (mode) {
+      case NONE -> NetNamespace.NEW;
+      case HOST -> NetNamespace.HOST;
+      case BRIDGE -> NetNamespace.join(Path.of(attachment.netnsPath()));
+    };
+  }
+
+  /**
+   * resolv.conf, hosts and hostname for a container with a network to name things on (bridge and
+   * host), each mounted where the root filesystem has such a file, or could get one: runc would
+   * otherwise create it in a read-only root filesystem and fail.
+   */
+  private List<BindMount> dnsMounts(String id, Path rootfs, ContainerSpec spec, String hostname,
+      NetworkAttachment attachment) throws IOException {
+    NetworkMode mode = spec.network().mode();
+    if (mode == NetworkMode.NONE || !Files.isDirectory(rootfs.resolve("etc"), LinkOption.NOFOLLOW_LINKS)) {
+      return List.of();
+    }
+    DnsFiles.Written files = DnsFiles.write(layout.dir(id).resolve("etc"), hostname,
+        attachment == null ? null : attachment.ip(), mode, DnsFiles.Options.defaults());
+    List<BindMount> mounts = new ArrayList<>();
+    for (Path file : List.of(files.resolvConf(), files.hosts(), files.hostname())) {
+      String name = file.getFileName().toString();
+      if (!spec.readOnly() || Files.exists(rootfs.resolve("etc").resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+        mounts.add(new BindMount(file, "/etc/" + name, false));
+      }
+    }
+    return mounts;
+  }
+
+  private void detachAfterFailure(String id, Exception cause) {
+    try {
+      networks.detach(id);
+    } catch (NetworkException | RuntimeException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  /** Releases the container's address and removes its namespace, once it will not run again. */
+  public boolean releaseNetwork(String id) throws NetworkException {
+    return networks.detach(id);
   }
 
   private int createInRunc(String id, ContainerSpec spec) throws RuntimeFailure {
@@ -137,13 +212,15 @@ public class ContainerOperations {
    * Removes the container from runc and its files from disk. With {@code kill}, a running process
    * is killed first and its exit returned, so that the journal records how it ended.
    */
-  public Optional<ExitRecord> delete(String id, boolean kill) throws RuntimeFailure, InterruptedException {
+  public Optional<ExitRecord> delete(String id, boolean kill)
+      throws RuntimeFailure, InterruptedException, NetworkException {
     Optional<ExitRecord> exit = Optional.empty();
     if (kill && signalIfRunning(id, Signals.parse("SIGKILL"))) {
       exit = awaitExit(id, killGrace);
     }
     runtime.delete(id, true);
     runtime.forgetRuntimeFiles(id);
+    networks.detach(id);
     removeFiles(id);
     return exit;
   }

@@ -22,7 +22,8 @@ public record ContainerSpec(
     String imageId,
     RestartPolicy restart,
     Resources resources,
-    ProcessSecurity security)
+    ProcessSecurity security,
+    NetworkSpec network)
     implements CborSerializable {
 
   /** Fields added after the first release read as null from old journals: they get their defaults. */
@@ -33,32 +34,39 @@ public record ContainerSpec(
     restart = restart == null ? RestartPolicy.NO : restart;
     resources = resources == null ? Resources.NONE : resources;
     security = security == null ? ProcessSecurity.DEFAULT : security;
+    network = network == null ? new NetworkSpec(null, null, null) : network;
   }
 
   /** A spec whose image is a root filesystem directory, with default limits and policies. */
   public ContainerSpec(String name, String image, List<String> command, List<String> env, String workdir,
       boolean readOnly, Map<String, String> labels) {
-    this(name, image, command, env, workdir, readOnly, labels, null, null, null, null);
+    this(name, image, command, env, workdir, readOnly, labels, null, null, null, null, null);
   }
 
   /** The same spec with other values for what the validator fills in. */
   ContainerSpec with(String newImage, List<String> newCommand, List<String> newEnv, String newWorkdir,
       String newImageId) {
     return new ContainerSpec(name, newImage, newCommand, newEnv, newWorkdir, readOnly, labels, newImageId, restart,
-        resources, security);
+        resources, security, network);
   }
 
   /** The same spec running as {@code user} (an image's default user when the request named none). */
   ContainerSpec withUser(String user) {
     return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources,
         new ProcessSecurity(user, security.capAdd(), security.capDrop(), security.privileged(),
-            security.allowNewPrivileges()));
+            security.allowNewPrivileges()), network);
   }
 
   /** The same spec with other resource limits (after an update). */
   public ContainerSpec withResources(Resources newResources) {
     return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, newResources,
-        security);
+        security, network);
+  }
+
+  /** The same spec on the network the daemon resolved the request to. */
+  ContainerSpec withNetwork(NetworkSpec newNetwork) {
+    return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources,
+        security, newNetwork);
   }
 
   /** Whether the root filesystem comes from a pulled image (an overlay), not a directory. */

@@ -26,14 +26,21 @@ public final class ContainerSpecValidator {
 
   private final List<Path> ownedDirs;
   private final Images images;
+  private final Networks networks;
 
   /**
    * @param ownedDirs conman's root and state directories: no rootfs directory may lie inside them
    * @param images    resolves (and pulls) image references
+   * @param networks  resolves the requested network to none, host or the bridge network
    */
-  public ContainerSpecValidator(List<Path> ownedDirs, Images images) {
+  public ContainerSpecValidator(List<Path> ownedDirs, Images images, Networks networks) {
     this.ownedDirs = ownedDirs.stream().map(ContainerSpecValidator::real).toList();
     this.images = images;
+    this.networks = networks;
+  }
+
+  public ContainerSpecValidator(List<Path> ownedDirs, Images images) {
+    this(ownedDirs, images, Networks.HOST_ONLY);
   }
 
   public ContainerSpecValidator(List<Path> ownedDirs) {
@@ -76,6 +83,7 @@ public final class ContainerSpecValidator {
     checkProcess(spec.command(), spec.env(), workdir);
     checkLabels(spec.labels());
     checkSecurity(spec.security());
+    spec = spec.withNetwork(network(spec.network()));
     String rootfs = spec.fromImage() ? spec.image() : rootfs(spec.image()).toString();
     return spec.with(rootfs, spec.command(), spec.env(), workdir, spec.imageId());
   }
@@ -154,6 +162,30 @@ public final class ContainerSpecValidator {
     } catch (IllegalArgumentException e) {
       throw ContainerException.invalid(e.getMessage());
     }
+  }
+
+  /** The network by its canonical name; a host name DNS can carry; ports only where they can be published. */
+  private NetworkSpec network(NetworkSpec requested) {
+    checkStrings("network", List.of(requested.network()));
+    if (requested.hostname() != null) {
+      checkStrings("hostname", List.of(requested.hostname()));
+      try {
+        dev.conman.network.DnsFiles.checkHostname(requested.hostname());
+      } catch (IllegalArgumentException e) {
+        throw ContainerException.invalid(e.getMessage());
+      }
+    }
+    NetworkSpec resolved = requested.withNetwork(networks.resolve(requested.network()));
+    if (!resolved.ports().isEmpty() && resolved.mode() != dev.conman.network.NetworkMode.BRIDGE) {
+      throw ContainerException.invalid("ports can only be published on the bridge network, not with --network "
+          + resolved.network());
+    }
+    try {
+      dev.conman.network.PortMapping.checkDistinct(resolved.ports());
+    } catch (IllegalArgumentException e) {
+      throw ContainerException.invalid(e.getMessage());
+    }
+    return resolved;
   }
 
   private static void checkLabels(Map<String, String> labels) {

@@ -10,6 +10,7 @@ import java.time.Instant;
  * @param pid      host pid of the init process while it can run; 0 otherwise
  * @param exitCode null until exited, and when the exit code is unknown
  * @param message  why the container is in its phase, where that is not self-evident
+ * @param network  the container's address on the bridge network while it holds one; null otherwise
  */
 public record ContainerView(
     String id,
@@ -23,7 +24,8 @@ public record ContainerView(
     String message,
     Path logPath,
     int restartCount,
-    boolean oomKilled)
+    boolean oomKilled,
+    NetworkAttachment network)
     implements CborSerializable {
 
   public String name() {

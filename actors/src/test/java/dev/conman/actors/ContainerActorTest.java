@@ -41,6 +41,7 @@ class ContainerActorTest {
 
   @TempDir Path root;
   private FakeRuntime runtime;
+  private FakeNetworks networks;
   private TestProbe<ContainerActor.ContainerGone> supervisor;
   private final String id = Ids.next();
   private EventSourcedBehaviorTestKit<ContainerActor.Command, ContainerActor.Event, ContainerActor.State> kit;
@@ -54,13 +55,14 @@ class ContainerActorTest {
   @BeforeEach
   void setUp() {
     runtime = new FakeRuntime();
+    networks = new FakeNetworks();
     supervisor = KIT.createTestProbe();
     kit = EventSourcedBehaviorTestKit.create(KIT.system(), ContainerActor.create(id, deps()));
   }
 
   private ContainerActor.Deps deps() {
     ContainerOperations ops = new ContainerOperations(runtime, new ContainerLayout(root.resolve("containers")),
-        new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0, Images.NONE);
+        new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0, Images.NONE, networks);
     return new ContainerActor.Deps(ops, BLOCKING, Clock.systemUTC(), new dev.conman.journal.JournalSignal(), supervisor.ref());
   }
 
@@ -121,6 +123,75 @@ class ContainerActorTest {
     assertTrue(e.getMessage().contains("/bin/nope"), e.getMessage());
     assertFalse(Files.exists(root.resolve("containers").resolve(id)), "bundle removed after a failed create");
     assertEquals(Phase.CREATE_FAILED, kit.getState().phase());
+  }
+
+  private StatusReply<ContainerView> createOnBridge(String restartPolicy) throws IOException {
+    ContainerSpec base = spec();
+    ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
+        base.labels(), null, RestartPolicy.parse(restartPolicy), null, null,
+        new NetworkSpec("test", List.of(dev.conman.network.PortMapping.tcp(8080, 80)), "web1"));
+    return kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r)).reply();
+  }
+
+  private List<Object> journaled() {
+    return PersistenceTestKit.create(KIT.system()).persistedInStorage(ContainerActor.persistenceId(id).id());
+  }
+
+  @Test
+  void aBridgeContainerJoinsItsAttachedNamespaceAndReleasesTheAddressWhenItWillNotRunAgain() throws Exception {
+    ContainerView created = createOnBridge("no").getValue();
+    assertEquals("10.0.0.2", created.network().ip());
+    assertEquals(List.of(dev.conman.network.PortMapping.tcp(8080, 80)), created.network().ports());
+    String config = Files.readString(root.resolve("containers").resolve(id).resolve("bundle/config.json"));
+    assertTrue(config.contains("/run/netns/test-" + id.substring(0, 12)), config);
+    assertTrue(config.contains("\"hostname\" : \"web1\""), config);
+    List<Object> events = journaled();
+    assertInstanceOf(ContainerActor.NetworkAttached.class, events.get(1), "journaled together with Created");
+    assertInstanceOf(ContainerActor.Created.class, events.get(2));
+
+    ask(ContainerActor.Start::new);
+    runtime.exit(id, 0);
+    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    awaitCondition(() -> ask(ContainerActor.GetStatus::new).getValue().network() == null);
+    assertEquals(List.of(id), networks.detached);
+    ContainerActor.NetworkDetached detached = (ContainerActor.NetworkDetached) journaled().get(journaled().size() - 1);
+    assertEquals("10.0.0.2", detached.ip());
+    assertTrue(detached.reason().contains("EXITED"), detached.reason());
+  }
+
+  @Test
+  void aRestartingContainerKeepsItsAddressAndADeleteReleasesIt() throws Exception {
+    createOnBridge("always");
+    ask(ContainerActor.Start::new);
+    runtime.exit(id, 1);
+    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    awaitCondition(() -> kit.getState().facts().restartCount() == 1
+        && ask(ContainerActor.GetStatus::new).getValue().phase() == Phase.RUNNING);
+    assertEquals("10.0.0.2", ask(ContainerActor.GetStatus::new).getValue().network().ip());
+    assertTrue(networks.detached.isEmpty());
+
+    TestProbe<StatusReply<String>> client = KIT.createTestProbe();
+    kit.runCommand(new ContainerActor.Delete(true, client.ref()));
+    supervisor.expectMessageClass(ContainerActor.ContainerGone.class).afterForgotten().run();
+    assertTrue(client.receiveMessage().isSuccess());
+    assertEquals(List.of(id), networks.detached);
+    List<Object> events = journaled();
+    assertInstanceOf(ContainerActor.NetworkDetached.class, events.get(events.size() - 2));
+    assertInstanceOf(ContainerActor.Deleted.class, events.get(events.size() - 1));
+  }
+
+  @Test
+  void aNetworkFailureFailsTheCreateAndLeavesNothingBehind() throws Exception {
+    runtime.failCreate = "runc: boom";
+    TestProbe<StatusReply<ContainerView>> client = KIT.createTestProbe();
+    ContainerSpec base = spec();
+    ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
+        base.labels(), null, null, null, null, new NetworkSpec("test", List.of(), null));
+    kit.runCommand(new ContainerActor.Create(spec, client.ref()));
+    supervisor.expectMessageClass(ContainerActor.ContainerGone.class).afterForgotten().run();
+    assertTrue(client.receiveMessage().isError());
+    assertEquals(List.of(id), networks.detached, "attached, then detached when runc create failed");
+    assertTrue(journaled().stream().noneMatch(e -> e instanceof ContainerActor.NetworkAttached));
   }
 
   @Test
@@ -276,7 +347,7 @@ class ContainerActorTest {
   void onFailureRestartsWithBackoffUpToItsLimitThenStaysExited() throws IOException {
     ContainerSpec base = spec();
     ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
-        base.labels(), null, RestartPolicy.parse("on-failure:2"), null, null);
+        base.labels(), null, RestartPolicy.parse("on-failure:2"), null, null, null);
     kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r));
     ask(ContainerActor.Start::new);
     for (int restart = 1; restart <= 2; restart++) {
@@ -301,7 +372,7 @@ class ContainerActorTest {
   void aUserStopEndsTheRestartLoop() throws IOException {
     ContainerSpec base = spec();
     ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
-        base.labels(), null, RestartPolicy.parse("always"), null, null);
+        base.labels(), null, RestartPolicy.parse("always"), null, null, null);
     kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r));
     ask(ContainerActor.Start::new);
     ask(r -> new ContainerActor.Stop(1, r));

@@ -14,10 +14,12 @@ import java.util.List;
  * @param hostname  the UTS hostname; null leaves it unset
  * @param resources cgroup limits; null: none
  * @param security  user, capabilities, privileged, no-new-privileges; null: docker's defaults
+ * @param netns     the network namespace; null: a new, empty one
+ * @param mounts    bind mounts added after runc's default mounts (e.g. /etc/hosts); null: none
  */
 public record BundleSpec(
     List<String> args, List<String> env, String cwd, Path rootfs, boolean readonly, String hostname,
-    Resources resources, Security security) {
+    Resources resources, Security security, NetNamespace netns, List<BindMount> mounts) {
 
   public BundleSpec {
     if (args == null || args.isEmpty()) {
@@ -39,6 +41,8 @@ public record BundleSpec(
     }
     resources = resources == null ? Resources.NONE : resources;
     security = security == null ? Security.defaults() : security;
+    netns = netns == null ? NetNamespace.NEW : netns;
+    mounts = mounts == null ? List.of() : List.copyOf(mounts);
     if (resources.memorySwapBytes() != null && resources.memoryBytes() == null) {
       throw new IllegalArgumentException("a memory+swap limit needs a memory limit too");
     }
@@ -47,14 +51,19 @@ public record BundleSpec(
   /** Without limits and with docker's default security. */
   public BundleSpec(
       List<String> args, List<String> env, String cwd, Path rootfs, boolean readonly, String hostname) {
-    this(args, env, cwd, rootfs, readonly, hostname, Resources.NONE, Security.defaults());
+    this(args, env, cwd, rootfs, readonly, hostname, Resources.NONE, Security.defaults(), null, null);
   }
 
   public BundleSpec withResources(Resources resources) {
-    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security);
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts);
   }
 
   public BundleSpec withSecurity(Security security) {
-    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security);
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts);
+  }
+
+  /** In the given network namespace, with these files mounted (the namespace's DNS files). */
+  public BundleSpec withNetwork(NetNamespace netns, List<BindMount> mounts) {
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts);
   }
 }

@@ -60,8 +60,13 @@ public final class OciSpec {
     if (spec.hostname() != null) {
       config.put("hostname", spec.hostname());
     }
-    config.set("mounts", mounts(spec.security().privileged()));
-    config.set("linux", linux(spec.resources(), spec.security().privileged()));
+    ArrayNode mounts = mounts(spec.security().privileged());
+    for (BindMount m : spec.mounts()) {
+      mount(mounts, m.destination(), "bind", m.source().toString(), "rbind", "nosuid", "nodev", "noexec",
+          m.readOnly() ? "ro" : "rw");
+    }
+    config.set("mounts", mounts);
+    config.set("linux", linux(spec.resources(), spec.security().privileged(), spec.netns()));
     return config;
   }
 
@@ -126,17 +131,26 @@ public final class OciSpec {
   }
 
   /**
-   * The network namespace is new and empty (loopback only) until networking arrives. Devices:
+   * The network namespace: new and empty (loopback only), joined by path, or none of its own (the
+   * host's). Devices:
    * none beyond runc's defaults (null, zero, full, random, urandom, tty, ptmx), all for a
    * privileged container.
    */
-  private static ObjectNode linux(Resources limits, boolean privileged) {
+  private static ObjectNode linux(Resources limits, boolean privileged, NetNamespace netns) {
     ObjectNode linux = MAPPER.createObjectNode();
     ObjectNode resources = linux.putObject("resources");
     resources.putArray("devices").addObject().put("allow", privileged).put("access", "rwm");
     resources(resources, limits);
     ArrayNode namespaces = linux.putArray("namespaces");
-    NAMESPACES.forEach(type -> namespaces.addObject().put("type", type));
+    for (String type : NAMESPACES) {
+      if (!type.equals("network")) {
+        namespaces.addObject().put("type", type);
+      } else if (netns.path() != null) {
+        namespaces.addObject().put("type", type).put("path", netns.path().toString());
+      } else if (!netns.host()) {
+        namespaces.addObject().put("type", type);
+      }
+    }
     if (!privileged) {
       linux.set("maskedPaths", strings(MASKED_PATHS));
       linux.set("readonlyPaths", strings(READONLY_PATHS));

@@ -57,6 +57,35 @@ class OciSpecTest {
   }
 
   @Test
+  void joinsAPreparedNetworkNamespaceAndMountsItsFiles() {
+    BundleSpec spec = spec(List.of()).withNetwork(NetNamespace.join(Path.of("/run/netns/conman-abc")),
+        List.of(new BindMount(Path.of("/state/c/net/hosts"), "/etc/hosts", false)));
+    JsonNode root = OciSpec.build(spec);
+    List<JsonNode> network = new ArrayList<>();
+    root.path("linux").path("namespaces").forEach(ns -> {
+      if (ns.path("type").asText().equals("network")) {
+        network.add(ns);
+      }
+    });
+    assertEquals(1, network.size());
+    assertEquals("/run/netns/conman-abc", network.get(0).path("path").asText());
+    JsonNode last = root.path("mounts").get(root.path("mounts").size() - 1);
+    assertEquals("/etc/hosts", last.path("destination").asText());
+    assertEquals("bind", last.path("type").asText());
+    assertEquals("/state/c/net/hosts", last.path("source").asText());
+    assertTrue(texts(last.path("options")).contains("rbind"));
+  }
+
+  @Test
+  void hostNetworkingHasNoNetworkNamespace() {
+    JsonNode root = OciSpec.build(spec(List.of()).withNetwork(NetNamespace.HOST, null));
+    root.path("linux").path("namespaces").forEach(ns -> assertFalse(ns.path("type").asText().equals("network")));
+    assertEquals(5, OciSpec.build(spec(List.of())).path("linux").path("namespaces").size());
+    assertThrows(IllegalArgumentException.class, () -> NetNamespace.join(Path.of("relative")));
+    assertThrows(IllegalArgumentException.class, () -> new BindMount(Path.of("/a"), "etc/hosts", false));
+  }
+
+  @Test
   void hasRuncSpecDefaultsForNamespacesMountsAndPaths(@TempDir Path bundle) throws Exception {
     JsonNode root = MAPPER.readTree(Files.readString(BundleWriter.write(bundle, spec(List.of()))));
     JsonNode linux = root.path("linux");
