@@ -17,17 +17,20 @@ public final class CniNetworks implements Networks {
   private final String unavailable;
   private final String defaultNetwork;
   private final String bridgeName;
+  private final dev.conman.network.NetworkConfig config;
 
   /**
    * @param bridge         the bridge network; null when it is not available
    * @param unavailable    why there is no bridge network (when {@code bridge} is null)
-   * @param bridgeName     the configured bridge network's name, also when it is unavailable
+   * @param config         the configured bridge network, also when it is unavailable
    * @param defaultNetwork what a create without --network gets: none, host, bridge or the bridge's name
    */
-  public CniNetworks(CniNetwork bridge, String unavailable, String bridgeName, String defaultNetwork) {
+  public CniNetworks(CniNetwork bridge, String unavailable, dev.conman.network.NetworkConfig config,
+      String defaultNetwork) {
     this.bridge = bridge;
     this.unavailable = unavailable;
-    this.bridgeName = bridgeName;
+    this.config = config;
+    this.bridgeName = config.name();
     this.defaultNetwork = canonical(defaultNetwork);
   }
 
@@ -73,6 +76,15 @@ public final class CniNetworks implements Networks {
   @Override
   public List<String> reclaimOrphans() throws NetworkException {
     return bridge == null ? List.of() : bridge.reclaimOrphans();
+  }
+
+  @Override
+  public List<Info> describe() {
+    return List.of(
+        new Info(bridgeName, "bridge", config.bridge(), config.subnet().toString(), config.gateway(),
+            defaultNetwork.equals(bridgeName), bridge != null, bridge == null ? unavailable : ""),
+        new Info(NetworkSpec.NONE, "null", "", "", "", defaultNetwork.equals(NetworkSpec.NONE), true, ""),
+        new Info(NetworkSpec.HOST, "host", "", "", "", defaultNetwork.equals(NetworkSpec.HOST), true, ""));
   }
 
   private CniNetwork bridge() throws NetworkException {

@@ -36,6 +36,7 @@ import java.util.stream.Stream;
 public class ContainerOperations {
 
   private static final Duration POLL = Duration.ofMillis(25);
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ContainerOperations.class);
 
   private final ContainerRuntime runtime;
   private final ContainerLayout layout;
@@ -90,7 +91,7 @@ public class ContainerOperations {
       if (net.mode() == NetworkMode.BRIDGE) {
         attachment = networks.attach(id, net.ports());
       }
-      String hostname = net.hostname() == null ? id.substring(0, 12) : net.hostname();
+      String hostname = net.hostnameFor(id);
       BundleWriter.write(bundle, id, new BundleSpec(spec.command(), spec.env(), spec.workdir(), rootfs, spec.readOnly(),
           hostname).withResources(spec.resources()).withSecurity(security(rootfs, spec.security()))
           .withNetwork(namespace(net.mode(), attachment), dnsMounts(id, rootfs, spec, hostname, attachment)));
@@ -140,6 +141,29 @@ public class ContainerOperations {
       networks.detach(id);
     } catch (NetworkException | RuntimeException e) {
       cause.addSuppressed(e);
+    }
+  }
+
+  /**
+   * After a restart: releases the attachments of containers the journal does not know (any more),
+   * then addresses allocated to nobody. The journal's containers are their actors' business (they
+   * release what a finished container holds). A container whose directory exists is being created
+   * right now, after the journal was read: it is left alone.
+   */
+  public void releaseUnknownNetworks(java.util.Set<String> known) {
+    try {
+      for (String id : networks.attached()) {
+        if (!known.contains(id) && !Files.exists(layout.dir(id))) {
+          log.warn("releasing the network attachment of {}, a container the journal does not know", id);
+          networks.detach(id);
+        }
+      }
+      List<String> reclaimed = networks.reclaimOrphans();
+      if (!reclaimed.isEmpty()) {
+        log.warn("released addresses allocated to containers without an attachment: {}", reclaimed);
+      }
+    } catch (NetworkException | RuntimeException e) {
+      log.error("cannot release unknown network attachments: {}", e.getMessage());
     }
   }
 

@@ -206,6 +206,8 @@ public final class ContainerSupervisor
       child(id).tell(ContainerActor.Reconcile.INSTANCE);
     }
     ctx.getLog().info("journal replayed: {} containers", registry.namesById.size());
+    Set<String> known = Set.copyOf(registry.namesById.keySet());
+    CompletableFuture.runAsync(() -> deps.operations().releaseUnknownNetworks(known), blocking);
     ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> {
       try {
         return deps.runtime().list();

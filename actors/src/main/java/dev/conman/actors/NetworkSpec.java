@@ -39,6 +39,11 @@ public record NetworkSpec(String network, List<PortMapping> ports, String hostna
     };
   }
 
+  /** The host name of container {@code id}: the one asked for, else the start of its id, as with docker. */
+  public String hostnameFor(String id) {
+    return hostname != null ? hostname : id.substring(0, Math.min(12, id.length()));
+  }
+
   NetworkSpec withNetwork(String resolved) {
     return new NetworkSpec(resolved, ports, hostname);
   }

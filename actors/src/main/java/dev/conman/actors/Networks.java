@@ -36,6 +36,19 @@ public interface Networks {
    */
   List<String> reclaimOrphans() throws NetworkException;
 
+  /**
+   * A network as `network list` shows it.
+   *
+   * @param driver    "bridge", "null" or "host"
+   * @param subnet    bridge only, else empty (as bridge and gateway)
+   * @param available false when the host cannot give it; {@code message} says why
+   */
+  record Info(String name, String driver, String bridge, String subnet, String gateway, boolean isDefault,
+      boolean available, String message) {}
+
+  /** none, host and the bridge network (if one is configured). */
+  List<Info> describe();
+
   /** Only none and host: for daemons without the bridge network, and tests. */
   Networks HOST_ONLY = new Networks() {
     @Override
@@ -69,6 +82,12 @@ public interface Networks {
     @Override
     public List<String> reclaimOrphans() {
       return List.of();
+    }
+
+    @Override
+    public List<Info> describe() {
+      return List.of(new Info(NetworkSpec.NONE, "null", "", "", "", true, true, ""),
+          new Info(NetworkSpec.HOST, "host", "", "", "", false, true, ""));
     }
   };
 }

@@ -46,6 +46,11 @@ final class FakeNetworks implements Networks {
   }
 
   @Override
+  public List<Info> describe() {
+    return List.of(new Info("test", "bridge", "test0", "10.0.0.0/24", "10.0.0.1", true, true, ""));
+  }
+
+  @Override
   public List<String> reclaimOrphans() {
     return List.of();
   }

@@ -170,6 +170,11 @@ final class ContainerFormat {
     fields.put("Workdir", List.of(c.getWorkdir()));
     fields.put("Read-only", List.of(Boolean.toString(c.getReadOnly())));
     fields.put("User", List.of(c.getUser()));
+    fields.put("Network", List.of(c.getNetwork()));
+    fields.put("Hostname", List.of(c.getHostname()));
+    fields.put("Address", List.of(c.getIpAddress().isEmpty() ? "" : c.getIpAddress() + "/" + c.getIpPrefixLength()));
+    fields.put("Gateway", List.of(c.getGateway()));
+    fields.put("Ports", c.getPortsList());
     fields.put("Resources", resources(c.getResources()));
     fields.put("Labels", new TreeMap<>(c.getLabelsMap()).entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.toList()));
@@ -233,7 +238,13 @@ final class ContainerFormat {
         .put("restart_count", c.getRestartCount())
         .put("oom_killed", c.getOomKilled())
         .put("resources", jsonObject(c.getResources()))
-        .put("user", c.getUser());
+        .put("user", c.getUser())
+        .put("network", c.getNetwork())
+        .put("hostname", c.getHostname())
+        .put("ip_address", c.getIpAddress())
+        .put("ip_prefix_length", c.getIpPrefixLength())
+        .put("gateway", c.getGateway())
+        .put("ports", c.getPortsList());
   }
 
   /** Every field of the limits; unset ones are null (cpuset_cpus, a plain string, is ""). */

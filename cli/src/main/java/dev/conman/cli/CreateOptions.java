@@ -78,6 +78,22 @@ final class CreateOptions implements TrailingCommand {
           + " no_new_privileges is on.")
   boolean allowNewPrivileges;
 
+  @Option(names = "--network", paramLabel = "NETWORK",
+      description = "bridge (the daemon's CNI bridge network, also by its name: an address of its subnet,"
+          + " outbound traffic masqueraded), none (only loopback) or host (the host's network namespace)."
+          + " Default: the daemon's --default-network, normally bridge.")
+  String network;
+
+  @Option(names = {"-p", "--publish"}, paramLabel = "[HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]",
+      description = "Publish a container port on the host (bridge network only), e.g. 8080:80 or"
+          + " 127.0.0.1:8080:80/tcp; repeatable.")
+  List<String> publish = new ArrayList<>();
+
+  @Option(names = "--hostname", paramLabel = "NAME",
+      description = "The container's host name (also in its /etc/hosts). Default: the first 12 characters"
+          + " of its id.")
+  String hostname;
+
   /** docker's spelling of the default; accepted so that docker users' command lines work. */
   @Option(names = "--no-new-privileges", description = "Keep no_new_privileges on (the default).")
   boolean noNewPrivileges;
@@ -126,7 +142,14 @@ final class CreateOptions implements TrailingCommand {
         .addAllCapAdd(capAdd)
         .addAllCapDrop(capDrop)
         .setPrivileged(privileged)
-        .setAllowNewPrivileges(allowNewPrivileges);
+        .setAllowNewPrivileges(allowNewPrivileges)
+        .addAllPublish(publish);
+    if (network != null) {
+      request.setNetwork(network);
+    }
+    if (hostname != null) {
+      request.setHostname(hostname);
+    }
     if (workdir != null) {
       request.setWorkdir(workdir);
     }

@@ -67,6 +67,15 @@ final class EventFormat {
     if (!e.getImageId().isEmpty()) {
       details.add("image_id=" + e.getImageId());
     }
+    if (!e.getNetwork().isEmpty()) {
+      details.add("network=" + e.getNetwork());
+    }
+    if (!e.getIpAddress().isEmpty()) {
+      details.add("ip=" + e.getIpAddress());
+    }
+    if (e.getPortsCount() > 0) {
+      details.add("ports=" + String.join(",", e.getPortsList()));
+    }
     if (e.getCommandCount() > 0) {
       details.add("command=\"" + String.join(" ", e.getCommandList()).replace("\"", "\\\"") + "\"");
     }
@@ -114,6 +123,9 @@ final class EventFormat {
         .put("command", e.getCommandList())
         .put("image_id", e.getImageId())
         .put("image_ref", e.getImageRef())
+        .put("network", e.getNetwork())
+        .put("ip_address", e.getIpAddress())
+        .put("ports", e.getPortsList())
         .toString();
   }
 

@@ -138,6 +138,11 @@ class ContainerFormatTest {
         "Workdir:   /tmp",
         "Read-only: true",
         "User:      1000:1000",
+        "Network:   -",
+        "Hostname:  -",
+        "Address:   -",
+        "Gateway:   -",
+        "Ports:     -",
         "Resources: memory=16MiB",
         "           memory-swap=unlimited",
         "           cpus=0.5",
@@ -187,7 +192,8 @@ class ContainerFormatTest {
         + "\"restart_count\":2,\"oom_killed\":false,"
         + "\"resources\":{\"memory_bytes\":16777216,\"memory_swap_bytes\":-1,\"cpus\":0.5,"
         + "\"cpu_shares\":512,\"pids_limit\":10,\"cpuset_cpus\":\"0-1,3\"},"
-        + "\"user\":\"1000:1000\"}",
+        + "\"user\":\"1000:1000\",\"network\":\"\",\"hostname\":\"\",\"ip_address\":\"\","
+        + "\"ip_prefix_length\":0,\"gateway\":\"\",\"ports\":[]}",
         ContainerFormat.json(exited()));
   }
 

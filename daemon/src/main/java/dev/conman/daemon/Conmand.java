@@ -45,6 +45,11 @@ public final class Conmand implements Callable<Integer> {
       description = "The conmon shim binary, a path or a name on PATH (env CONMAN_CONMON; default conmon).")
   String conmon;
 
+  @Option(names = "--default-network", paramLabel = "NETWORK",
+      description = "What a container gets when its create names no network: bridge (the CNI bridge network,"
+          + " conman0), none (only loopback) or host (env CONMAN_DEFAULT_NETWORK; default bridge).")
+  String defaultNetwork;
+
   /** For the launcher's class-data archive: start everything, then stop at once. */
   @Option(names = "--exit-after-start", hidden = true)
   boolean exitAfterStart;
@@ -57,7 +62,7 @@ public final class Conmand implements Callable<Integer> {
       settings = DaemonSettings.from(config, new DaemonSettings.Overrides(Optional.ofNullable(root),
           Optional.ofNullable(state), Optional.ofNullable(socket), Optional.ofNullable(socketGroup),
           Optional.ofNullable(runtime),
-          Optional.ofNullable(conmon)));
+          Optional.ofNullable(conmon), Optional.ofNullable(defaultNetwork)));
     } catch (IllegalArgumentException e) {
       System.err.println("conmand: " + e.getMessage());
       return 1;

@@ -1,7 +1,13 @@
 package dev.conman.daemon;
 
 import com.typesafe.config.Config;
+import dev.conman.actors.CniNetworks;
+import dev.conman.actors.ContainerException;
 import dev.conman.actors.ContainerLayout;
+import dev.conman.actors.Networks;
+import dev.conman.network.CniNetwork;
+import dev.conman.network.NetworkConfig;
+import dev.conman.network.NetworkException;
 import dev.conman.actors.ContainerOperations;
 import dev.conman.actors.ContainerSpecValidator;
 import dev.conman.actors.ContainerSupervisor;
@@ -73,8 +79,9 @@ public final class Daemon implements AutoCloseable {
       AtomicReference<ImageServiceImpl> imageService = new AtomicReference<>();
       StoreImages images = new StoreImages(store,
           pulled -> imageService.get().journalPull(pulled).toCompletableFuture().join());
+      Networks networks = networks(s);
       ContainerOperations operations = new ContainerOperations(runtime, new ContainerLayout(s.containersDir()),
-          new Observer(runtime, s.exitFileGrace()), s.killGrace(), s.logSizeMax(), images);
+          new Observer(runtime, s.exitFileGrace()), s.killGrace(), s.logSizeMax(), images, networks);
       Config full = JournalSettings.withDatabase(config, s.database());
       JournalSignal journaled = new JournalSignal();
       ActorSystem<ContainerSupervisor.Command> system = ActorSystem.create(
@@ -88,7 +95,7 @@ public final class Daemon implements AutoCloseable {
       ExitWatcher exits = d.open(ExitWatcher.start(runtime.paths().exitDir(), id -> reportExit(system, runtime, id)));
       // exits that landed before the watcher ran; actors ignore the ones they already know
       exits.existingIds().forEach(id -> reportExit(system, runtime, id));
-      ContainerSpecValidator validator = new ContainerSpecValidator(List.of(s.root(), s.state()), images);
+      ContainerSpecValidator validator = new ContainerSpecValidator(List.of(s.root(), s.state()), images, networks);
       JournalReader journal = d.open(new JournalReader(s.database(), system.classicSystem()));
       EventFeed feed = d.open(new EventFeed(journal, journaled, s.eventPollInterval(), s.eventMaxLag()));
       ContainerAsks containers = new ContainerAsks(system, system.scheduler(), s.askTimeout());
@@ -96,7 +103,7 @@ public final class Daemon implements AutoCloseable {
       imageService.set(new ImageServiceImpl(store, system.systemActorOf(ImageJournal.create(), "images",
           Props.empty()), containers, blocking));
       d.open(ApiServer.start(s.socket(), s.socketGroup(), List.of(
-          new RuntimeServiceImpl(containers, validator, runtime, blocking),
+          new RuntimeServiceImpl(containers, validator, runtime, blocking, networks),
           new EventServiceImpl(feed, containers, operations.layout()::log),
           d.open(new IoServiceImpl(containers, runtime)),
           imageService.get()),
@@ -108,6 +115,28 @@ public final class Daemon implements AutoCloseable {
     } catch (Exception | Error e) {
       d.close();
       throw e;
+    }
+  }
+
+  /**
+   * The bridge network, or none when this host cannot give it (plugins missing, subnet taken):
+   * the daemon still serves, containers on none and host networks still work, and a create on the
+   * bridge is refused with the reason.
+   */
+  private static Networks networks(DaemonSettings s) {
+    NetworkConfig config = s.network();
+    CniNetwork bridge = null;
+    String unavailable = null;
+    try {
+      bridge = new CniNetwork(config);
+    } catch (NetworkException | RuntimeException e) {
+      unavailable = e.getMessage();
+      log.warn("the bridge network {} is not available: {}", config.name(), unavailable);
+    }
+    try {
+      return new CniNetworks(bridge, unavailable, config, s.defaultNetwork());
+    } catch (ContainerException e) {
+      throw new IllegalStateException("invalid default network: " + e.getMessage());
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.conman.daemon;
 
 import com.typesafe.config.Config;
+import dev.conman.network.NetworkConfig;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,9 @@ public record DaemonSettings(
     Duration eventPollInterval,
     long eventMaxLag,
     Duration eventRetention,
-    long logSizeMax) {
+    long logSizeMax,
+    String defaultNetwork,
+    NetworkConfig network) {
 
   public Path database() {
     return root.resolve("conman.db");
@@ -53,12 +56,29 @@ public record DaemonSettings(
         c.getDuration("runtime-timeout"), c.getDuration("ask-timeout"), c.getDuration("kill-grace"),
         c.getDuration("exit-file-grace"), c.getInt("max-message-bytes"),
         c.getDuration("events.poll-interval"), c.getLong("events.max-lag"), c.getDuration("events.retention"),
-        c.getBytes("log-size-max"));
+        c.getBytes("log-size-max"), flags.defaultNetwork().orElse(c.getString("network.default")),
+        network(c.getConfig("network"), state));
+  }
+
+  /** The bridge network; its CNI state lives in {@code <state>/cni} (addresses are gone after a reboot too). */
+  static NetworkConfig network(Config n, Path state) {
+    return NetworkConfig.builder(state.resolve("cni"))
+        .name(n.getString("name"))
+        .bridge(n.getString("bridge"))
+        .subnet(n.getString("subnet"))
+        .gateway(n.getString("gateway"))
+        .pluginDir(Path.of(n.getString("plugin-dir")))
+        .netnsDir(Path.of(n.getString("netns-dir")))
+        .ipMasq(n.getBoolean("masquerade"))
+        .firewall(n.getBoolean("firewall"))
+        .pluginTimeout(n.getDuration("plugin-timeout"))
+        .build();
   }
 
   /** Values given on the command line; empty where not given. */
   public record Overrides(Optional<Path> root, Optional<Path> state, Optional<Path> socket,
-      Optional<String> socketGroup, Optional<String> runtime, Optional<String> conmon) {}
+      Optional<String> socketGroup, Optional<String> runtime, Optional<String> conmon,
+      Optional<String> defaultNetwork) {}
 
   private static Path absolute(Path p) {
     return p.toAbsolutePath().normalize();

@@ -11,7 +11,11 @@ import dev.conman.actors.Phase;
 import dev.conman.api.v1.Container;
 import dev.conman.api.v1.ContainerState;
 import dev.conman.api.v1.CreateContainerRequest;
+import dev.conman.actors.NetworkSpec;
+import dev.conman.network.PortMapping;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The one place that translates between the API's messages and the domain's records. */
 public final class ProtoConverter {
@@ -24,7 +28,21 @@ public final class ProtoConverter {
         r.getReadOnly(), r.getLabelsMap(), null, RestartPolicy.parse(r.getRestartPolicy()),
         r.hasResources() ? fromProto(r.getResources()) : null,
         new ProcessSecurity(r.getUser(), r.getCapAddList(), r.getCapDropList(), r.getPrivileged(),
-            r.getAllowNewPrivileges()));
+            r.getAllowNewPrivileges()),
+        new NetworkSpec(r.getNetwork(), ports(r.getPublishList()), r.getHostname()));
+  }
+
+  /** @throws ContainerException INVALID_ARGUMENT for a mapping that is not [HOST_IP:]HOST:CONTAINER[/PROTO] */
+  private static List<PortMapping> ports(List<String> publish) {
+    List<PortMapping> ports = new ArrayList<>();
+    for (String p : publish) {
+      try {
+        ports.add(PortMapping.parse(p));
+      } catch (IllegalArgumentException e) {
+        throw ContainerException.invalid(e.getMessage());
+      }
+    }
+    return ports;
   }
 
   /** @throws ContainerException INVALID_ARGUMENT when the limits are not valid */
@@ -116,7 +134,14 @@ public final class ProtoConverter {
         .setRestartCount(v.restartCount())
         .setOomKilled(v.oomKilled())
         .setResources(toProto(spec.resources()))
-        .setUser(spec.security().user());
+        .setUser(spec.security().user())
+        .setNetwork(spec.network().network())
+        .setHostname(spec.network().hostnameFor(v.id()));
+    if (v.network() != null) {
+      b.setIpAddress(v.network().ip()).setIpPrefixLength(v.network().prefixLength())
+          .setGateway(v.network().gateway() == null ? "" : v.network().gateway());
+      v.network().ports().forEach(p -> b.addPorts(p.display()));
+    }
     if (spec.imageId() != null) {
       b.setImageId(spec.imageId());
     }

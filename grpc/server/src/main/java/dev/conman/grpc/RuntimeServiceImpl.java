@@ -67,9 +67,11 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private final Scheduler scheduler;
   private final ContainerSpecValidator validator;
   private final Duration askTimeout;
+  private final dev.conman.actors.Networks networks;
 
   public RuntimeServiceImpl(ContainerAsks containers, ContainerSpecValidator validator, ContainerRuntime runtime,
-      java.util.concurrent.Executor blocking) {
+      java.util.concurrent.Executor blocking, dev.conman.actors.Networks networks) {
+    this.networks = networks;
     this.containers = containers;
     this.runtime = runtime;
     this.blocking = blocking;
@@ -185,6 +187,22 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
             .filter(v -> v.spec().labels().entrySet().containsAll(labels.entrySet())).toList()),
         views -> ListContainersResponse.newBuilder()
             .addAllContainers(views.stream().map(ProtoConverter::toProto).toList()).build());
+  }
+
+  @Override
+  public void listNetworks(dev.conman.api.v1.ListNetworksRequest request,
+      StreamObserver<dev.conman.api.v1.ListNetworksResponse> out) {
+    Responses.respond(out, () -> containers.all(), views -> {
+      var response = dev.conman.api.v1.ListNetworksResponse.newBuilder();
+      for (var n : networks.describe()) {
+        long holding = views.stream().filter(v -> v.network() != null && v.network().network().equals(n.name())).count();
+        response.addNetworks(dev.conman.api.v1.Network.newBuilder().setName(n.name()).setDriver(n.driver())
+            .setBridge(n.bridge()).setSubnet(n.subnet()).setGateway(n.gateway()).setIsDefault(n.isDefault())
+            .setAvailable(n.available()).setMessage(n.message() == null ? "" : n.message())
+            .setContainers((int) holding));
+      }
+      return response.build();
+    });
   }
 
   /** The time left until the caller's deadline, when it set one; else {@code fallback}. */
