@@ -14,10 +14,11 @@ import java.util.List;
  * @param hostname  the UTS hostname; null leaves it unset
  * @param resources cgroup limits; null: none
  * @param security  user, capabilities, privileged, no-new-privileges; null: docker's defaults
+ * @param terminal  the process gets a pseudo-terminal (conmon must then run with {@code -t})
  */
 public record BundleSpec(
     List<String> args, List<String> env, String cwd, Path rootfs, boolean readonly, String hostname,
-    Resources resources, Security security) {
+    Resources resources, Security security, boolean terminal) {
 
   public BundleSpec {
     if (args == null || args.isEmpty()) {
@@ -47,14 +48,18 @@ public record BundleSpec(
   /** Without limits and with docker's default security. */
   public BundleSpec(
       List<String> args, List<String> env, String cwd, Path rootfs, boolean readonly, String hostname) {
-    this(args, env, cwd, rootfs, readonly, hostname, Resources.NONE, Security.defaults());
+    this(args, env, cwd, rootfs, readonly, hostname, Resources.NONE, Security.defaults(), false);
   }
 
   public BundleSpec withResources(Resources resources) {
-    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security);
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, terminal);
   }
 
   public BundleSpec withSecurity(Security security) {
-    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security);
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, terminal);
+  }
+
+  public BundleSpec withTerminal(boolean terminal) {
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, terminal);
   }
 }
