@@ -65,7 +65,8 @@ public class ContainerOperations {
       Files.createDirectory(bundle);
       Path rootfs = spec.fromImage() ? images.prepare(spec.imageId(), dir) : Path.of(spec.image());
       BundleWriter.write(bundle, id, new BundleSpec(spec.command(), spec.env(), spec.workdir(), rootfs, spec.readOnly(),
-          id.substring(0, 12)).withResources(spec.resources()).withSecurity(security(rootfs, spec.security())));
+          id.substring(0, 12)).withResources(spec.resources()).withSecurity(security(rootfs, spec.security()))
+          .withTerminal(spec.stdio().terminal()));
       return createInRunc(id, spec);
     } catch (RuntimeFailure | IOException | RuntimeException e) {
       removeFiles(id);
@@ -75,7 +76,7 @@ public class ContainerOperations {
 
   private int createInRunc(String id, ContainerSpec spec) throws RuntimeFailure {
     return runtime.create(new ContainerRuntime.CreateRequest(id, spec.name(), layout.bundle(id), layout.log(id),
-        logSizeMax));
+        logSizeMax, spec.stdio()));
   }
 
   /** runc's security settings, with the user resolved in the container's own root filesystem. */

@@ -2,6 +2,7 @@ package dev.conman.actors;
 
 import dev.conman.journal.CborSerializable;
 import dev.conman.runc.Resources;
+import dev.conman.runc.StdioMode;
 import java.util.List;
 import java.util.Map;
 
@@ -22,7 +23,8 @@ public record ContainerSpec(
     String imageId,
     RestartPolicy restart,
     Resources resources,
-    ProcessSecurity security)
+    ProcessSecurity security,
+    StdioMode stdio)
     implements CborSerializable {
 
   /** Fields added after the first release read as null from old journals: they get their defaults. */
@@ -33,6 +35,14 @@ public record ContainerSpec(
     restart = restart == null ? RestartPolicy.NO : restart;
     resources = resources == null ? Resources.NONE : resources;
     security = security == null ? ProcessSecurity.DEFAULT : security;
+    stdio = stdio == null ? StdioMode.NONE : stdio;
+  }
+
+  /** Without a terminal or stdin (output only). */
+  public ContainerSpec(String name, String image, List<String> command, List<String> env, String workdir,
+      boolean readOnly, Map<String, String> labels, String imageId, RestartPolicy restart, Resources resources,
+      ProcessSecurity security) {
+    this(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources, security, null);
   }
 
   /** A spec whose image is a root filesystem directory, with default limits and policies. */
@@ -45,20 +55,20 @@ public record ContainerSpec(
   ContainerSpec with(String newImage, List<String> newCommand, List<String> newEnv, String newWorkdir,
       String newImageId) {
     return new ContainerSpec(name, newImage, newCommand, newEnv, newWorkdir, readOnly, labels, newImageId, restart,
-        resources, security);
+        resources, security, stdio);
   }
 
   /** The same spec running as {@code user} (an image's default user when the request named none). */
   ContainerSpec withUser(String user) {
     return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources,
         new ProcessSecurity(user, security.capAdd(), security.capDrop(), security.privileged(),
-            security.allowNewPrivileges()));
+            security.allowNewPrivileges()), stdio);
   }
 
   /** The same spec with other resource limits (after an update). */
   public ContainerSpec withResources(Resources newResources) {
     return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, newResources,
-        security);
+        security, stdio);
   }
 
   /** Whether the root filesystem comes from a pulled image (an overlay), not a directory. */

@@ -155,6 +155,38 @@ class ContainerActorTest {
   }
 
   @Test
+  void attachIsJournaledForCreatedAndRunningContainersAndStdinNeedsAContainerWithStdin() throws IOException {
+    Path rootfs = Files.createDirectories(root.resolve("rootfs"));
+    ContainerSpec withStdin = new ContainerSpec("sh", rootfs.toString(), List.of("/bin/sh"), List.of(), "/", false,
+        Map.of(), null, null, null, null, new dev.conman.runc.StdioMode(true, true, false));
+    kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(withStdin, r));
+    assertTrue(ask(r -> new ContainerActor.StartAttach("a1", true, r)).isSuccess(), "CREATED: attach before start");
+    ask(ContainerActor.Start::new);
+    var attached = kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.StartAttach("a2", false, r));
+    assertEquals(new ContainerActor.Attached(id, "a2", false, ((ContainerActor.Attached) attached.event()).at()),
+        attached.event());
+    var detached = kit.runCommand(new ContainerActor.EndAttach("a2", "detach keys"));
+    ContainerActor.Detached d = (ContainerActor.Detached) detached.event();
+    assertEquals("detach keys", d.reason());
+    assertEquals(Phase.RUNNING, kit.getState().phase(), "attach and detach change no phase");
+
+    runtime.exit(id, 0);
+    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    ContainerException e = error(ask(r -> new ContainerActor.StartAttach("a3", false, r)));
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION, e.code());
+    assertTrue(e.getMessage().contains("attach"), e.getMessage());
+  }
+
+  @Test
+  void stdinToAContainerCreatedWithoutItIsAFailedPrecondition() throws IOException {
+    create();
+    ContainerException e = error(ask(r -> new ContainerActor.StartAttach("a1", true, r)));
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION, e.code());
+    assertTrue(e.getMessage().contains("--stdin"), e.getMessage());
+    assertTrue(ask(r -> new ContainerActor.StartAttach("a2", false, r)).isSuccess(), "output only is fine");
+  }
+
+  @Test
   void exitFileMakesTheContainerExitedAndAnswersWaiters() throws IOException {
     create();
     ask(ContainerActor.Start::new);
