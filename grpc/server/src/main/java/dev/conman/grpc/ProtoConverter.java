@@ -24,7 +24,15 @@ public final class ProtoConverter {
         r.getReadOnly(), r.getLabelsMap(), null, RestartPolicy.parse(r.getRestartPolicy()),
         r.hasResources() ? fromProto(r.getResources()) : null,
         new ProcessSecurity(r.getUser(), r.getCapAddList(), r.getCapDropList(), r.getPrivileged(),
-            r.getAllowNewPrivileges()));
+            r.getAllowNewPrivileges()), stdio(r));
+  }
+
+  /** @throws ContainerException INVALID_ARGUMENT for stdin_once without stdin */
+  private static dev.conman.runc.StdioMode stdio(CreateContainerRequest r) {
+    if (r.getStdinOnce() && !r.getStdin()) {
+      throw ContainerException.invalid("stdin_once needs stdin: a container without stdin has none to close");
+    }
+    return new dev.conman.runc.StdioMode(r.getTty(), r.getStdin(), r.getStdinOnce());
   }
 
   /** @throws ContainerException INVALID_ARGUMENT when the limits are not valid */
@@ -116,7 +124,10 @@ public final class ProtoConverter {
         .setRestartCount(v.restartCount())
         .setOomKilled(v.oomKilled())
         .setResources(toProto(spec.resources()))
-        .setUser(spec.security().user());
+        .setUser(spec.security().user())
+        .setTty(spec.stdio().terminal())
+        .setStdin(spec.stdio().stdin())
+        .setStdinOnce(spec.stdio().stdinOnce());
     if (spec.imageId() != null) {
       b.setImageId(spec.imageId());
     }
