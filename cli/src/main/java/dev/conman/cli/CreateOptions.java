@@ -92,6 +92,15 @@ final class CreateOptions implements TrailingCommand {
           + " entrypoint and cmd are the default.")
   List<String> rawCommand = new ArrayList<>();
 
+  @Option(names = {"-t", "--tty"},
+      description = "Give the process a terminal (stdout and stderr become one stream); use it with"
+          + " 'attach' or run -it.")
+  boolean tty;
+
+  @Option(names = {"-i", "--stdin", "--interactive"},
+      description = "Keep a stdin open for the process that attached clients write to (default: /dev/null).")
+  boolean stdin;
+
   @Spec(Spec.Target.MIXEE) CommandSpec mixee;
 
   /** The container's command, without the "--" that may precede it. */
@@ -126,7 +135,9 @@ final class CreateOptions implements TrailingCommand {
         .addAllCapAdd(capAdd)
         .addAllCapDrop(capDrop)
         .setPrivileged(privileged)
-        .setAllowNewPrivileges(allowNewPrivileges);
+        .setAllowNewPrivileges(allowNewPrivileges)
+        .setTty(tty)
+        .setStdin(stdin);
     if (workdir != null) {
       request.setWorkdir(workdir);
     }
