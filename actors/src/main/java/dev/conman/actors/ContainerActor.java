@@ -96,6 +96,17 @@ public final class ContainerActor
   /** An executed process ended; {@code exitCode} null when it could not be known. */
   public record EndExec(String execId, Integer exitCode) implements Command {}
 
+  /**
+   * A client attaches to the container's stdio (the API layer connects to conmon, outside the
+   * actor): journaled, refused unless CREATED or RUNNING, and refused with {@code stdin} for a
+   * container created without one.
+   */
+  public record StartAttach(String attachId, boolean stdin, ActorRef<StatusReply<ContainerView>> replyTo)
+      implements Request<ContainerView> {}
+
+  /** An attached client went away; {@code reason} says how (detach keys, disconnect, container exited). */
+  public record EndAttach(String attachId, String reason) implements Command {}
+
   /** New limits for a CREATED or RUNNING container; fields set in {@code update} replace the current ones. */
   public record UpdateResources(dev.conman.runc.Resources update, ActorRef<StatusReply<ContainerView>> replyTo)
       implements Request<ContainerView> {}
@@ -202,6 +213,12 @@ public final class ContainerActor
       implements Event {}
 
   public record ExecExited(String containerId, String execId, Integer exitCode, Instant at) implements Event {}
+
+  /** A client attached to the container's stdio; {@code stdin}: it may write to the container's stdin. */
+  public record Attached(String containerId, String attachId, boolean stdin, Instant at) implements Event {}
+
+  /** An attached client went away, for {@code reason}; the container runs on. */
+  public record Detached(String containerId, String attachId, String reason, Instant at) implements Event {}
 
   public record Deleted(String containerId, Instant at) implements Event {}
 
@@ -460,7 +477,8 @@ public final class ContainerActor
       return withFacts(state, f.withNetwork(e.attachment()));
     } else if (event instanceof NetworkDetached) {
       return withFacts(state, f.withNetwork(null));
-    } else if (event instanceof KillRequested || event instanceof ExecStarted || event instanceof ExecExited) {
+    } else if (event instanceof KillRequested || event instanceof ExecStarted || event instanceof ExecExited
+        || event instanceof Attached || event instanceof Detached) {
       return state;
     } else if (event instanceof Exited e) {
       boolean oom = Boolean.TRUE.equals(e.oomKilled());
@@ -625,6 +643,8 @@ public final class ContainerActor
         .onCommand(ExitObserved.class, this::onExit);
     b.forStateType(State.Running.class)
         .onCommand(StartExec.class, this::onStartExec);
+    b.forState(s -> s instanceof State.Created || s instanceof State.Running)
+        .onCommand(StartAttach.class, this::onStartAttach);
     b.forState(s -> s instanceof State.Created || s instanceof State.Running || s instanceof State.Stopping)
         .onCommand(UpdateResources.class, this::onUpdate);
     b.forStateType(State.Exited.class)
@@ -673,6 +693,10 @@ public final class ContainerActor
         .onCommand(RestartDone.class, this::onRestartDone)
         .onCommand(UpdateDone.class, this::onUpdateDone)
         .onCommand(EndExec.class, (s, c) -> persist(new ExecExited(id, c.execId(), c.exitCode(), now()))
+            .thenNoReply())
+        .onCommand(StartAttach.class, (s, c) -> refuse(c, s, "attach to", "only CREATED and RUNNING containers"
+            + " have a stdio to attach to; see 'logs' for the output of a finished one"))
+        .onCommand(EndAttach.class, (s, c) -> persist(new Detached(id, c.attachId(), c.reason(), now()))
             .thenNoReply())
         .onCommand(Reconcile.class, this::onReconcile)
         .onCommand(ExitObserved.class, (s, c) -> Effect().noReply())
@@ -836,6 +860,15 @@ public final class ContainerActor
 
   private ReplyEffect<Event, State> onStartExec(State state, StartExec c) {
     return persist(new ExecStarted(id, c.execId(), c.command(), now()))
+        .thenReply(c.replyTo(), s -> StatusReply.success(view(s)));
+  }
+
+  private ReplyEffect<Event, State> onStartAttach(State state, StartAttach c) {
+    if (c.stdin() && !state.facts().spec().stdio().stdin()) {
+      return refuse(c, state, "send stdin to", "it was created without --stdin (-i); attach without stdin,"
+          + " or create the container with --stdin");
+    }
+    return persist(new Attached(id, c.attachId(), c.stdin(), now()))
         .thenReply(c.replyTo(), s -> StatusReply.success(view(s)));
   }
 

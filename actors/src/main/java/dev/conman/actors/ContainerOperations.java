@@ -94,7 +94,8 @@ public class ContainerOperations {
       String hostname = net.hostnameFor(id);
       BundleWriter.write(bundle, id, new BundleSpec(spec.command(), spec.env(), spec.workdir(), rootfs, spec.readOnly(),
           hostname).withResources(spec.resources()).withSecurity(security(rootfs, spec.security()))
-          .withNetwork(namespace(net.mode(), attachment), dnsMounts(id, rootfs, spec, hostname, attachment)));
+          .withNetwork(namespace(net.mode(), attachment), dnsMounts(id, rootfs, spec, hostname, attachment))
+          .withTerminal(spec.stdio().terminal()));
       return new CreateOutcome(createInRunc(id, spec), attachment);
     } catch (RuntimeFailure | IOException | NetworkException | RuntimeException e) {
       if (attachment != null) {
@@ -174,7 +175,7 @@ public class ContainerOperations {
 
   private int createInRunc(String id, ContainerSpec spec) throws RuntimeFailure {
     return runtime.create(new ContainerRuntime.CreateRequest(id, spec.name(), layout.bundle(id), layout.log(id),
-        logSizeMax));
+        logSizeMax, spec.stdio()));
   }
 
   /** runc's security settings, with the user resolved in the container's own root filesystem. */

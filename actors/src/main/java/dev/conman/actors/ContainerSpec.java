@@ -2,6 +2,7 @@ package dev.conman.actors;
 
 import dev.conman.journal.CborSerializable;
 import dev.conman.runc.Resources;
+import dev.conman.runc.StdioMode;
 import java.util.List;
 import java.util.Map;
 
@@ -23,7 +24,8 @@ public record ContainerSpec(
     RestartPolicy restart,
     Resources resources,
     ProcessSecurity security,
-    NetworkSpec network)
+    NetworkSpec network,
+    StdioMode stdio)
     implements CborSerializable {
 
   /** Fields added after the first release read as null from old journals: they get their defaults. */
@@ -35,38 +37,46 @@ public record ContainerSpec(
     resources = resources == null ? Resources.NONE : resources;
     security = security == null ? ProcessSecurity.DEFAULT : security;
     network = network == null ? new NetworkSpec(null, null, null) : network;
+    stdio = stdio == null ? StdioMode.NONE : stdio;
+  }
+
+  /** Without a terminal or stdin (output only). */
+  public ContainerSpec(String name, String image, List<String> command, List<String> env, String workdir,
+      boolean readOnly, Map<String, String> labels, String imageId, RestartPolicy restart, Resources resources,
+      ProcessSecurity security) {
+    this(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources, security, null, null);
   }
 
   /** A spec whose image is a root filesystem directory, with default limits and policies. */
   public ContainerSpec(String name, String image, List<String> command, List<String> env, String workdir,
       boolean readOnly, Map<String, String> labels) {
-    this(name, image, command, env, workdir, readOnly, labels, null, null, null, null, null);
+    this(name, image, command, env, workdir, readOnly, labels, null, null, null, null, null, null);
   }
 
   /** The same spec with other values for what the validator fills in. */
   ContainerSpec with(String newImage, List<String> newCommand, List<String> newEnv, String newWorkdir,
       String newImageId) {
     return new ContainerSpec(name, newImage, newCommand, newEnv, newWorkdir, readOnly, labels, newImageId, restart,
-        resources, security, network);
+        resources, security, network, stdio);
   }
 
   /** The same spec running as {@code user} (an image's default user when the request named none). */
   ContainerSpec withUser(String user) {
     return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources,
         new ProcessSecurity(user, security.capAdd(), security.capDrop(), security.privileged(),
-            security.allowNewPrivileges()), network);
+            security.allowNewPrivileges()), network, stdio);
   }
 
   /** The same spec with other resource limits (after an update). */
   public ContainerSpec withResources(Resources newResources) {
     return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, newResources,
-        security, network);
+        security, network, stdio);
   }
 
   /** The same spec on the network the daemon resolved the request to. */
   ContainerSpec withNetwork(NetworkSpec newNetwork) {
     return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources,
-        security, newNetwork);
+        security, newNetwork, stdio);
   }
 
   /** Whether the root filesystem comes from a pulled image (an overlay), not a directory. */

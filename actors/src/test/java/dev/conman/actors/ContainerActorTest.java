@@ -129,7 +129,7 @@ class ContainerActorTest {
     ContainerSpec base = spec();
     ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
         base.labels(), null, RestartPolicy.parse(restartPolicy), null, null,
-        new NetworkSpec("test", List.of(dev.conman.network.PortMapping.tcp(8080, 80)), "web1"));
+        new NetworkSpec("test", List.of(dev.conman.network.PortMapping.tcp(8080, 80)), "web1"), null);
     return kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r)).reply();
   }
 
@@ -186,7 +186,7 @@ class ContainerActorTest {
     TestProbe<StatusReply<ContainerView>> client = KIT.createTestProbe();
     ContainerSpec base = spec();
     ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
-        base.labels(), null, null, null, null, new NetworkSpec("test", List.of(), null));
+        base.labels(), null, null, null, null, new NetworkSpec("test", List.of(), null), null);
     kit.runCommand(new ContainerActor.Create(spec, client.ref()));
     supervisor.expectMessageClass(ContainerActor.ContainerGone.class).afterForgotten().run();
     assertTrue(client.receiveMessage().isError());
@@ -223,6 +223,38 @@ class ContainerActorTest {
         error(ask(r -> new ContainerActor.Stop(10, r))).code());
     assertEquals(ContainerException.Code.FAILED_PRECONDITION,
         error(ask(r -> new ContainerActor.Kill(15, r))).code());
+  }
+
+  @Test
+  void attachIsJournaledForCreatedAndRunningContainersAndStdinNeedsAContainerWithStdin() throws IOException {
+    Path rootfs = Files.createDirectories(root.resolve("rootfs"));
+    ContainerSpec withStdin = new ContainerSpec("sh", rootfs.toString(), List.of("/bin/sh"), List.of(), "/", false,
+        Map.of(), null, null, null, null, null, new dev.conman.runc.StdioMode(true, true, false));
+    kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(withStdin, r));
+    assertTrue(ask(r -> new ContainerActor.StartAttach("a1", true, r)).isSuccess(), "CREATED: attach before start");
+    ask(ContainerActor.Start::new);
+    var attached = kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.StartAttach("a2", false, r));
+    assertEquals(new ContainerActor.Attached(id, "a2", false, ((ContainerActor.Attached) attached.event()).at()),
+        attached.event());
+    var detached = kit.runCommand(new ContainerActor.EndAttach("a2", "detach keys"));
+    ContainerActor.Detached d = (ContainerActor.Detached) detached.event();
+    assertEquals("detach keys", d.reason());
+    assertEquals(Phase.RUNNING, kit.getState().phase(), "attach and detach change no phase");
+
+    runtime.exit(id, 0);
+    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    ContainerException e = error(ask(r -> new ContainerActor.StartAttach("a3", false, r)));
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION, e.code());
+    assertTrue(e.getMessage().contains("attach"), e.getMessage());
+  }
+
+  @Test
+  void stdinToAContainerCreatedWithoutItIsAFailedPrecondition() throws IOException {
+    create();
+    ContainerException e = error(ask(r -> new ContainerActor.StartAttach("a1", true, r)));
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION, e.code());
+    assertTrue(e.getMessage().contains("--stdin"), e.getMessage());
+    assertTrue(ask(r -> new ContainerActor.StartAttach("a2", false, r)).isSuccess(), "output only is fine");
   }
 
   @Test
@@ -347,7 +379,7 @@ class ContainerActorTest {
   void onFailureRestartsWithBackoffUpToItsLimitThenStaysExited() throws IOException {
     ContainerSpec base = spec();
     ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
-        base.labels(), null, RestartPolicy.parse("on-failure:2"), null, null, null);
+        base.labels(), null, RestartPolicy.parse("on-failure:2"), null, null);
     kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r));
     ask(ContainerActor.Start::new);
     for (int restart = 1; restart <= 2; restart++) {
@@ -372,7 +404,7 @@ class ContainerActorTest {
   void aUserStopEndsTheRestartLoop() throws IOException {
     ContainerSpec base = spec();
     ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
-        base.labels(), null, RestartPolicy.parse("always"), null, null, null);
+        base.labels(), null, RestartPolicy.parse("always"), null, null);
     kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r));
     ask(ContainerActor.Start::new);
     ask(r -> new ContainerActor.Stop(1, r));

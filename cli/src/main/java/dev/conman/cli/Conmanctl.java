@@ -29,7 +29,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     mixinStandardHelpOptions = true,
     versionProvider = Conmanctl.Version.class,
     description = "Command-line client of conmand, the conman container manager daemon.",
-    subcommands = {ContainerCommand.class, ImageCommand.class, NetworkCommand.class, RunCommand.class, ExecCommand.class,
+    subcommands = {ContainerCommand.class, ImageCommand.class, NetworkCommand.class, RunCommand.class, ExecCommand.class, AttachCommand.class,
         LogsCommand.class, EventsCommand.class, StatsCommand.class, CommandLine.HelpCommand.class},
     footerHeading = "%n",
     footer = "A container is addressed by its full id, a unique prefix of its id, or its name (REF).")

@@ -108,6 +108,15 @@ final class CreateOptions implements TrailingCommand {
           + " entrypoint and cmd are the default.")
   List<String> rawCommand = new ArrayList<>();
 
+  @Option(names = {"-t", "--tty"},
+      description = "Give the process a terminal (stdout and stderr become one stream); use it with"
+          + " 'attach' or run -it.")
+  boolean tty;
+
+  @Option(names = {"-i", "--stdin", "--interactive"},
+      description = "Keep a stdin open for the process that attached clients write to (default: /dev/null).")
+  boolean stdin;
+
   @Spec(Spec.Target.MIXEE) CommandSpec mixee;
 
   /** The container's command, without the "--" that may precede it. */
@@ -143,7 +152,9 @@ final class CreateOptions implements TrailingCommand {
         .addAllCapDrop(capDrop)
         .setPrivileged(privileged)
         .setAllowNewPrivileges(allowNewPrivileges)
-        .addAllPublish(publish);
+        .addAllPublish(publish)
+        .setTty(tty)
+        .setStdin(stdin);
     if (network != null) {
       request.setNetwork(network);
     }

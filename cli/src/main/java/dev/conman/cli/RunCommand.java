@@ -17,7 +17,10 @@ import picocli.CommandLine.ParameterException;
 @Command(name = "run",
     description = {"Create and start a container, then wait for it to exit and exit with its exit"
         + " code (125 if conmanctl or the daemon failed, or the exit code is unknown).",
-        "Prints the container's id first (table output), or the exited container (json)."})
+        "Prints the container's id first (table output), or the exited container (json).",
+        "With -i and/or -t, conmanctl attaches to the container instead (before starting it) and copies"
+        + " its output and conmanctl's stdin, in raw terminal mode with -t; the detach keys (default"
+        + " Ctrl-P Ctrl-Q) leave it running and exit 0."})
 final class RunCommand extends DaemonCommand {
   @Option(names = "--rm",
       description = "Delete the container once it has exited, or if it fails to start.")
@@ -26,6 +29,11 @@ final class RunCommand extends DaemonCommand {
   @Option(names = {"-d", "--detach"},
       description = "Do not wait: print the id (or the started container as json) and exit 0.")
   boolean detach;
+
+  @Option(names = "--detach-keys", paramLabel = "KEYS",
+      description = "With -i or -t: the key sequence that detaches, leaving the container running"
+          + " (comma-separated keys, each a character or ctrl-X). Default: ctrl-p,ctrl-q.")
+  String detachKeys;
 
   @Mixin CreateOptions create;
 
@@ -38,10 +46,22 @@ final class RunCommand extends DaemonCommand {
     create.validate();
   }
 
+  /** -i or -t: attached to the container's stdio, as docker run -it. */
+  private boolean attached() {
+    return !detach && (create.tty || create.stdin);
+  }
+
   @Override
   protected int run(Daemon daemon, Console console) {
-    Container created =
-        daemon.runtime().createContainer(create.request(System.getenv())).getContainer();
+    dev.conman.api.v1.CreateContainerRequest request = create.request(System.getenv());
+    if (attached() && create.stdin && !create.tty) {
+      // as docker run -i: the end of conmanctl's stdin is the end of the container's
+      request = request.toBuilder().setStdinOnce(true).build();
+    }
+    Container created = daemon.runtime().createContainer(request).getContainer();
+    if (attached()) {
+      return runAttached(created.getId(), daemon, console);
+    }
     if (!console.json()) {
       console.acted(created);
     }
@@ -59,6 +79,38 @@ final class RunCommand extends DaemonCommand {
     int status = WaitCommand.exitStatus(exited, console);
     if (remove) {
       delete(created.getId(), daemon, console);
+    }
+    return status;
+  }
+
+  /**
+   * Attaches before starting, so the container's first output (a shell's prompt) is not missed;
+   * the id is not printed, since the container's own output follows.
+   */
+  private int runAttached(String id, Daemon daemon, Console console) {
+    AttachSession.Outcome outcome;
+    try {
+      outcome = Attachment.run(daemon, id, create.tty, create.stdin, detachKeys, stdio(),
+          () -> start(id, daemon, console));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return ExitCodes.INTERRUPTED;
+    } catch (RuntimeException e) {
+      if (remove) {
+        delete(id, daemon, console);
+      }
+      throw e;
+    }
+    if (outcome.detached()) {
+      if (remove) {
+        console.error("detached from " + ContainerFormat.shortId(id) + ", which runs on; --rm does not apply:"
+            + " delete it when done");
+      }
+      return ExitCodes.OK;
+    }
+    int status = Attachment.exitStatus(outcome, console);
+    if (remove) {
+      delete(id, daemon, console);
     }
     return status;
   }

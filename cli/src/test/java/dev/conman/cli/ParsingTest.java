@@ -135,6 +135,24 @@ class ParsingTest {
   }
 
   @Test
+  void ttyAndStdinForCreateRunItAndAttachFlags() {
+    CreateCommand c = parse(CreateCommand.class, "container", "create", "--tty", "--stdin", "--image", "/r", "c1",
+        "/bin/sh");
+    CreateContainerRequest r = c.create.request(Map.of());
+    assertTrue(r.getTty() && r.getStdin() && !r.getStdinOnce());
+    RunCommand run = parse(RunCommand.class, "run", "-it", "--rm", "--detach-keys", "ctrl-a,d", "--image", "/r", "c1",
+        "--", "/bin/sh");
+    assertTrue(run.create.tty && run.create.stdin && run.remove);
+    assertEquals("ctrl-a,d", run.detachKeys);
+    AttachCommand a = parse(AttachCommand.class, "attach", "--detach-keys", "ctrl-x", "--no-stdin", "c1");
+    assertEquals("c1", a.ref);
+    assertTrue(a.noStdin);
+    assertEquals(java.util.Optional.of(dev.conman.api.v1.TerminalSize.newBuilder().setRows(30).setColumns(100).build()),
+        RawTerminal.parseSize("30 100\n"));
+    assertEquals(java.util.Optional.empty(), RawTerminal.parseSize("stty: standard input: Inappropriate ioctl"));
+  }
+
+  @Test
   void createRequestResolvesImageAndEnvironment() {
     CreateCommand c = parse(CreateCommand.class, "container", "create", "--image", "./rootfs",
         "-e", "HOME", "-e", "UNSET_HERE", "-e", "X=", "c1", "/bin/true");

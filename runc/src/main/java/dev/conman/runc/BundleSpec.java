@@ -16,10 +16,11 @@ import java.util.List;
  * @param security  user, capabilities, privileged, no-new-privileges; null: docker's defaults
  * @param netns     the network namespace; null: a new, empty one
  * @param mounts    bind mounts added after runc's default mounts (e.g. /etc/hosts); null: none
+ * @param terminal  the process gets a pseudo-terminal (conmon must then run with {@code -t})
  */
 public record BundleSpec(
     List<String> args, List<String> env, String cwd, Path rootfs, boolean readonly, String hostname,
-    Resources resources, Security security, NetNamespace netns, List<BindMount> mounts) {
+    Resources resources, Security security, NetNamespace netns, List<BindMount> mounts, boolean terminal) {
 
   public BundleSpec {
     if (args == null || args.isEmpty()) {
@@ -51,19 +52,23 @@ public record BundleSpec(
   /** Without limits and with docker's default security. */
   public BundleSpec(
       List<String> args, List<String> env, String cwd, Path rootfs, boolean readonly, String hostname) {
-    this(args, env, cwd, rootfs, readonly, hostname, Resources.NONE, Security.defaults(), null, null);
+    this(args, env, cwd, rootfs, readonly, hostname, Resources.NONE, Security.defaults(), null, null, false);
   }
 
   public BundleSpec withResources(Resources resources) {
-    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts);
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts, terminal);
   }
 
   public BundleSpec withSecurity(Security security) {
-    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts);
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts, terminal);
   }
 
   /** In the given network namespace, with these files mounted (the namespace's DNS files). */
   public BundleSpec withNetwork(NetNamespace netns, List<BindMount> mounts) {
-    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts);
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts, terminal);
+  }
+
+  public BundleSpec withTerminal(boolean terminal) {
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts, terminal);
   }
 }

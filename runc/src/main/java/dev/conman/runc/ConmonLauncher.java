@@ -139,6 +139,18 @@ final class ConmonLauncher {
         "--runtime-arg", "--root=" + paths.runcRoot(),
         "--runtime-arg", "--log=" + paths.createLog(id),
         "--runtime-arg", "--log-format=json"));
+    StdioMode stdio = request.stdio();
+    if (stdio.terminal()) {
+      // conmon then makes the console socket runc hands the pty master to
+      argv.add("-t");
+    }
+    if (stdio.stdin()) {
+      argv.add("-i");
+      if (!stdio.stdinOnce()) {
+        // a client that detaches must not end the container's input (cat would exit)
+        argv.add("--leave-stdin-open");
+      }
+    }
     return new Command(argv, Map.of("_OCI_SYNCPIPE", "3"), paths.conmonOutput(id));
   }
 

@@ -75,12 +75,39 @@ public interface ContainerRuntime {
   }
 
   /**
-   * What {@link #create} needs: the bundle already holds a valid config.json.
+   * Connects to the attach socket conmon serves for the container (from create until the container
+   * ends): its output as it is written, and its stdin when it was created with one.
+   *
+   * @throws RuntimeFailure NOT_RUNNING when there is no socket (conmon has gone)
+   */
+  default AttachConnection attach(String id) throws RuntimeFailure {
+    throw new UnsupportedOperationException("attach is not supported by " + getClass().getName());
+  }
+
+  /** Sets the size of the container's terminal (through conmon's control FIFO). */
+  default void resize(String id, int rows, int columns) throws RuntimeFailure {
+    throw new UnsupportedOperationException("resize is not supported by " + getClass().getName());
+  }
+
+  /**
+   * What {@link #create} needs: the bundle already holds a valid config.json (with process.terminal
+   * matching {@code stdio.terminal()}).
    *
    * @param logSizeMax bytes after which conmon truncates the log and starts it again; 0 or less: no limit
+   * @param stdio      terminal and stdin wiring; null: {@link StdioMode#NONE}
    */
   record CreateRequest(String id, String name, java.nio.file.Path bundle, java.nio.file.Path logPath,
-      long logSizeMax) {}
+      long logSizeMax, StdioMode stdio) {
+    public CreateRequest {
+      stdio = stdio == null ? StdioMode.NONE : stdio;
+    }
+
+    /** Output only, no terminal. */
+    public CreateRequest(String id, String name, java.nio.file.Path bundle, java.nio.file.Path logPath,
+        long logSizeMax) {
+      this(id, name, bundle, logPath, logSizeMax, StdioMode.NONE);
+    }
+  }
 
   /**
    * A process to run in a container.

@@ -79,10 +79,20 @@ public final class OciSpec {
     return all;
   }
 
+  /** Programs need TERM to drive a terminal; docker sets xterm for -t, unless the user set one. */
+  static List<String> withTerm(List<String> env) {
+    if (env.stream().anyMatch(e -> e.startsWith("TERM="))) {
+      return env;
+    }
+    List<String> all = new ArrayList<>(env);
+    all.add("TERM=xterm");
+    return all;
+  }
+
   private static ObjectNode process(BundleSpec spec) {
     ObjectNode process = MAPPER.createObjectNode();
-    // conmon holds pipes for stdio; a terminal would need its console socket
-    process.put("terminal", false);
+    // with a terminal, conmon receives the pty master through its console socket (conmon -t)
+    process.put("terminal", spec.terminal());
     User user = spec.security().user();
     ObjectNode userNode = process.putObject("user").put("uid", user.uid()).put("gid", user.gid());
     if (!user.additionalGids().isEmpty()) {
@@ -90,7 +100,7 @@ public final class OciSpec {
       user.additionalGids().forEach(gids::add);
     }
     process.set("args", strings(spec.args()));
-    process.set("env", strings(environment(spec.env())));
+    process.set("env", strings(spec.terminal() ? withTerm(environment(spec.env())) : environment(spec.env())));
     process.put("cwd", spec.cwd());
     ObjectNode capabilities = process.putObject("capabilities");
     List<String> caps = spec.security().capabilities();

@@ -177,6 +177,37 @@ public final class RuncRuntime implements ContainerRuntime {
     }
   }
 
+  /** Through the link conmon made from the attach directory to the bundle, where it bound "attach". */
+  @Override
+  public AttachConnection attach(String id) throws RuntimeFailure {
+    Path dir = paths.attachLink(Ids.check(id));
+    if (!Files.exists(dir.resolve("attach"))) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.NOT_RUNNING, "container " + id + " has no attach socket"
+          + " (its conmon has gone)");
+    }
+    try {
+      return new AttachConnection(SeqPacketSocket.connect(dir, "attach"));
+    } catch (IOException e) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.NOT_RUNNING, "cannot attach to container " + id + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** conmon's control FIFO {@code ctl} in the bundle: "1 ROWS COLUMNS" is a window resize. */
+  @Override
+  public void resize(String id, int rows, int columns) throws RuntimeFailure {
+    if (rows < 0 || columns < 0 || rows > 1000 || columns > 1000) {
+      // conmon's own bounds; it would drop the message with only a warning in its log
+      throw new IllegalArgumentException("a terminal size is 0 to 1000 rows and columns, not " + rows + "x" + columns);
+    }
+    try {
+      SeqPacketSocket.writeFifo(paths.attachLink(Ids.check(id)).resolve("ctl"), "1 " + rows + " " + columns + "\n");
+    } catch (IOException e) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.NOT_RUNNING, "cannot resize the terminal of container " + id
+          + ": " + e.getMessage(), e);
+    }
+  }
+
   /**
    * {@code runc events --stats}. runc answers for created, running and paused containers; for a
    * stopped one it says "container with id X is not running".

@@ -24,6 +24,15 @@ class OciSpecTest {
   }
 
   @Test
+  void aTerminalProcessGetsTermUnlessTheUserSetOne(@TempDir Path bundle) throws Exception {
+    JsonNode process = MAPPER.readTree(Files.readString(BundleWriter.write(bundle,
+        spec(List.of("A=1")).withTerminal(true)))).path("process");
+    assertTrue(process.path("terminal").asBoolean());
+    assertEquals(List.of(OciSpec.DEFAULT_PATH, "A=1", "TERM=xterm"), texts(process.path("env")));
+    assertEquals(List.of("TERM=vt100"), OciSpec.withTerm(List.of("TERM=vt100")));
+  }
+
+  @Test
   void writesAParsableConfigWithTheRequestedProcess(@TempDir Path bundle) throws Exception {
     Path config = BundleWriter.write(bundle, spec(List.of("A=1")));
     assertEquals(bundle.resolve("config.json"), config);

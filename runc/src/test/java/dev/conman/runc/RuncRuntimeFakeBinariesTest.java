@@ -156,6 +156,26 @@ class RuncRuntimeFakeBinariesTest {
   }
 
   @Test
+  void aTerminalWithStdinIsConmonsDashTAndDashIAndStdinStaysOpenAcrossDetaches() throws Exception {
+    Path args = dir.resolve("conmon-args");
+    RuncRuntime runtime = runtime("#!/bin/sh\necho \"$@\" > '" + args + "'\nprintf '{\"data\": 7}\\n' >&3\n",
+        Duration.ofSeconds(5));
+    CreateRequest plain = request("c9");
+    runtime.create(new CreateRequest("c9", "n", plain.bundle(), plain.logPath(), 0, new StdioMode(true, true, false)));
+    String argv = Files.readString(args);
+    assertTrue(argv.contains(" -t -i --leave-stdin-open"), argv);
+
+    CreateRequest once = request("c10");
+    runtime.create(new CreateRequest("c10", "n", once.bundle(), once.logPath(), 0, new StdioMode(false, true, true)));
+    argv = Files.readString(args);
+    assertTrue(argv.strip().endsWith(" -i"), argv);
+
+    runtime.create(request("c11"));
+    argv = Files.readString(args);
+    assertFalse(argv.contains(" -i") || argv.contains(" -t"), argv);
+  }
+
+  @Test
   void createGivesConmonAFreshPersistDirAndPutsTheCgroupUnderConman() throws Exception {
     Path args = dir.resolve("conmon-args");
     RuncRuntime runtime = runtime("#!/bin/sh\necho \"$@\" > '" + args + "'\nprintf '{\"data\": 1}\\n' >&3\n",

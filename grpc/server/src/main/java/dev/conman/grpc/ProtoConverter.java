@@ -29,7 +29,7 @@ public final class ProtoConverter {
         r.hasResources() ? fromProto(r.getResources()) : null,
         new ProcessSecurity(r.getUser(), r.getCapAddList(), r.getCapDropList(), r.getPrivileged(),
             r.getAllowNewPrivileges()),
-        new NetworkSpec(r.getNetwork(), ports(r.getPublishList()), r.getHostname()));
+        new NetworkSpec(r.getNetwork(), ports(r.getPublishList()), r.getHostname()), stdio(r));
   }
 
   /** @throws ContainerException INVALID_ARGUMENT for a mapping that is not [HOST_IP:]HOST:CONTAINER[/PROTO] */
@@ -43,6 +43,14 @@ public final class ProtoConverter {
       }
     }
     return ports;
+  }
+
+  /** @throws ContainerException INVALID_ARGUMENT for stdin_once without stdin */
+  private static dev.conman.runc.StdioMode stdio(CreateContainerRequest r) {
+    if (r.getStdinOnce() && !r.getStdin()) {
+      throw ContainerException.invalid("stdin_once needs stdin: a container without stdin has none to close");
+    }
+    return new dev.conman.runc.StdioMode(r.getTty(), r.getStdin(), r.getStdinOnce());
   }
 
   /** @throws ContainerException INVALID_ARGUMENT when the limits are not valid */
@@ -136,7 +144,10 @@ public final class ProtoConverter {
         .setResources(toProto(spec.resources()))
         .setUser(spec.security().user())
         .setNetwork(spec.network().network())
-        .setHostname(spec.network().hostnameFor(v.id()));
+        .setHostname(spec.network().hostnameFor(v.id()))
+        .setTty(spec.stdio().terminal())
+        .setStdin(spec.stdio().stdin())
+        .setStdinOnce(spec.stdio().stdinOnce());
     if (v.network() != null) {
       b.setIpAddress(v.network().ip()).setIpPrefixLength(v.network().prefixLength())
           .setGateway(v.network().gateway() == null ? "" : v.network().gateway());

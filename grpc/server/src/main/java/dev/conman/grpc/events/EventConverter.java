@@ -18,8 +18,8 @@ final class EventConverter {
   static final List<String> TYPES = List.of("create_requested", "created", "create_failed", "start_requested",
       "started", "start_failed", "stop_requested", "kill_requested", "exited", "delete_requested", "deleted",
       "reconciled", "orphan_found", "exec_started", "exec_exited", "image_pulled", "image_removed",
-      "restart_scheduled", "restarted", "restart_failed", "restart_cancelled", "resources_updated",
-      "network_attached", "network_detached");
+      "restart_scheduled", "restarted", "restart_failed", "restart_cancelled", "resources_updated", "attached",
+      "detached", "network_attached", "network_detached");
 
   private EventConverter() {}
 
@@ -91,6 +91,10 @@ final class EventConverter {
       if (c.exitCode() != null) {
         b.setExitCode(c.exitCode());
       }
+    } else if (e instanceof ContainerActor.Attached c) {
+      b.setType("attached").setAttachId(c.attachId()).setStdin(c.stdin());
+    } else if (e instanceof ContainerActor.Detached c) {
+      b.setType("detached").setAttachId(c.attachId()).setReason(c.reason());
     } else if (e instanceof ContainerActor.NetworkAttached c) {
       b.setType("network_attached").setNetwork(c.attachment().network()).setIpAddress(c.attachment().ip());
       c.attachment().ports().forEach(p -> b.addPorts(p.display()));

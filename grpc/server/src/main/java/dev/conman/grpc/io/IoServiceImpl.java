@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * conman.v1 IoService: logs from conmon's log file, and processes executed with runc exec. Execs run
  * outside the container's actor (it only journals ExecStarted and ExecExited), so a long exec
- * never holds up the container's other commands; their I/O runs on a pool of its own.
+ * never holds up the container's other commands; their I/O runs on a pool of its own. Attach
+ * sessions ({@link AttachSession}) work the same way: the actor journals, the pool copies.
  */
 public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase implements AutoCloseable {
 
@@ -134,6 +135,11 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
           return s.process();
         }),
         code -> started.get().ended(code));
+  }
+
+  @Override
+  public StreamObserver<dev.conman.api.v1.AttachInput> attach(StreamObserver<dev.conman.api.v1.AttachOutput> out) {
+    return new AttachSession((ServerCallStreamObserver<dev.conman.api.v1.AttachOutput>) out, pool, containers, runtime);
   }
 
   private static void drain(BoundedOutput into, java.io.InputStream from) {

@@ -27,4 +27,17 @@ final class ReadySignal {
     }
     return !out.isCancelled();
   }
+
+  /** @return false when the call was cancelled, or the client was still not ready after {@code millis} */
+  synchronized boolean await(long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + millis * 1_000_000;
+    while (!out.isReady() && !out.isCancelled()) {
+      long left = (deadline - System.nanoTime()) / 1_000_000;
+      if (left <= 0) {
+        return false;
+      }
+      wait(Math.min(left, 100));
+    }
+    return !out.isCancelled();
+  }
 }

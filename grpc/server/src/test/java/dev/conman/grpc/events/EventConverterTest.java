@@ -1,0 +1,37 @@
+package dev.conman.grpc.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.conman.actors.ContainerActor;
+import dev.conman.api.v1.Event;
+import dev.conman.journal.StoredEvent;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EventConverterTest {
+
+  private static final String ID = "cd".repeat(32);
+  private static final ContainerIdentity SH = new ContainerIdentity("sh", Map.of());
+  private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+
+  private static Event convert(long offset, Object event) {
+    return EventConverter.toProto(new StoredEvent(offset, "container|" + ID, offset, T, event), SH).orElseThrow();
+  }
+
+  @Test
+  void attachedAndDetachedArePublicEventsPairedByTheirAttachId() {
+    Event attached = convert(1, new ContainerActor.Attached(ID, "a1", true, T));
+    assertEquals("attached", attached.getType());
+    assertEquals("a1", attached.getAttachId());
+    assertTrue(attached.getStdin());
+    assertEquals("sh", attached.getContainerName());
+    Event detached = convert(2, new ContainerActor.Detached(ID, "a1", "detach keys", T));
+    assertEquals("detached", detached.getType());
+    assertEquals("a1", detached.getAttachId());
+    assertEquals("detach keys", detached.getReason());
+    assertTrue(EventConverter.TYPES.contains("attached") && EventConverter.TYPES.contains("detached"),
+        "filters accept the new types");
+  }
+}
