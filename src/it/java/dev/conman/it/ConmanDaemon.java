@@ -130,11 +130,15 @@ public final class ConmanDaemon implements AutoCloseable {
     return jar;
   }
 
-  /** The command line of a conmand on the given directories, as bin/conmand runs it. */
+  /**
+   * The command line of a conmand on the given directories, as bin/conmand runs it, but with
+   * {@code --default-network none}: the suite's many containers need no bridge (each attach runs
+   * the CNI plugins), and the tests of networking ask for it by name.
+   */
   public static List<String> command(Path root, Path state) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return List.of(java, "-Xss512k", "-XX:+UseSerialGC", "-XX:MaxRAMPercentage=25", "-jar",
-        daemonJar().toString(), "--root", root.toString(), "--state", state.toString());
+        daemonJar().toString(), "--root", root.toString(), "--state", state.toString(), "--default-network", "none");
   }
 
   /** A process builder with a clean environment: no CONMAN_* from the caller's shell. */
@@ -152,6 +156,10 @@ public final class ConmanDaemon implements AutoCloseable {
           java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
       List<String> command = new ArrayList<>(command(root, state));
       command.addAll(command.indexOf("-jar"), jvmOptions);
+      if (extraArgs.contains("--default-network")) {
+        int at = command.indexOf("--default-network");
+        command.subList(at, at + 2).clear();
+      }
       command.addAll(extraArgs);
       launchedAt = Instant.now();
       process = processBuilder(command)
