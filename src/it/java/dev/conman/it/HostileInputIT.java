@@ -282,6 +282,24 @@ class HostileInputIT {
           valid("cap").toBuilder().addCapDrop(cap).build())), INVALID, "capabilit"));
     }
 
+    for (String network : List.of("galaxy", "bridge\0", "\u001b[2J", ONE_MB)) {
+      t.add(new Case("CreateContainer", "network " + printable(network), () -> status(() -> rt().createContainer(
+          valid("net").toBuilder().setNetwork(network).build())), INVALID, "network"));
+    }
+    for (String port : List.of("80", "0:80", "70000:80", "a:b", "1.2.3:80:80", "80:80/sctp", "80:80/", "", ONE_MB)) {
+      t.add(new Case("CreateContainer", "publish " + printable(port), () -> status(() -> rt().createContainer(
+          valid("pub").toBuilder().setNetwork("bridge").addPublish(port).build())), INVALID, "port"));
+    }
+    t.add(new Case("CreateContainer", "publish without the bridge network", () -> status(() -> rt().createContainer(
+        valid("pub").toBuilder().setNetwork("none").addPublish("8080:80").build())), INVALID, "bridge"));
+    t.add(new Case("CreateContainer", "same host port twice", () -> status(() -> rt().createContainer(
+        valid("pub").toBuilder().setNetwork("bridge").addPublish("8080:80").addPublish("8080:81").build())),
+        INVALID, "twice"));
+    for (String hostname : List.of("bad_host!", "-x", "a..b", "x".repeat(254), "\u001b[2J", "web\0")) {
+      t.add(new Case("CreateContainer", "hostname " + printable(hostname), () -> status(() -> rt().createContainer(
+          valid("hn").toBuilder().setHostname(hostname).build())), INVALID, "hostname"));
+    }
+
     // -------- UpdateContainer: limits (on the running victim, which must survive unchanged)
     t.add(new Case("UpdateContainer", "no resources", () -> status(() -> rt().updateContainer(
         dev.conman.api.v1.UpdateContainerRequest.newBuilder().setRef(victim.getId()).build())), INVALID, "resources"));
@@ -292,6 +310,10 @@ class HostileInputIT {
     // -------- ListContainerStats takes nothing: a plain request answers
     t.add(new Case("ListContainerStats", "plain request", () -> status(() -> rt().listContainerStats(
         dev.conman.api.v1.ListContainerStatsRequest.getDefaultInstance())), Set.of(Code.OK), null));
+
+    // -------- ListNetworks takes nothing: a plain request answers
+    t.add(new Case("ListNetworks", "plain request", () -> status(() -> rt().listNetworks(
+        dev.conman.api.v1.ListNetworksRequest.getDefaultInstance())), Set.of(Code.OK), null));
 
     // -------- every RPC that takes a container reference
     Map<String, String> refs = new java.util.LinkedHashMap<>();

@@ -122,8 +122,8 @@ class CniNetworkIT {
       }
     }
     List<String> iptablesAfter = Sh.iptablesLines(BRIDGE, "10.213.");
-    if (!iptablesAfter.equals(iptablesBefore)) {
-      problems.add("iptables differ: before " + iptablesBefore + ", after " + iptablesAfter);
+    if (!Sh.added(iptablesBefore, iptablesAfter).isEmpty()) {
+      problems.add("iptables lines left: " + Sh.added(iptablesBefore, iptablesAfter));
     }
     try (Stream<Path> files = Files.walk(state)) {
       List<String> ipam = files.filter(f -> f.toString().contains("/ipam/")).map(Path::toString).toList();

@@ -73,4 +73,13 @@ final class Sh {
     }
     return lines;
   }
+
+  /**
+   * What the test added to iptables: lines in {@code after} that were not in {@code before}.
+   * Lines may go (pruning removes the plugins' shared chains once nobody on the host uses them,
+   * also chains another user left behind); none may come.
+   */
+  static List<String> added(List<String> before, List<String> after) {
+    return after.stream().filter(line -> !before.contains(line)).toList();
+  }
 }
