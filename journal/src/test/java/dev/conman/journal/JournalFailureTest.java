@@ -30,6 +30,13 @@ class JournalFailureTest {
   }
 
   @Test
+  void aDirectoryWhereNoFileCanBeCreatedIsSaidSo() throws Exception {
+    Path file = java.nio.file.Files.createFile(dir.resolve("not-a-directory"));
+    String why = JournalFailure.explain(Optional.of(file.resolve("conman.db")), new SQLException("cannot commit"));
+    assertTrue(why.startsWith("no file can be created in " + file), why);
+  }
+
+  @Test
   void aJournalItCannotLookAtIsExplainedByItsError() {
     String why = JournalFailure.explain(Optional.of(dir.resolve("missing/conman.db")), new SQLException("no such file"));
     assertTrue(why.contains("cannot be examined") && why.contains("no such file"), why);
