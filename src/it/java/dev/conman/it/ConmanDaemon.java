@@ -67,6 +67,8 @@ public final class ConmanDaemon implements AutoCloseable {
   /** Volatile: client threads of a test pick up the channel of the daemon's current run. */
   private volatile ManagedChannel channel;
   private volatile Instant launchedAt;
+  /** What {@link BeforeLaunch} set up: undone after the processes, before the directory goes. */
+  private AutoCloseable prepared = () -> {};
   private boolean closed;
 
   private ConmanDaemon(Path dir, List<String> jvmOptions, List<String> extraArgs) {
@@ -97,12 +99,29 @@ public final class ConmanDaemon implements AutoCloseable {
    * overrides a setting of conf/application.conf.
    */
   public static ConmanDaemon start(List<String> jvmOptions, List<String> extraArgs) throws IOException {
+    return start(jvmOptions, extraArgs, d -> () -> {});
+  }
+
+  /**
+   * Prepares a new daemon's directories before its first launch (mounts a file system on its root);
+   * what it returns is closed by {@link #close()} once the daemon and its processes are gone, before
+   * the directory is deleted.
+   */
+  @FunctionalInterface
+  public interface BeforeLaunch {
+    AutoCloseable prepare(ConmanDaemon daemon) throws IOException;
+  }
+
+  /** As {@link #start(List, List)}, with {@code beforeLaunch} run on the directories first. */
+  public static ConmanDaemon start(List<String> jvmOptions, List<String> extraArgs, BeforeLaunch beforeLaunch)
+      throws IOException {
     if (extraArgs.contains("--socket")) {
       throw new IllegalArgumentException("the fixture serves on <state>/conman.sock; run other sockets with Exec");
     }
     ConmanDaemon d = new ConmanDaemon(Files.createTempDirectory(Path.of("/tmp"), "cit"), jvmOptions, extraArgs);
     OPEN.add(d);
     try {
+      d.prepared = beforeLaunch.prepare(d);
       d.launch();
       return d;
     } catch (RuntimeException | Error e) {
@@ -463,6 +482,11 @@ public final class ConmanDaemon implements AutoCloseable {
         p.destroyForcibly();
         p.onExit().orTimeout(5, SECONDS).exceptionally(t -> null).join();
       });
+    }
+    try {
+      prepared.close();
+    } catch (Exception e) {
+      problems.add("undoing the preparation of " + dir + ": " + e);
     }
     try {
       deleteTree(dir);

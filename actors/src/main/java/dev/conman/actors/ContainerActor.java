@@ -1,6 +1,7 @@
 package dev.conman.actors;
 
 import dev.conman.journal.CborSerializable;
+import dev.conman.journal.JournalFailure;
 import dev.conman.journal.JournalSettings;
 import dev.conman.journal.JournalSignal;
 import dev.conman.reconcile.Belief;
@@ -24,12 +25,14 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.JournalPersistFailed;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * One container, event sourced. Its journal ({@code container|<id>}) is the source of truth for its
@@ -65,7 +68,7 @@ public final class ContainerActor
   public sealed interface Command extends CborSerializable {}
 
   /** A command answered with a {@link StatusReply}: success, or a {@link ContainerException}. */
-  public sealed interface Request<R> extends Command {
+  public sealed interface Request<R> extends Command, JournalWrites.Awaited {
     ActorRef<StatusReply<R>> replyTo();
   }
 
@@ -121,7 +124,7 @@ public final class ContainerActor
   public enum Passivate implements Command { INSTANCE }
 
   private record CreateDone(ContainerOperations.CreateOutcome outcome, Throwable failure,
-      ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+      ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
 
   /** The container will not run again: release its address (sent to itself after a final exit). */
   private enum ReleaseNetwork implements Command { INSTANCE }
@@ -129,14 +132,14 @@ public final class ContainerActor
   private record NetworkReleased(Throwable failure) implements Command {}
 
   /** {@code startedAt} is taken just before runc start, so that it never follows the process's exit. */
-  private record StartDone(Instant startedAt, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+  private record StartDone(Instant startedAt, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
 
-  private record StopDone(ExitRecord exit, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+  private record StopDone(ExitRecord exit, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
 
-  private record KillDone(Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+  private record KillDone(Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
 
   /** {@code replyTo} is null when the delete resumes one interrupted by a restart. */
-  private record DeleteDone(Optional<ExitRecord> exit, Throwable failure, ActorRef<StatusReply<String>> replyTo) implements Command {}
+  private record DeleteDone(Optional<ExitRecord> exit, Throwable failure, ActorRef<StatusReply<String>> replyTo) implements Command, JournalWrites.Awaited {}
 
   private record Observed(Observation observation, Throwable failure) implements Command {}
 
@@ -149,7 +152,7 @@ public final class ContainerActor
   private record RestartDone(Integer pid, Instant startedAt, Throwable failure) implements Command {}
 
   private record UpdateDone(dev.conman.runc.Resources resources, Throwable failure,
-      ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+      ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
 
   /** Tells the supervisor that a container is gone (deleted or never created); it then forgets it. */
   public record ContainerGone(String id, Runnable afterForgotten) {}
@@ -553,6 +556,8 @@ public final class ContainerActor
   private final ActorContext<Command> ctx;
   /** True while runc work runs: every other command is stashed until its result arrives. */
   private boolean busy;
+  /** Who waits for the journal write in flight: told at once when the journal refuses it. */
+  private final JournalWrites<Command> journalWrites = new JournalWrites<>();
   /** Callers of {@link Wait}, answered when the container finishes. Not journaled: they are connections. */
   private final List<ActorRef<StatusReply<ContainerView>>> waiters = new ArrayList<>();
 
@@ -608,8 +613,31 @@ public final class ContainerActor
       if (busy && !isResult(command)) {
         return Effect().stash();
       }
+      journalWrites.handling(command);
       return byPhase.apply(state, command);
     };
+  }
+
+  /**
+   * The journal refused a write (disk full, read-only file system): its caller hears so at once,
+   * and Pekko restarts this actor from the journal, which holds the state from before the command.
+   * Then the actor asks runc what is true, as after a daemon restart: the refused events may have
+   * been an outcome (runc did the work) or an observed exit; a container whose creation was never
+   * journaled is forgotten. Until the journal takes writes again, that reconciliation fails and is
+   * tried anew after each restart's backoff.
+   */
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(JournalPersistFailed.class, (state, failed) -> {
+          String why = JournalFailure.explain(ctx.getSystem().settings().config(), failed.failure());
+          journalWrites.refused(c -> ContainerException.journalUnavailable(isResult(c)
+              ? "the outcome of the operation on container " + id + " is not recorded; conman checks the container"
+                  + " with runc until the journal takes it"
+              : "container " + id + " is unchanged", why));
+          ctx.getSelf().tell(Reconcile.INSTANCE);
+        })
+        .build();
   }
 
   private static String whyNotStartable(State s) {

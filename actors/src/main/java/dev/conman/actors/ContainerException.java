@@ -8,7 +8,9 @@ public final class ContainerException extends RuntimeException {
 
   /** Kinds of refusal; the gRPC edge maps each to one status code. */
   public enum Code {
-    INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, RUNTIME_FAILED, TIMEOUT
+    INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, RUNTIME_FAILED, TIMEOUT,
+    /** The journal refused a write (disk full, read-only): retrying once it takes writes again succeeds. */
+    JOURNAL_UNAVAILABLE
   }
 
   private final Code code;
@@ -60,6 +62,16 @@ public final class ContainerException extends RuntimeException {
 
   public static ContainerException runtime(String operation, String id, String reason) {
     return new ContainerException(Code.RUNTIME_FAILED, operation + " of container " + id + " failed: " + reason);
+  }
+
+  /**
+   * The journal could not record a change; {@code consequence} says what that means for the
+   * container, {@code why} what is wrong with the journal (dev.conman.journal.JournalFailure).
+   */
+  public static ContainerException journalUnavailable(String consequence, String why) {
+    return new ContainerException(Code.JOURNAL_UNAVAILABLE, consequence + ": the journal could not record it: "
+        + why + ". Free space on the file system of conman's root (where the journal conman.db is), or make it"
+        + " writable again; then retry");
   }
 
   public static ContainerException timeout(String operation, String id, String reason) {

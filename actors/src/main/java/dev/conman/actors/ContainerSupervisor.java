@@ -1,6 +1,7 @@
 package dev.conman.actors;
 
 import dev.conman.journal.CborSerializable;
+import dev.conman.journal.JournalFailure;
 import dev.conman.runc.ContainerRuntime;
 import dev.conman.runc.ExitRecord;
 import dev.conman.runc.RuntimeState;
@@ -24,8 +25,10 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.JournalPersistFailed;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -58,7 +61,8 @@ public final class ContainerSupervisor
   public sealed interface Command {}
 
   /** Validated spec in; the created container's view out. */
-  public record Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {}
+  public record Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo)
+      implements Command, JournalWrites.Awaited {}
 
   /** Routes {@code request} to the container that {@code ref} (id, name or unique id prefix) names. */
   public record Forward(String ref, ContainerActor.Request<?> request) implements Command {}
@@ -120,6 +124,18 @@ public final class ContainerSupervisor
       return this;
     }
 
+    /**
+     * Back to empty. Pekko starts every recovery from the one object {@link #emptyState()} gave, and
+     * applies an event before the journal has taken it: after a refused write or a failed replay,
+     * the restart's replay must not start from what this registry held.
+     */
+    void clear() {
+      namesById.clear();
+      idsByName.clear();
+      ids.clear();
+      reportedOrphans.clear();
+    }
+
     /** Exact id, then exact name, then unique id prefix. */
     String resolve(String ref) {
       if (ref == null || ref.isEmpty()) {
@@ -159,6 +175,9 @@ public final class ContainerSupervisor
 
   public static final PersistenceId PERSISTENCE_ID = PersistenceId.ofUniqueId("supervisor");
 
+  /** How long a gone container waits before its Unregistered, refused by the journal, is tried again. */
+  private static final Duration FORGET_RETRY = Duration.ofSeconds(2);
+
   public static Behavior<Command> create(Deps deps) {
     return Behaviors.setup(ctx -> new ContainerSupervisor(deps, ctx));
   }
@@ -166,11 +185,15 @@ public final class ContainerSupervisor
   private final Deps deps;
   private final ActorContext<Command> ctx;
   private final Map<String, ActorRef<ContainerActor.Command>> children = new HashMap<>();
+  /** Who waits for the journal write in flight: told at once when the journal refuses it. */
+  private final JournalWrites<Command> journalWrites = new JournalWrites<>();
   private final ContainerActor.Deps childDeps;
   private final Executor blocking;
 
   private ContainerSupervisor(Deps deps, ActorContext<Command> ctx) {
-    super(PERSISTENCE_ID, SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+    // the containers live on through a restart after a refused journal write: they have their own journals
+    super(PERSISTENCE_ID, SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2)
+        .withStopChildren(false));
     this.deps = deps;
     this.ctx = ctx;
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
@@ -197,13 +220,32 @@ public final class ContainerSupervisor
   public SignalHandler<Registry> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::onRecovered)
+        .onSignal(JournalPersistFailed.class, (registry, failed) -> onJournalRefused(registry, failed.failure()))
+        .onSignal(RecoveryFailed.class, (registry, failed) -> registry.clear())
         .build();
   }
 
+  /**
+   * The journal refused a write (disk full, read-only file system); Pekko restarts this actor from
+   * the journal. A create's caller hears at once that nothing was created. A container that is gone
+   * is forgotten again a little later, so that its name is released once the journal takes writes;
+   * an orphan report is simply made again at the next start.
+   */
+  private void onJournalRefused(Registry registry, Throwable failure) {
+    registry.clear();
+    Command refused = journalWrites.refused(c -> ContainerException.journalUnavailable("no container was created",
+        JournalFailure.explain(ctx.getSystem().settings().config(), failure)));
+    if (refused instanceof Gone gone) {
+      ctx.scheduleOnce(FORGET_RETRY, ctx.getSelf(), gone);
+    }
+  }
+
   private void onRecovered(Registry registry) {
-    children.clear();
+    // after a restart for a refused journal write the children still live (withStopChildren(false))
     for (String id : registry.namesById.keySet()) {
-      child(id).tell(ContainerActor.Reconcile.INSTANCE);
+      if (!children.containsKey(id)) {
+        child(id).tell(ContainerActor.Reconcile.INSTANCE);
+      }
     }
     ctx.getLog().info("journal replayed: {} containers", registry.namesById.size());
     Set<String> known = Set.copyOf(registry.namesById.keySet());
@@ -219,6 +261,14 @@ public final class ContainerSupervisor
 
   @Override
   public CommandHandlerWithReply<Command, Event, Registry> commandHandler() {
+    CommandHandlerWithReply<Command, Event, Registry> handlers = handlers();
+    return (registry, command) -> {
+      journalWrites.handling(command);
+      return handlers.apply(registry, command);
+    };
+  }
+
+  private CommandHandlerWithReply<Command, Event, Registry> handlers() {
     return newCommandHandlerWithReplyBuilder().forAnyState()
         .onCommand(Create.class, this::onCreate)
         .onCommand(Forward.class, this::onForward)

@@ -1,6 +1,7 @@
 package dev.conman.actors;
 
 import dev.conman.journal.CborSerializable;
+import dev.conman.journal.JournalFailure;
 import dev.conman.journal.JournalSettings;
 import java.time.Instant;
 import java.util.List;
@@ -9,10 +10,15 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.JournalPersistFailed;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * Journals what happens to images (pulled, removed), so that image events join the host's event
@@ -22,8 +28,8 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 public final class ImageJournal
     extends EventSourcedBehaviorWithEnforcedReplies<ImageJournal.Record, ImageJournal.Event, ImageJournal.Count> {
 
-  /** Journal {@code event}, then answer. */
-  public record Record(Event event, ActorRef<Done> replyTo) implements CborSerializable {}
+  /** Journal {@code event}, then answer; an error at once when the journal refuses it. */
+  public record Record(Event event, ActorRef<StatusReply<Done>> replyTo) implements CborSerializable, JournalWrites.Awaited {}
 
   public sealed interface Event extends CborSerializable {
     String imageId();
@@ -44,12 +50,17 @@ public final class ImageJournal
   public static final PersistenceId PERSISTENCE_ID = PersistenceId.ofUniqueId("images");
 
   public static Behavior<Record> create() {
-    return new ImageJournal();
+    return Behaviors.setup(ImageJournal::new);
   }
 
-  private ImageJournal() {
+  private final ActorContext<Record> ctx;
+  /** Who waits for the journal write in flight: told at once when the journal refuses it. */
+  private final JournalWrites<Record> journalWrites = new JournalWrites<>();
+
+  private ImageJournal(ActorContext<Record> ctx) {
     super(PERSISTENCE_ID, SupervisorStrategy.restartWithBackoff(java.time.Duration.ofMillis(200),
         java.time.Duration.ofSeconds(5), 0.2));
+    this.ctx = ctx;
   }
 
   @Override
@@ -64,8 +75,19 @@ public final class ImageJournal
 
   @Override
   public CommandHandlerWithReply<Record, Event, Count> commandHandler() {
-    return newCommandHandlerWithReplyBuilder().forAnyState()
-        .onCommand(Record.class, (s, r) -> Effect().persist(r.event()).thenReply(r.replyTo(), x -> Done.getInstance()))
+    return (s, r) -> {
+      journalWrites.handling(r);
+      return Effect().persist(r.event()).thenReply(r.replyTo(), x -> StatusReply.success(Done.getInstance()));
+    };
+  }
+
+  /** The journal refused a write (disk full, read-only): the caller hears so at once; Pekko restarts this actor. */
+  @Override
+  public SignalHandler<Count> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(JournalPersistFailed.class, (s, failed) -> journalWrites.refused(r -> ContainerException.journalUnavailable(
+            "image " + r.event().imageId() + " changed in the image store, but the change is not in the event history",
+            JournalFailure.explain(ctx.getSystem().settings().config(), failed.failure()))))
         .build();
   }
 

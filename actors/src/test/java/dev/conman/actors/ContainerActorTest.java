@@ -315,6 +315,41 @@ class ContainerActorTest {
   }
 
   @Test
+  void aStartTheJournalRefusesIsAnsweredAtOnceAndRuncNeverRuns() throws IOException {
+    create();
+    kit.persistenceTestKit().failNextPersisted(new java.io.IOException("database or disk is full"));
+    ContainerException e = error(ask(ContainerActor.Start::new));
+    assertEquals(ContainerException.Code.JOURNAL_UNAVAILABLE, e.code());
+    assertTrue(e.getMessage().contains("is unchanged") && e.getMessage().contains("disk is full"), e.getMessage());
+    assertFalse(runtime.calls.contains("start " + id), "runc start ran without its intent journaled");
+
+    assertEquals(Phase.CREATED, ask(ContainerActor.GetStatus::new).getValue().phase());
+    assertEquals(Phase.RUNNING, ask(ContainerActor.Start::new).getValue().phase(),
+        "once the journal takes writes, the same start succeeds");
+  }
+
+  @Test
+  void anOutcomeTheJournalRefusesIsAnsweredAtOnceThenFoundOutFromRunc() throws IOException {
+    create();
+    // the intent is journaled once runc start runs: the next write, the outcome Started, is refused
+    runtime.beforeStart = () -> kit.persistenceTestKit().failNextPersisted();
+    ContainerException e = error(ask(ContainerActor.Start::new));
+    assertEquals(ContainerException.Code.JOURNAL_UNAVAILABLE, e.code());
+    assertTrue(e.getMessage().contains("not recorded"), e.getMessage());
+
+    // restarted from the journal (STARTING), the actor asks runc, which runs the container
+    awaitPhase(Phase.RUNNING);
+    List<Object> events = journaled();
+    assertInstanceOf(ContainerActor.StartRequested.class, events.get(events.size() - 2));
+    ContainerActor.Reconciled found = assertInstanceOf(ContainerActor.Reconciled.class, events.get(events.size() - 1));
+    assertEquals(Phase.STARTING, found.from());
+  }
+
+  private List<Object> journaled() {
+    return PersistenceTestKit.create(KIT.system()).persistedInStorage(ContainerActor.persistenceId(id).id());
+  }
+
+  @Test
   void recoveryReplaysToTheSameState() throws IOException {
     create();
     ask(ContainerActor.Start::new);

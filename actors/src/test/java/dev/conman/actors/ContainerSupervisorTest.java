@@ -62,6 +62,31 @@ class ContainerSupervisorTest {
   }
 
   @Test
+  void aCreateTheJournalRefusesIsAnsweredAtOnceAndLeavesNoTraceNorOtherContainersDisturbed() {
+    String first = create(spec).getValue().id();
+    List<ActorRef<ContainerActor.Command>> before = children();
+    ContainerSpec other = new ContainerSpec("api", spec.image(), spec.command(), List.of(), "/", false, Map.of());
+
+    org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(kit.system()).failNextPersisted();
+    StatusReply<ContainerView> refused = create(other);
+    ContainerException e = assertInstanceOf(ContainerException.class, refused.getError());
+    assertEquals(ContainerException.Code.JOURNAL_UNAVAILABLE, e.code());
+    assertTrue(e.getMessage().contains("no container was created"), e.getMessage());
+
+    // restarted from its journal: the refused container is not registered, the live one is the same actor
+    assertEquals(before, children());
+    assertEquals(Phase.CREATED, this.<ContainerView>forward(first, ContainerActor.GetStatus::new).getValue().phase());
+    assertTrue(create(other).isSuccess(), "once the journal takes writes, the name is free to use");
+    assertEquals(2, children().size());
+  }
+
+  private List<ActorRef<ContainerActor.Command>> children() {
+    TestProbe<List<ActorRef<ContainerActor.Command>>> probe = kit.createTestProbe();
+    supervisor.tell(new ContainerSupervisor.ListContainers(probe.ref()));
+    return probe.receiveMessage(Duration.ofSeconds(5));
+  }
+
+  @Test
   void ofConcurrentCreatesOfOneNameExactlyOneWins() {
     List<TestProbe<StatusReply<ContainerView>>> probes = new ArrayList<>();
     for (int i = 0; i < 20; i++) {

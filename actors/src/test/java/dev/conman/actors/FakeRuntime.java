@@ -26,6 +26,8 @@ final class FakeRuntime implements ContainerRuntime {
   volatile boolean ignoreTerm;
   /** When set, start blocks until it is counted down (a daemon that dies mid-start). */
   volatile java.util.concurrent.CountDownLatch blockStart;
+  /** When set, runs as start begins (its intent is journaled by then). */
+  volatile Runnable beforeStart;
   private int nextPid = 100;
 
   @Override
@@ -42,6 +44,9 @@ final class FakeRuntime implements ContainerRuntime {
   @Override
   public void start(String id) throws RuntimeFailure {
     calls.add("start " + id);
+    if (beforeStart != null) {
+      beforeStart.run();
+    }
     if (blockStart != null) {
       try {
         blockStart.await();

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The one place that knows how conman talks to SQLite: the JDBC URL and the Pekko config that points
@@ -14,6 +15,9 @@ public final class JournalSettings {
   /** Tag on every container event, so that the read journal streams the whole host in order. */
   public static final String CONTAINER_TAG = "container";
 
+  private static final String URL_PATH = "pekko-persistence-jdbc.shared-databases.slick.db.url";
+  private static final String URL_PREFIX = "jdbc:sqlite:";
+
   private JournalSettings() {}
 
   /**
@@ -22,8 +26,21 @@ public final class JournalSettings {
    * transactions on power loss, never consistency.
    */
   public static String jdbcUrl(Path database) {
-    return "jdbc:sqlite:" + database.toAbsolutePath()
+    return URL_PREFIX + database.toAbsolutePath()
         + "?journal_mode=WAL&synchronous=NORMAL&busy_timeout=5000&foreign_keys=true";
+  }
+
+  /** Where the database is, as {@link #withDatabase} put it into {@code config}; empty for another journal. */
+  public static Optional<Path> database(Config config) {
+    if (!config.hasPath(URL_PATH)) {
+      return Optional.empty();
+    }
+    String url = config.getString(URL_PATH);
+    if (!url.startsWith(URL_PREFIX)) {
+      return Optional.empty();
+    }
+    int query = url.indexOf('?');
+    return Optional.of(Path.of(url.substring(URL_PREFIX.length(), query < 0 ? url.length() : query)));
   }
 
   /**
@@ -32,7 +49,7 @@ public final class JournalSettings {
    */
   public static Config withDatabase(Config base, Path database) {
     return ConfigFactory.empty()
-        .withValue("pekko-persistence-jdbc.shared-databases.slick.db.url", ConfigValueFactory.fromAnyRef(jdbcUrl(database)))
+        .withValue(URL_PATH, ConfigValueFactory.fromAnyRef(jdbcUrl(database)))
         .withFallback(ConfigFactory.parseResources("conman-journal.conf"))
         .withFallback(base)
         .resolve();

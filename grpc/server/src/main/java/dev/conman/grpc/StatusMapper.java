@@ -93,6 +93,8 @@ public final class StatusMapper {
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
       case RUNTIME_FAILED -> Status.INTERNAL;
       case TIMEOUT -> Status.DEADLINE_EXCEEDED;
+      // the daemon is fine and the request was valid: the same request succeeds once the journal can write
+      case JOURNAL_UNAVAILABLE -> Status.UNAVAILABLE;
     };
   }
 

@@ -129,7 +129,7 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
   }
 
   private CompletionStage<Done> record(ImageJournal.Event event) {
-    return AskPattern.ask(journal, replyTo -> new ImageJournal.Record(event, replyTo), containers.timeout(),
+    return AskPattern.askWithStatus(journal, replyTo -> new ImageJournal.Record(event, replyTo), containers.timeout(),
         containers.scheduler());
   }
 
