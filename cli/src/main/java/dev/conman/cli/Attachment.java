@@ -36,7 +36,7 @@ final class Attachment {
         raw = RawTerminal.enter();
       }
       if (tty) {
-        followWindowSize(session);
+        RawTerminal.followSize(session::resize);
       }
       if (stdin) {
         session.sendStdin(stdio.in());
@@ -49,17 +49,6 @@ final class Attachment {
       } catch (IllegalStateException shuttingDown) {
         // Ctrl-C: the hook is running
       }
-    }
-  }
-
-  /** SIGWINCH: the terminal changed size; the container's terminal follows. */
-  @SuppressWarnings("restriction")
-  private static void followWindowSize(AttachSession session) {
-    try {
-      sun.misc.Signal.handle(new sun.misc.Signal("WINCH"),
-          signal -> RawTerminal.size().ifPresent(session::resize));
-    } catch (IllegalArgumentException | UnsupportedOperationException e) {
-      // no SIGWINCH on this platform: the size stays as it was at attach
     }
   }
 

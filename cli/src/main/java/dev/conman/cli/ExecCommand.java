@@ -4,6 +4,7 @@ import dev.conman.api.v1.ExecSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -19,11 +20,18 @@ import picocli.CommandLine.Parameters;
         + " conmanctl's as they come; conmanctl exits with its exit code (125 if conmanctl or the"
         + " daemon failed, for instance FAILED_PRECONDITION for a container that is not running).",
         "Without -i the process's stdin is closed at once. Ctrl-C kills the process (exit status"
-        + " 130); so does closing conmanctl's stdout or stderr (| head; exit status 141)."})
+        + " 130); so does closing conmanctl's stdout or stderr (| head; exit status 141).",
+        "With -t the process gets a terminal of conmanctl's terminal's size, which follows it; with"
+        + " -it at a terminal, conmanctl's is in raw mode, so every key (Ctrl-C, Ctrl-D) goes to"
+        + " the process, whose terminal echoes."})
 final class ExecCommand extends DaemonCommand implements TrailingCommand {
   @Option(names = {"-i", "--interactive"},
       description = "Copy conmanctl's stdin to the process until EOF, then close its stdin.")
   boolean interactive;
+
+  @Option(names = {"-t", "--tty"},
+      description = "Give the process a pseudo-terminal (its output is then all on stdout).")
+  boolean tty;
 
   @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE",
       description = CreateOptions.ENV_DESCRIPTION + " Added to the container's environment.")
@@ -65,7 +73,11 @@ final class ExecCommand extends DaemonCommand implements TrailingCommand {
         .setRef(ref)
         .addAllCommand(TrailingCommand.command(rawCommand, spec))
         .addAllEnv(CreateOptions.environment(env, environment))
-        .setTimeoutSeconds(timeoutSeconds);
+        .setTimeoutSeconds(timeoutSeconds)
+        .setTty(tty);
+    if (tty) {
+      RawTerminal.size().ifPresent(exec::setSize);
+    }
     if (workdir != null) {
       exec.setWorkdir(workdir);
     }
@@ -78,13 +90,21 @@ final class ExecCommand extends DaemonCommand implements TrailingCommand {
     ExecSession session = new ExecSession();
     Thread ctrlC = new Thread(session::interrupt, "conmanctl-exec-interrupt");
     Runtime.getRuntime().addShutdownHook(ctrlC);
+    Optional<RawTerminal> raw = Optional.empty();
     try {
-      return session.run(daemon.ioAsync(), execSpec(System.getenv()),
-          interactive ? stdio.in() : null, stdio);
+      ExecSpec execSpec = execSpec(System.getenv());
+      if (tty) {
+        if (interactive) {
+          raw = RawTerminal.enter(); // Ctrl-C is then a key for the process, not a signal to conmanctl
+        }
+        RawTerminal.followSize(session::resize);
+      }
+      return session.run(daemon.ioAsync(), execSpec, interactive ? stdio.in() : null, stdio);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return ExitCodes.INTERRUPTED;
     } finally {
+      raw.ifPresent(RawTerminal::close);
       try {
         Runtime.getRuntime().removeShutdownHook(ctrlC);
       } catch (IllegalStateException shuttingDown) {

@@ -45,6 +45,8 @@ final class ExecSession implements ClientResponseObserver<ExecInput, ExecOutput>
   /** The call has ended or was cancelled: nothing more may be sent. Guarded by sending. */
   private boolean closed;
   private volatile boolean interrupted;
+  /** start has been sent: resizes may follow. */
+  private volatile boolean startSent;
 
   /**
    * Runs the process to its end.
@@ -63,6 +65,7 @@ final class ExecSession implements ClientResponseObserver<ExecInput, ExecOutput>
         cancel("interrupted"); // Ctrl-C before the call existed
       }
       send(ExecInput.newBuilder().setStart(spec).build());
+      startSent = true;
       if (stdin == null) {
         closeStdin();
       } else {
@@ -86,6 +89,18 @@ final class ExecSession implements ClientResponseObserver<ExecInput, ExecOutput>
     cancel("interrupted (Ctrl-C)");
     try {
       finished.await(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The client's terminal changed size (from the SIGWINCH handler); dropped once the call has ended. */
+  void resize(dev.conman.api.v1.TerminalSize size) {
+    if (!startSent) {
+      return; // the size goes in start
+    }
+    try {
+      send(ExecInput.newBuilder().setResize(size).build());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -9,9 +9,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * conmanctl's controlling terminal in raw mode while a container's terminal is attached: every key
- * (Ctrl-C, Ctrl-D, the detach keys) goes to the container as typed, and the container's terminal
- * does the echoing. Driven by /bin/stty on /dev/tty, which every Linux has, rather than native
+ * conmanctl's controlling terminal in raw mode while a container's terminal is attached (attach,
+ * run -it, exec -it): every key (Ctrl-C, Ctrl-D, the detach keys) goes to the container as typed,
+ * and the container's terminal does the echoing. Driven by /bin/stty on /dev/tty, which every Linux has, rather than native
  * termios calls: conmanctl stays free of native code. {@link #restore} puts the settings back,
  * also from a shutdown hook when conmanctl is killed.
  */
@@ -43,6 +43,19 @@ final class RawTerminal implements AutoCloseable {
   /** The terminal's size, from {@code stty size} ("ROWS COLUMNS"); empty without a terminal. */
   static Optional<TerminalSize> size() {
     return stty("size").flatMap(RawTerminal::parseSize);
+  }
+
+  /**
+   * SIGWINCH: the terminal changed size; {@code resized} gets the new one (attach and exec send it
+   * on to the container's terminal).
+   */
+  @SuppressWarnings("restriction")
+  static void followSize(java.util.function.Consumer<TerminalSize> resized) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), signal -> size().ifPresent(resized));
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      // no SIGWINCH on this platform: the size stays as it was at the start
+    }
   }
 
   static Optional<TerminalSize> parseSize(String sttySize) {

@@ -177,6 +177,19 @@ class IoEndToEndTest {
   }
 
   @Test
+  void execWithATerminalAsksForOneAndStillReturnsTheExitCode() {
+    // not at a terminal here: no raw mode, no size (the daemon then leaves the size unknown)
+    Result r = conmanctl(new ByteArrayInputStream("echo hi\n".getBytes(StandardCharsets.UTF_8)),
+        new ByteArrayOutputStream(), "exec", "-it", "c1", "--", "cat");
+    assertEquals(0, r.status(), r::toString);
+    assertEquals("echo hi\n", r.out());
+    ExecSpec start = daemon.io.inputs.get(0).getStart();
+    assertTrue(start.getTty(), "-t asks for a terminal");
+    assertEquals(List.of("cat"), start.getCommandList());
+    assertTrue(daemon.io.inputs.get(1).hasStdin(), "-i sends stdin");
+  }
+
+  @Test
   void execInteractiveCopiesStdinInFramesThenClosesIt() {
     byte[] stdin = new byte[2 * ExecSession.STDIN_FRAME + 1000];
     for (int i = 0; i < stdin.length; i++) {

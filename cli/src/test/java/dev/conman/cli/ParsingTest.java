@@ -418,8 +418,18 @@ class ParsingTest {
     assertThrows(ParameterException.class, () -> parse("exec", "c1"));
     assertThrows(ParameterException.class, parse(ExecCommand.class, "exec", "c1", "--")::validate);
     assertThrows(ParameterException.class, () -> parse("exec", "--timeout", "-1", "c1", "ls"));
-    // no terminal support in the daemon yet
-    assertThrows(ParameterException.class, () -> parse("exec", "-t", "c1", "sh"));
+  }
+
+  @Test
+  void execTakesATerminalWithOrWithoutStdin() {
+    ExecCommand it = parse(ExecCommand.class, "exec", "-it", "c1", "sh");
+    assertTrue(it.tty);
+    assertTrue(it.interactive);
+    ExecCommand t = parse(ExecCommand.class, "exec", "--tty", "c1", "sh");
+    assertTrue(t.tty);
+    assertFalse(t.interactive);
+    assertTrue(t.execSpec(Map.of()).getTty());
+    assertFalse(parse(ExecCommand.class, "exec", "c1", "sh").execSpec(Map.of()).getTty());
   }
 
   @Test

@@ -48,7 +48,8 @@ public interface ContainerRuntime {
 
   /**
    * Starts {@code runc exec}: a new process in the running container, its stdin, stdout and stderr
-   * piped to the caller, who owns the returned process and must wait for it.
+   * piped to the caller (or, with {@code request.tty()}, a terminal), who owns the returned
+   * process and must wait for it, then {@link ExecProcess#release} it.
    */
   ExecProcess exec(String id, ExecRequest request) throws RuntimeFailure;
 
@@ -114,14 +115,22 @@ public interface ContainerRuntime {
    *
    * @param env extra "KEY=VALUE" entries on top of the container's environment
    * @param cwd working directory inside the container; empty: the container's
+   * @param tty  give the process a terminal (of {@code rows} x {@code columns}; 0 x 0: unknown)
    */
-  record ExecRequest(java.util.List<String> args, java.util.List<String> env, String cwd) {
+  record ExecRequest(java.util.List<String> args, java.util.List<String> env, String cwd, boolean tty,
+      int rows, int columns) {
     public ExecRequest {
       if (args.isEmpty()) {
         throw new IllegalArgumentException("exec needs a command");
       }
       args = java.util.List.copyOf(args);
       env = java.util.List.copyOf(env);
+      PseudoTerminal.checkSize(rows, columns);
+    }
+
+    /** Without a terminal. */
+    public ExecRequest(java.util.List<String> args, java.util.List<String> env, String cwd) {
+      this(args, env, cwd, false, 0, 0);
     }
   }
 }

@@ -10,30 +10,72 @@ import java.util.concurrent.TimeUnit;
 /**
  * A running {@code runc exec}. {@link #kill()} kills the process inside the container (by the pid
  * runc wrote), not only runc: a runc killed alone would leave its child running in the container.
+ *
+ * <p>With a terminal ({@link #terminal()}), runc runs in the foreground with a pseudo-terminal the
+ * daemon owns as its stdio, and copies between it and the container process's own terminal: stdin
+ * and stdout are then the daemon's end of that terminal, stderr is empty (a terminal has one output).
  */
 public final class ExecProcess {
 
   private final Process runc;
   private final Path pidFile;
+  private final PseudoTerminal terminal;
 
   ExecProcess(Process runc, Path pidFile) {
+    this(runc, pidFile, null);
+  }
+
+  ExecProcess(Process runc, Path pidFile, PseudoTerminal terminal) {
     this.runc = runc;
     this.pidFile = pidFile;
+    this.terminal = terminal;
+  }
+
+  /** True when the process has a terminal. */
+  public boolean terminal() {
+    return terminal != null;
   }
 
   public OutputStream stdin() {
-    return runc.getOutputStream();
+    return terminal != null ? terminal.output() : runc.getOutputStream();
+  }
+
+  /**
+   * With a terminal, closing stdin means nothing (a terminal has no end of input but the EOF
+   * character, which the user types): it is ignored.
+   */
+  public void closeStdin() throws IOException {
+    if (terminal == null) {
+      runc.getOutputStream().close();
+    }
   }
 
   public InputStream stdout() {
-    return runc.getInputStream();
+    return terminal != null ? terminal.input() : runc.getInputStream();
   }
 
   public InputStream stderr() {
-    return runc.getErrorStream();
+    return terminal != null ? InputStream.nullInputStream() : runc.getErrorStream();
   }
 
-  /** Waits for the exit; runc exec's status is the process's (128+N when killed by signal N). */
+  /**
+   * Sets the terminal's window size; runc is told (SIGWINCH) and sets the container process's
+   * terminal to it. Without a terminal, nothing happens.
+   *
+   * @throws IllegalArgumentException for a size no terminal has
+   */
+  public void resize(int rows, int columns) throws IOException {
+    PseudoTerminal.checkSize(rows, columns);
+    if (terminal != null) {
+      terminal.resize(rows, columns);
+      PseudoTerminal.signalWindowChange(runc.pid());
+    }
+  }
+
+  /**
+   * Waits for the exit; runc exec's status is the process's (128+N when killed by signal N). With a
+   * terminal, its output can then be read to its end.
+   */
   public int waitFor() throws InterruptedException {
     try {
       return runc.waitFor();
@@ -67,7 +109,17 @@ public final class ExecProcess {
     }
   }
 
+  /** Releases the terminal, once its output was read; nothing to do without one. */
+  public void release() {
+    if (terminal != null) {
+      terminal.close();
+    }
+  }
+
   private void cleanUp() {
+    if (terminal != null) {
+      terminal.closeSlave(); // runc's copies are closed: reads of the output end after the last byte
+    }
     try {
       Files.deleteIfExists(pidFile);
     } catch (IOException ignored) {

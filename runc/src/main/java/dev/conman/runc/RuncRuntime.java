@@ -168,11 +168,53 @@ public final class RuncRuntime implements ContainerRuntime {
       argv.add("--cwd");
       argv.add(request.cwd());
     }
+    if (request.tty()) {
+      argv.add("--tty");
+    }
     argv.add(id);
     argv.addAll(request.args());
+    if (request.tty()) {
+      return execWithTerminal(argv, pidFile, request);
+    }
     try {
       return new ExecProcess(new ProcessBuilder(argv).start(), pidFile);
     } catch (IOException e) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "cannot run runc exec: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code runc exec --tty} in the foreground, its stdio a pseudo-terminal the daemon owns: runc
+   * makes the process's terminal, copies between the two, follows this one's size on SIGWINCH,
+   * and exits with the process's status. (runc takes a --console-socket only with --detach, and a
+   * detached exec's status goes to whoever reaps the process, which the daemon is not.) The slave
+   * is opened by a shell redirect, not by the JVM: a JVM that opens a terminal without O_NOCTTY
+   * while leading a session without one (conmand under systemd) would make it its own.
+   */
+  static List<String> withTerminalStdio(List<String> argv, java.nio.file.Path slave) {
+    List<String> wrapped = new java.util.ArrayList<>(List.of("/bin/sh", "-c",
+        "exec \"$@\" <>\"$0\" >&0 2>&0", slave.toString()));
+    wrapped.addAll(argv);
+    return wrapped;
+  }
+
+  private ExecProcess execWithTerminal(List<String> argv, java.nio.file.Path pidFile, ExecRequest request)
+      throws RuntimeFailure {
+    PseudoTerminal terminal;
+    try {
+      terminal = PseudoTerminal.open(request.rows(), request.columns());
+    } catch (IOException e) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "cannot run runc exec: " + e.getMessage(), e);
+    }
+    try {
+      Process p = new ProcessBuilder(withTerminalStdio(argv, terminal.slavePath()))
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      return new ExecProcess(p, pidFile, terminal);
+    } catch (IOException e) {
+      terminal.close();
       throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "cannot run runc exec: " + e.getMessage(), e);
     }
   }

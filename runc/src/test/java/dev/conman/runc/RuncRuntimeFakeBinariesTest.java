@@ -61,6 +61,8 @@ class RuncRuntimeFakeBinariesTest {
         "update --memory=7340032 busy") fail "unable to set memory limit to 7340032 (current usage: 9000000, peak usage: 9000000)";;
         "update --memory=33554432 small-swap") fail "failed to write 33554432: write /sys/fs/cgroup/memory/conman/small-swap/memory.limit_in_bytes: invalid argument";;
         "update --pids-limit=5 stopped") fail "container not running";;
+        "exec --pid-file "*" --tty tty1 /bin/sh") tty; stty size; exit 4;;
+        "exec --pid-file "*" --tty tty2 /bin/sh") trap 'stty size; exit 5' WINCH; echo ready; while :; do sleep 0.05; done;;
       esac
       exit 0
       """;
@@ -91,6 +93,35 @@ class RuncRuntimeFakeBinariesTest {
     Files.writeString(file, content);
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwx------"));
     return file;
+  }
+
+  private static String readAll(java.io.InputStream in) throws IOException {
+    return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void execWithATerminalRunsRuncInTheForegroundOnTheDaemonsPseudoTerminal() throws Exception {
+    RuncRuntime r = runtime();
+    ExecProcess p = r.exec("tty1", new ContainerRuntime.ExecRequest(List.of("/bin/sh"), List.of(), "", true, 30, 100));
+    assertTrue(p.terminal());
+    assertEquals(4, p.waitFor());
+    String out = readAll(p.stdout());
+    assertTrue(out.matches("/dev/pts/\\d+\n30 100\n"), out);
+    p.release();
+  }
+
+  @Test
+  void aResizeIsSignalledToRunc() throws Exception {
+    RuncRuntime r = runtime();
+    ExecProcess p = r.exec("tty2", new ContainerRuntime.ExecRequest(List.of("/bin/sh"), List.of(), "", true, 0, 0));
+    byte[] ready = new byte[6];
+    assertEquals(6, p.stdout().readNBytes(ready, 0, 6));
+    p.resize(40, 120);
+    assertEquals(5, p.waitFor());
+    assertEquals("40 120\n", readAll(p.stdout()));
+    p.release();
+    assertThrows(IllegalArgumentException.class, () -> new ContainerRuntime.ExecRequest(List.of("/bin/sh"),
+        List.of(), "", true, 70000, 1));
   }
 
   @Test

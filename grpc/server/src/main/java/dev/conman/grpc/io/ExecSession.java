@@ -29,6 +29,8 @@ final class ExecSession implements StreamObserver<ExecInput> {
   private final ReadySignal ready;
   private volatile ExecProcess process;
   private volatile boolean started;
+  /** The call was ended with an error: nothing more may be sent. Set under out's lock. */
+  private volatile boolean failed;
 
   ExecSession(ServerCallStreamObserver<ExecOutput> out, ExecutorService pool,
       Function<dev.conman.api.v1.ExecSpec, CompletableFuture<ExecProcess>> launcher, java.util.function.IntConsumer onExit) {
@@ -72,13 +74,30 @@ final class ExecSession implements StreamObserver<ExecInput> {
           process.stdin().write(input.getStdin().toByteArray());
           process.stdin().flush();
         } else if (input.getCloseStdin()) {
-          process.stdin().close();
+          process.closeStdin();
+        } else if (input.hasResize()) {
+          process.resize(input.getResize().getRows(), input.getResize().getColumns());
         }
+      } catch (IllegalArgumentException e) {
+        fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+        return;
       } catch (IOException e) {
         // the process closed its stdin or ended: further input has nowhere to go
       }
       out.request(1);
     });
+  }
+
+  /** Ends the call with {@code status} and kills the process; its exit is still journaled. */
+  private void fail(Status status) {
+    synchronized (out) {
+      if (failed || out.isCancelled()) {
+        return;
+      }
+      failed = true;
+      out.onError(status.asRuntimeException());
+    }
+    process.kill();
   }
 
   @Override
@@ -94,7 +113,7 @@ final class ExecSession implements StreamObserver<ExecInput> {
     ExecProcess p = process;
     if (p != null) {
       try {
-        p.stdin().close();
+        p.closeStdin();
       } catch (IOException ignored) {
         // already closed
       }
@@ -107,9 +126,10 @@ final class ExecSession implements StreamObserver<ExecInput> {
       CompletableFuture<Void> stderr = CompletableFuture.runAsync(() -> copy(process.stderr(), false), pool);
       int code = process.waitFor();
       CompletableFuture.allOf(stdout, stderr).join();
+      process.release();
       onExit.accept(code);
       synchronized (out) {
-        if (!out.isCancelled()) {
+        if (!failed && !out.isCancelled()) {
           out.onNext(ExecOutput.newBuilder().setExitCode(code).build());
           out.onCompleted();
         }
@@ -120,18 +140,29 @@ final class ExecSession implements StreamObserver<ExecInput> {
     }
   }
 
+  /**
+   * Copies output while the client takes it. Once the call has ended (cancelled, failed), the rest
+   * is read and dropped: the process has been killed, and runc must be able to write out what it
+   * still holds to finish.
+   */
   private void copy(InputStream in, boolean isStdout) {
     byte[] chunk = new byte[32 * 1024];
+    boolean discarding = false;
     try {
       int n;
       while ((n = in.read(chunk)) >= 0) {
+        if (discarding) {
+          continue;
+        }
         ByteString data = ByteString.copyFrom(chunk, 0, n);
-        if (!ready.await()) {
-          return;
+        if (!awaitReady()) {
+          discarding = true;
+          continue;
         }
         synchronized (out) {
-          if (out.isCancelled()) {
-            return;
+          if (failed || out.isCancelled()) {
+            discarding = true;
+            continue;
           }
           out.onNext(isStdout ? ExecOutput.newBuilder().setStdout(data).build()
               : ExecOutput.newBuilder().setStderr(data).build());
@@ -142,5 +173,18 @@ final class ExecSession implements StreamObserver<ExecInput> {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** @return false once the call has ended instead */
+  private boolean awaitReady() throws InterruptedException {
+    while (!failed) {
+      if (ready.await(200)) {
+        return true;
+      }
+      if (out.isCancelled()) {
+        return false;
+      }
+    }
+    return false;
   }
 }

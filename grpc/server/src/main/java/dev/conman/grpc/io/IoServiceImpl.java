@@ -86,6 +86,11 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
   @Override
   public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> out) {
     int max = request.getMaxOutputBytes() <= 0 ? MAX_OUTPUT : Math.min(request.getMaxOutputBytes(), MAX_OUTPUT);
+    if (request.getSpec().getTty()) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("ExecSync runs without a terminal: use Exec for tty")
+          .asRuntimeException());
+      return;
+    }
     start(request.getSpec()).thenAcceptAsync(started -> {
       ExecProcess p = started.process();
       BoundedOutput stdout = new BoundedOutput(max);
@@ -173,14 +178,20 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
       return CompletableFuture.failedFuture(ContainerException.invalid(
           "timeout must not be negative, not " + spec.getTimeoutSeconds()));
     }
+    ContainerRuntime.ExecRequest request;
+    try {
+      request = new ContainerRuntime.ExecRequest(spec.getCommandList(), spec.getEnvList(), spec.getWorkdir(),
+          spec.getTty(), spec.getTty() ? spec.getSize().getRows() : 0, spec.getTty() ? spec.getSize().getColumns() : 0);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(ContainerException.invalid(e.getMessage()));
+    }
     String execId = UUID.randomUUID().toString();
     return containers.<ContainerView>forward(spec.getRef(),
             replyTo -> new ContainerActor.StartExec(execId, spec.getCommandList(), replyTo))
         .toCompletableFuture()
         .thenApplyAsync(view -> {
           try {
-            ExecProcess p = runtime.exec(view.id(), new ContainerRuntime.ExecRequest(spec.getCommandList(),
-                spec.getEnvList(), spec.getWorkdir()));
+            ExecProcess p = runtime.exec(view.id(), request);
             return new StartedExec(p, view.id(), execId, containers);
           } catch (RuntimeFailure e) {
             new StartedExec(null, view.id(), execId, containers).ended(null);
