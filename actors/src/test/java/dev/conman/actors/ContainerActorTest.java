@@ -345,10 +345,6 @@ class ContainerActorTest {
     assertEquals(Phase.STARTING, found.from());
   }
 
-  private List<Object> journaled() {
-    return PersistenceTestKit.create(KIT.system()).persistedInStorage(ContainerActor.persistenceId(id).id());
-  }
-
   @Test
   void recoveryReplaysToTheSameState() throws IOException {
     create();
