@@ -48,8 +48,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Crash consistency: a seeded random workload (create, start, stop, kill, delete, run-to-exit) on 20
  * container names from 4 client threads, while the daemon is SIGKILLed at random moments, several
- * of them a random 0-150 ms after a create, start or delete request was sent, and restarted. After
- * every restart, with the clients held back, and at the end, the test checks:
+ * of them a random 0-150 ms after a create, start or delete request was sent, and restarted. The
+ * containers are on the bridge network (a bridge and subnet of the test's own), so kills also land
+ * in the middle of CNI attaches and detaches. After every restart, with the clients held back, and
+ * at the end, the test checks:
  *
  * <ul>
  *   <li>(a) every acknowledged create that was not deleted since is listed, every acknowledged
@@ -64,8 +66,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *       listed state and exit code;
  *   <li>(g) what the restarted daemon journaled on its own before any client spoke to it is only
  *       {@code reconciled} events (whose from/to states match the replay), the completion of a
- *       delete that was in progress, or the exit of a process that ended after the restart: an exit
- *       that happened while the daemon was down must be a {@code reconciled} event.
+ *       delete that was in progress, the exit of a process that ended after the restart (an exit
+ *       that happened while the daemon was down must be a {@code reconciled} event), or the
+ *       release of the address of a container that will not run again ({@code network_detached}), or
+ *       the address of a container found created whose create was cut short ({@code network_attached});
+ *   <li>(h) a container holds a network address iff it is CREATED or RUNNING ({@link Invariants}).
  * </ul>
  *
  * The seed is printed at the start and in every failure: {@code -Dconman.seed=N} replays the same
@@ -75,7 +80,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class CrashConsistencyIT {
 
   @RegisterExtension
-  final DaemonExtension conman = DaemonExtension.perMethod();
+  final DaemonExtension conman = DaemonExtension.perMethodOn(new BridgeNetwork("cmcrash0", "10.215.3.0/24"));
 
   private static final int NAMES = 20;
   private static final int CLIENTS = 4;
@@ -995,6 +1000,20 @@ class CrashConsistencyIT {
           case "deleted" -> {
             if (was != ContainerState.CONTAINER_STATE_DELETING) {
               v.add("(g) " + id + " was deleted at restart from " + was + " without a delete in progress");
+            }
+          }
+          case "network_attached" -> {
+            // a create cut short after the network was attached: found created, with its address
+            if (was != ContainerState.CONTAINER_STATE_CREATING) {
+              v.add("(g) the restart journaled an address for " + id + ", which was " + was + ": " + types(events));
+            }
+          }
+          case "network_detached" -> {
+            // the address of a container that will not run again goes back, as part of a delete in
+            // progress or after its end (found at restart, or journaled before the kill)
+            if (was != ContainerState.CONTAINER_STATE_DELETING && was != ContainerState.CONTAINER_STATE_EXITED
+                && was != ContainerState.CONTAINER_STATE_FAILED && was != ContainerState.CONTAINER_STATE_UNKNOWN) {
+              v.add("(g) the restart released the address of " + id + ", which was " + was + ": " + types(events));
             }
           }
           default -> v.add("(g) the restarted daemon journaled " + e.getType() + " (seq " + e.getSequence() + ") for "

@@ -24,22 +24,35 @@ public final class DaemonExtension
     implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, TestExecutionExceptionHandler {
 
   private final boolean perMethod;
+  /** How each daemon is started: plain, or on a bridge network of the test's own. */
+  private final Starter starter;
   private ConmanDaemon daemon;
   private Path rootfs;
   private String testName = "setup";
 
-  private DaemonExtension(boolean perMethod) {
+  @FunctionalInterface
+  private interface Starter {
+    ConmanDaemon start() throws IOException;
+  }
+
+  private DaemonExtension(boolean perMethod, Starter starter) {
     this.perMethod = perMethod;
+    this.starter = starter;
   }
 
   /** One daemon for all the tests of the class (register on a static field). */
   public static DaemonExtension perClass() {
-    return new DaemonExtension(false);
+    return new DaemonExtension(false, ConmanDaemon::start);
   }
 
   /** A fresh daemon for each test method (register on an instance field). */
   public static DaemonExtension perMethod() {
-    return new DaemonExtension(true);
+    return new DaemonExtension(true, ConmanDaemon::start);
+  }
+
+  /** A fresh daemon for each test method, whose containers are on {@code network} by default. */
+  public static DaemonExtension perMethodOn(BridgeNetwork network) {
+    return new DaemonExtension(true, network::start);
   }
 
   public ConmanDaemon daemon() {
@@ -76,7 +89,7 @@ public final class DaemonExtension
   @Override
   public void beforeAll(ExtensionContext context) throws IOException {
     if (!perMethod) {
-      daemon = ConmanDaemon.start();
+      daemon = starter.start();
     }
   }
 
@@ -87,7 +100,7 @@ public final class DaemonExtension
       synchronized (this) {
         rootfs = null;
       }
-      daemon = ConmanDaemon.start();
+      daemon = starter.start();
     }
   }
 

@@ -34,7 +34,10 @@ import java.util.stream.Stream;
  *   <li>(c) runc's root holds no container, and no live conmon serves a container, that the daemon
  *       does not list;
  *   <li>(d) no container is left in an in-flight state (CREATING, STARTING, STOPPING, DELETING);
- *   <li>(e) names (and ids) are unique among listed containers.
+ *   <li>(e) names (and ids) are unique among listed containers;
+ *   <li>(h) a container holds a network address (and its namespace and CNI attachment exist) iff
+ *       it is CREATED or RUNNING on the bridge network: no attachment outlives its container's
+ *       run, none belongs to a container the daemon does not list.
  * </ul>
  *
  * Exits race with any snapshot (a container may end between the daemon's answer and runc's), so
@@ -151,7 +154,49 @@ final class Invariants {
             + (runc.containsKey(m.getKey()) ? " (runc: " + runc.get(m.getKey()).status() + ")" : " (unknown to runc)"));
       }
     }
+    checks += checkNetwork(d, listed, byId, v);
     return new Result(listed, runc, conmons, v, checks);
+  }
+
+  /** Invariant (h), against the daemon's CNI attachment records ({@code <state>/cni/attachments/ID.json}). */
+  private static int checkNetwork(ConmanDaemon d, List<Container> listed, Map<String, Container> byId, List<String> v) {
+    Set<String> attached = new java.util.TreeSet<>();
+    try (Stream<Path> files = Files.list(d.state().resolve("cni/attachments"))) {
+      files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".json"))
+          .forEach(f -> attached.add(f.substring(0, f.length() - ".json".length())));
+    } catch (IOException e) {
+      // no CNI state: nothing was ever attached
+    }
+    int checks = 0;
+    for (Container c : listed) {
+      checks++;
+      boolean runs = c.getState() == ContainerState.CONTAINER_STATE_CREATED
+          || c.getState() == ContainerState.CONTAINER_STATE_RUNNING;
+      boolean onBridge = !c.getNetwork().isEmpty() && !c.getNetwork().equals("none") && !c.getNetwork().equals("host");
+      if (!c.getIpAddress().isEmpty()) {
+        if (!runs) {
+          v.add("(h) " + describe(c) + " is " + c.getState() + " but still holds address " + c.getIpAddress());
+        }
+        if (!attached.contains(c.getId())) {
+          v.add("(h) " + describe(c) + " holds address " + c.getIpAddress() + " without a CNI attachment");
+        }
+        if (!Files.exists(Path.of("/run/netns", "conman-" + c.getId().substring(0, 12)))) {
+          v.add("(h) " + describe(c) + " holds address " + c.getIpAddress() + " but its namespace is gone");
+        }
+      } else if (runs && onBridge) {
+        v.add("(h) " + describe(c) + " is " + c.getState() + " on network " + c.getNetwork() + " without an address");
+      }
+    }
+    for (String id : attached) {
+      checks++;
+      Container c = byId.get(id);
+      if (c == null) {
+        v.add("(h) a CNI attachment is left for container " + id + ", which the daemon does not list");
+      } else if (c.getIpAddress().isEmpty()) {
+        v.add("(h) a CNI attachment is left for " + describe(c) + ", which holds no address");
+      }
+    }
+    return checks;
   }
 
   static List<Container> list(ManagedChannel channel) {

@@ -69,6 +69,12 @@ public final class CniNetworks implements Networks {
   }
 
   @Override
+  public java.util.Optional<NetworkAttachment> attachment(String containerId) throws NetworkException {
+    return bridge == null ? java.util.Optional.empty()
+        : bridge.get(containerId).filter(a -> a.complete()).map(a -> NetworkAttachment.of(bridgeName, a));
+  }
+
+  @Override
   public List<String> attached() throws NetworkException {
     return bridge == null ? List.of() : bridge.list();
   }

@@ -141,7 +141,13 @@ public final class ContainerActor
   /** {@code replyTo} is null when the delete resumes one interrupted by a restart. */
   private record DeleteDone(Optional<ExitRecord> exit, Throwable failure, ActorRef<StatusReply<String>> replyTo) implements Command, JournalWrites.Awaited {}
 
-  private record Observed(Observation observation, Throwable failure) implements Command {}
+  /**
+   * What runc (and conmon's exit file) say; {@code attachment} is the network attachment of a
+   * container whose create was cut short after the network was attached, so that a container found
+   * created gets its address journaled too (else null).
+   */
+  private record Observed(Observation observation, NetworkAttachment attachment, Throwable failure)
+      implements Command {}
 
   /** The container exited and its restart policy asks for a restart: schedule it. */
   private enum ScheduleRestart implements Command { INSTANCE }
@@ -924,8 +930,9 @@ public final class ContainerActor
    */
   private static boolean holdsNetworkInVain(State state) {
     Facts f = state.facts();
-    return f != null && f.network() != null && state.phase().finished() && !(state instanceof State.Gone)
-        && f.restartPending() == null && !wantsRestart(state);
+    // a delete in progress releases the address itself, as part of finishing the delete
+    boolean ended = state instanceof State.Exited || state instanceof State.Failed || state instanceof State.Lost;
+    return ended && f.network() != null && f.restartPending() == null && !wantsRestart(state);
   }
 
   private ReplyEffect<Event, State> onReleaseNetwork(State state, ReleaseNetwork c) {
@@ -1049,7 +1056,11 @@ public final class ContainerActor
     if (belief(state).isEmpty()) {
       return Effect().noReply();
     }
-    runBlocking(() -> deps.operations().observe(id), Observed::new);
+    boolean createCutShort = state instanceof State.Creating && state.facts().spec().network().mode()
+        == dev.conman.network.NetworkMode.BRIDGE;
+    runBlocking(() -> new Observed(deps.operations().observe(id),
+            createCutShort ? deps.operations().attachment(id).orElse(null) : null, null),
+        (observed, failure) -> failure == null ? observed : new Observed(null, null, failure));
     return Effect().noReply();
   }
 
@@ -1084,7 +1095,12 @@ public final class ContainerActor
       // nothing of it may stay behind; a failure here only leaves files that a later delete removes
       inBackground(() -> deps.operations().delete(id, false));
     }
-    return persist(event)
+    List<Event> events = new ArrayList<>();
+    if (r.attachment() != null && (event.to() == Phase.CREATED || event.to() == Phase.RUNNING)) {
+      events.add(new NetworkAttached(id, r.attachment(), now()));
+    }
+    events.add(event);
+    return persist(events)
         .thenRun(this::afterFinish)
         .thenRun(s -> {
           if (s instanceof State.Gone) {

@@ -26,6 +26,9 @@ public interface Networks {
   /** Removes the container's namespace and releases its address; false when it had none. Idempotent. */
   boolean detach(String containerId) throws NetworkException;
 
+  /** The container's attachment when it is complete (attached, not half-done or half-undone). */
+  java.util.Optional<NetworkAttachment> attachment(String containerId) throws NetworkException;
+
   /** Container ids with an attachment, for the reconciliation after a restart. */
   List<String> attached() throws NetworkException;
 
@@ -72,6 +75,11 @@ public interface Networks {
     @Override
     public boolean detach(String containerId) {
       return false;
+    }
+
+    @Override
+    public java.util.Optional<NetworkAttachment> attachment(String containerId) {
+      return java.util.Optional.empty();
     }
 
     @Override

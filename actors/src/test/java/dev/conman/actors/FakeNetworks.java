@@ -41,6 +41,11 @@ final class FakeNetworks implements Networks {
   }
 
   @Override
+  public java.util.Optional<NetworkAttachment> attachment(String containerId) {
+    return java.util.Optional.ofNullable(attached.get(containerId));
+  }
+
+  @Override
   public List<String> attached() {
     return List.copyOf(attached.keySet());
   }
