@@ -88,7 +88,7 @@ final class Timeline {
         {"create_returned", "start_requested", "gRPC request", null},
         {"start_requested", "started", "StartRequested write + runc start", "start"},
         {"started", "start_returned", "Started write + reply", null},
-        {"process_finished", "exited", "exit seen (exit file + inotify) until Exited handled", null},
+        {"process_finished", "exited", "exit file written until the Exited write (waits for Started)", null},
         {"start_returned", "wait_returned", "Wait call", "wait"},
         {"wait_returned", "delete_requested", "gRPC request", null},
         {"delete_requested", "deleted", "DeleteRequested write + runc delete + files", "delete"},
