@@ -875,13 +875,17 @@ public final class ContainerActor
       events.add(new NetworkDetached(id, state.facts().network().ip(), "the container was deleted", now()));
     }
     events.add(new Deleted(id, now()));
+    // The reply needs Deleted durable, not the supervisor's Unregistered: ContainerGone reaches the
+    // supervisor before any request the client makes after this reply, so the name is free for it,
+    // and a daemon that dies before Unregistered is journaled unregisters the Gone container at start.
     return persist(events)
         .thenRun(this::afterFinish)
-        .thenRun(s -> deps.supervisor().tell(new ContainerGone(id, () -> {
+        .thenRun(s -> {
+          deps.supervisor().tell(new ContainerGone(id, () -> {}));
           if (r.replyTo() != null) {
             r.replyTo().tell(StatusReply.success(id));
           }
-        })))
+        })
         .thenNoReply()
         .thenUnstashAll();
   }

@@ -94,7 +94,7 @@ final class OneShot {
     return timings(t0, t1, t2, t3, t4);
   }
 
-  private static Map<String, Double> runcCsd(Ctx c, String id) {
+  static Map<String, Double> runcCsd(Ctx c, String id) {
     Path pidFile = c.work.resolve(id + ".pid");
     long t0 = System.nanoTime();
     c.runc.detached("create", "--bundle", c.runc.bundleTrue().toString(), "--pid-file", pidFile.toString(), id)

@@ -8,11 +8,12 @@ import dev.conman.api.v1.IoServiceGrpc.IoServiceStub;
 import dev.conman.api.v1.RuntimeServiceGrpc;
 import dev.conman.api.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import dev.conman.api.v1.ImageServiceGrpc;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import java.net.URI;
-import java.net.URISyntaxException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +25,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Daemon implements AutoCloseable {
   private final ManagedChannel channel;
+  private final EventLoopGroup eventLoop;
   private final RuntimeServiceBlockingStub runtime;
   private final EventServiceBlockingStub events;
   private final IoServiceBlockingStub io;
@@ -31,8 +33,9 @@ final class Daemon implements AutoCloseable {
   private final ImageServiceGrpc.ImageServiceBlockingStub images;
   private final Duration timeout;
 
-  private Daemon(ManagedChannel channel, Duration timeout) {
+  private Daemon(ManagedChannel channel, EventLoopGroup eventLoop, Duration timeout) {
     this.channel = channel;
+    this.eventLoop = eventLoop;
     this.runtime = RuntimeServiceGrpc.newBlockingStub(channel);
     this.events = EventServiceGrpc.newBlockingStub(channel);
     this.io = IoServiceGrpc.newBlockingStub(channel);
@@ -51,19 +54,18 @@ final class Daemon implements AutoCloseable {
       throw new CliException(ExitCodes.ERROR, "cannot connect to conmand at " + path
           + ": permission denied (run as root or as a member of the socket's group)");
     }
-    ManagedChannel channel =
-        Grpc.newChannelBuilder(target(path), InsecureChannelCredentials.create()).build();
-    return new Daemon(channel, timeout);
+    // The channel's own event loop (not grpc's shared one, released a second after use), so that
+    // close() can end its thread: a thread still inside epoll_wait at exit makes the JVM wait
+    // 300 ms for it (VM_Exit waits for threads in native code), longer than the whole call.
+    EventLoopGroup eventLoop = new EpollEventLoopGroup(1);
+    ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(path.toString()))
+        .eventLoopGroup(eventLoop)
+        .channelType(EpollDomainSocketChannel.class)
+        .usePlaintext()
+        .build();
+    return new Daemon(channel, eventLoop, timeout);
   }
 
-  /** unix:///abs/path, with characters a URI cannot hold (spaces, ...) percent-encoded. */
-  static String target(Path absolute) {
-    try {
-      return new URI("unix", "", absolute.toString(), null, null).toString();
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("socket path " + absolute + ": " + e.getMessage(), e);
-    }
-  }
 
   /** The runtime service, with the global --timeout as deadline. */
   RuntimeServiceBlockingStub runtime() {
@@ -123,6 +125,7 @@ final class Daemon implements AutoCloseable {
     channel.shutdownNow();
     try {
       channel.awaitTermination(1, TimeUnit.SECONDS);
+      eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(1, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

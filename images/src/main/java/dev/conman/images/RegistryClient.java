@@ -48,22 +48,29 @@ public final class RegistryClient implements AutoCloseable {
   private static final Pattern AUTH_PARAM = Pattern.compile("(\\w+)=(?:\"([^\"]*)\"|([^,\\s]*))");
 
   private final RegistryOptions options;
-  private final HttpClient http;
+  /** Made at the first request: building one loads TLS and the trust store, 100+ ms of daemon start. */
+  private HttpClient http;
   /** Authorization header per "host repository", learned from challenges. */
   private final Map<String, String> authorizations = new ConcurrentHashMap<>();
   private final ScheduledExecutorService watchdog;
 
   public RegistryClient(RegistryOptions options) {
     this.options = options;
-    this.http = HttpClient.newBuilder()
-        .connectTimeout(options.connectTimeout)
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .build();
     this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "registry-stall-watchdog");
       t.setDaemon(true);
       return t;
     });
+  }
+
+  private synchronized HttpClient http() {
+    if (http == null) {
+      http = HttpClient.newBuilder()
+          .connectTimeout(options.connectTimeout)
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .build();
+    }
+    return http;
   }
 
   public RegistryOptions options() {
@@ -313,7 +320,7 @@ public final class RegistryClient implements AutoCloseable {
 
   private HttpResponse<InputStream> exchange(ImageReference ref, HttpRequest req, String what) {
     try {
-      return http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+      return http().send(req, HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ImageException(Code.IO, "interrupted while fetching " + what, e);

@@ -39,17 +39,22 @@ final class SyncFifo implements AutoCloseable {
     this.path = path;
   }
 
-  /** Makes the FIFO (mode 0600: it carries pids and errors) and starts reading it. */
+  /**
+   * Makes the FIFO (mode 0600: it carries pids and errors), from a spare made ahead when there is
+   * one ({@link SpareFifos}), and starts reading it.
+   */
   static SyncFifo open(Path path, CommandRunner runner, Duration timeout) throws RuntimeFailure {
     try {
       Files.deleteIfExists(path);
     } catch (IOException e) {
       throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "cannot remove stale " + path + ": " + e, e);
     }
-    CommandResult made = runner.run(Command.of("mkfifo", "-m", "0600", path.toString()), timeout);
-    if (!made.ok()) {
-      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED,
-          "mkfifo " + path + " failed: " + made.stderr().strip());
+    if (!SpareFifos.in(path.getParent(), runner, timeout).take(path)) {
+      CommandResult made = runner.run(Command.of("mkfifo", "-m", "0600", path.toString()), timeout);
+      if (!made.ok()) {
+        throw new RuntimeFailure(RuntimeFailure.Kind.FAILED,
+            "mkfifo " + path + " failed: " + made.stderr().strip());
+      }
     }
     SyncFifo fifo = new SyncFifo(path);
     fifo.firstLine = Background.POOL.submit(fifo::readFirstLine);

@@ -52,4 +52,33 @@ class SyncFifoTest {
     fifo.close();
     assertFalse(Files.exists(path));
   }
+
+  @Test
+  void sparesMadeAheadServeLaterOpensAndLeftoversAreRemoved(@TempDir Path dir) throws Exception {
+    Files.createFile(dir.resolve(".spare-left-by-an-earlier-daemon.fifo"));
+    for (int i = 0; i < SpareFifos.BATCH * 2; i++) {
+      Path path = dir.resolve("c" + i + ".sync");
+      try (SyncFifo fifo = SyncFifo.open(path, runner, Duration.ofSeconds(5))) {
+        assertTrue(Files.exists(path));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(path)));
+        runner.run(Command.of("sh", "-c", "exec 3>\"$0\"; printf 'x\\n' >&3", path.toString()),
+            Duration.ofSeconds(5));
+        assertEquals(Optional.of("x"), fifo.awaitLine(inSeconds(5)));
+      }
+      assertFalse(Files.exists(path));
+    }
+    assertFalse(Files.exists(dir.resolve(".spare-left-by-an-earlier-daemon.fifo")));
+    long deadline = inSeconds(5);
+    while (spares(dir) == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertTrue(spares(dir) > 0, "FIFOs are made ahead");
+  }
+
+  private static long spares(Path dir) throws java.io.IOException {
+    try (var files = Files.list(dir)) {
+      return files.filter(p -> p.getFileName().toString().startsWith(".spare-")).filter(p -> !Files.isRegularFile(p) && !Files.isDirectory(p)).count();
+    }
+  }
 }
