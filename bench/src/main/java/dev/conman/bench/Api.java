@@ -40,11 +40,14 @@ public final class Api implements AutoCloseable {
     return rt.withDeadlineAfter(120, TimeUnit.SECONDS);
   }
 
-  /** Read-only busybox root, like the runc bundles. */
+  /**
+   * Read-only busybox root and a network namespace with only loopback, like the runc bundles (and
+   * podman's anchors, taken with --network none).
+   */
   public Container create(String name, String... command) {
     return rt().createContainer(CreateContainerRequest.newBuilder()
         .setName(name).setImage(rootfs.toString()).addAllCommand(List.of(command)).setReadOnly(true)
-        .build()).getContainer();
+        .setNetwork("none").build()).getContainer();
   }
 
   public Container start(String ref) {
