@@ -19,10 +19,7 @@ import dev.conman.api.v1.WaitContainerRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -41,26 +38,6 @@ class ExecTtyIT {
   static final DaemonExtension conman = DaemonExtension.perClass();
 
   private static final Duration WAIT = Duration.ofSeconds(20);
-
-  private static String run(String name, String script) {
-    ConmanDaemon d = conman.daemon();
-    String id = d.runtime().createContainer(Support.create(name, conman.rootfs(), "/bin/sh", "-c", script))
-        .getContainer().getId();
-    d.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());
-    return id;
-  }
-
-  private static void delete(String id) {
-    conman.daemon().runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
-  }
-
-  private static String conmanctl() {
-    Path jar = ConmanDaemon.repoRoot().resolve("cli/target/conmanctl.jar");
-    if (!Files.isRegularFile(jar)) {
-      fail(jar + " is missing: build the CLI first");
-    }
-    return ConmanDaemon.repoRoot().resolve("bin/conmanctl") + " --socket " + conman.daemon().socket();
-  }
 
   /** One Exec call: what arrived (output collected), and its end. */
   private static final class Client implements StreamObserver<ExecOutput> {
@@ -135,16 +112,16 @@ class ExecTtyIT {
 
   @Test
   void execIFeedsAPipeThroughCat() {
-    String id = run(conman.name("cat"), "sleep 300");
+    String id = conman.startShell(conman.name("cat"), "sleep 300");
     Exec.Result r = Exec.run(WAIT, "/bin/sh", "-c",
-        "printf 'one\\ntwo\\n' | " + conmanctl() + " exec -i " + id + " -- cat; echo status:$?");
+        "printf 'one\\ntwo\\n' | " + conman.conmanctl() + " exec -i " + id + " -- cat; echo status:$?");
     assertEquals("one\ntwo\nstatus:0\n", r.stdout(), r::toString);
-    delete(id);
+    conman.forceDelete(id);
   }
 
   @Test
   void theExecRpcWithATerminalResizesAndReturnsTheExitCode() throws Exception {
-    String id = run(conman.name("tty"), "sleep 300");
+    String id = conman.startShell(conman.name("tty"), "sleep 300");
     Client c = Client.exec(ExecSpec.newBuilder().setRef(id).addCommand("/bin/sh").setTty(true)
         .setSize(TerminalSize.newBuilder().setRows(30).setColumns(100)).build());
     c.type("tty; stty size\n");
@@ -169,12 +146,12 @@ class ExecTtyIT {
         .getEventsList();
     List<String> types = history.stream().map(Event::getType).toList();
     assertTrue(types.contains("exec_started") && types.contains("exec_exited"), types::toString);
-    delete(id);
+    conman.forceDelete(id);
   }
 
   @Test
   void refusalsHaveClearStatuses() throws Exception {
-    String id = run(conman.name("ref"), "sleep 300");
+    String id = conman.startShell(conman.name("ref"), "sleep 300");
     Client big = Client.exec(ExecSpec.newBuilder().setRef(id).addCommand("/bin/sh").setTty(true)
         .setSize(TerminalSize.newBuilder().setRows(70000).setColumns(80)).build());
     assertEquals(Status.Code.INVALID_ARGUMENT, code(big.next()));
@@ -185,64 +162,38 @@ class ExecTtyIT {
     resized.in.onNext(ExecInput.newBuilder().setResize(TerminalSize.newBuilder().setRows(24).setColumns(100000)).build());
     assertEquals(Status.Code.INVALID_ARGUMENT, code(resized.next()));
 
-    String done = run(conman.name("done"), "true");
+    String done = conman.startShell(conman.name("done"), "true");
     conman.daemon().runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(done).build());
     Client exited = Client.exec(ExecSpec.newBuilder().setRef(done).addCommand("/bin/sh").setTty(true).build());
     assertEquals(Status.Code.FAILED_PRECONDITION, code(exited.next()));
-    delete(done);
-    delete(id);
+    conman.forceDelete(done);
+    conman.forceDelete(id);
   }
 
-  /**
-   * A user at a terminal: tmux plays it (a private tmux server, killed at the end), types into
-   * bin/conmanctl exec -it, and reads the screen.
-   */
+  /** A user at a terminal ({@link Tmux}) types into bin/conmanctl exec -it and reads the screen. */
   @Test
   void execItGivesAShellAtATerminalAndReturnsItsExitStatus() throws Exception {
-    String id = run(conman.name("it"), "sleep 300");
-    String server = "conman-exec-it-" + ProcessHandle.current().pid();
-    String command = conmanctl() + " exec -it " + id + " -- /bin/sh; echo STATUS:$?; sleep 60";
-    try {
-      tmux(server, "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command);
-      awaitScreen(server, "/ #"); // busybox's prompt
-      tmux(server, "send-keys", "-t", "t", "tty", "Enter");
-      awaitScreen(server, "/dev/pts/");
-      tmux(server, "send-keys", "-t", "t", "echo $((6*7))-$(stty size)", "Enter");
-      awaitScreen(server, "42-30 100"); // a terminal of tmux's size
-      tmux(server, "resize-window", "-t", "t", "-x", "90", "-y", "25");
+    String id = conman.startShell(conman.name("it"), "sleep 300");
+    String command = conman.conmanctl() + " exec -it " + id + " -- /bin/sh; echo STATUS:$?; sleep 60";
+    try (Tmux terminal = Tmux.start(command)) {
+      terminal.awaitScreen("/ #"); // busybox's prompt
+      terminal.type("tty", "Enter");
+      terminal.awaitScreen("/dev/pts/");
+      terminal.type("echo $((6*7))-$(stty size)", "Enter");
+      terminal.awaitScreen("42-30 100"); // a terminal of tmux's size
+      terminal.resize(90, 25);
       Thread.sleep(500);
-      tmux(server, "send-keys", "-t", "t", "echo $((7*7))-$(stty size)", "Enter");
-      awaitScreen(server, "49-25 90"); // the window's new size followed
-      tmux(server, "send-keys", "-t", "t", "sleep 100", "Enter");
+      terminal.type("echo $((7*7))-$(stty size)", "Enter");
+      terminal.awaitScreen("49-25 90"); // the window's new size followed
+      terminal.type("sleep 100", "Enter");
       Thread.sleep(300);
-      tmux(server, "send-keys", "-t", "t", "C-c"); // reaches the exec's shell, not conmanctl
-      tmux(server, "send-keys", "-t", "t", "echo still-$((1+1))", "Enter");
-      awaitScreen(server, "still-2");
-      tmux(server, "send-keys", "-t", "t", "exit 4", "Enter");
-      awaitScreen(server, "STATUS:4");
+      terminal.type("C-c"); // reaches the exec's shell, not conmanctl
+      terminal.type("echo still-$((1+1))", "Enter");
+      terminal.awaitScreen("still-2");
+      terminal.type("exit 4", "Enter");
+      terminal.awaitScreen("STATUS:4");
     } finally {
-      Exec.run(Duration.ofSeconds(10), "tmux", "-L", server, "kill-server");
-      delete(id);
+      conman.forceDelete(id);
     }
-  }
-
-  private static void tmux(String server, String... args) {
-    List<String> argv = new ArrayList<>(List.of("tmux", "-L", server, "-f", "/dev/null"));
-    argv.addAll(List.of(args));
-    Exec.Result r = Exec.run(Duration.ofSeconds(10), argv.toArray(String[]::new));
-    assertEquals(0, r.exitCode(), r::toString);
-  }
-
-  private static void awaitScreen(String server, String text) {
-    String[] screen = {""};
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (System.nanoTime() < deadline) {
-      screen[0] = Exec.run(Duration.ofSeconds(10), "tmux", "-L", server, "capture-pane", "-p", "-t", "t").stdout();
-      if (screen[0].contains(text)) {
-        return;
-      }
-      ConmanDaemon.sleep(200);
-    }
-    fail("no '" + text + "' on the terminal within 30 s; the screen:\n" + screen[0]);
   }
 }
