@@ -3,15 +3,12 @@ package dev.conman.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
 import dev.conman.api.v1.AttachInput;
 import dev.conman.api.v1.AttachOutput;
 import dev.conman.api.v1.AttachSpec;
 import dev.conman.api.v1.ContainerState;
-import dev.conman.api.v1.CreateContainerRequest;
-import dev.conman.api.v1.DeleteContainerRequest;
 import dev.conman.api.v1.Event;
 import dev.conman.api.v1.EventServiceGrpc;
 import dev.conman.api.v1.GetContainerRequest;
@@ -26,8 +23,6 @@ import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,12 +39,13 @@ class AttachIT {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
 
-  /** One Attach call as a test sees it: what arrived, in order, and the call's end. */
-  private static final class Client implements StreamObserver<AttachOutput> {
-    final BlockingQueue<Object> arrivals = new LinkedBlockingQueue<>();
-    final StringBuilder stdout = new StringBuilder();
-    final StringBuilder stderr = new StringBuilder();
+  /** One Attach call as a test sees it, and its stdin. */
+  private static final class Client extends CallRecorder<AttachOutput> {
     StreamObserver<AttachInput> in;
+
+    Client() {
+      super(o -> o.hasStdout() ? o.getStdout() : null, o -> o.hasStderr() ? o.getStderr() : null);
+    }
 
     static Client attach(AttachSpec spec) {
       Client c = new Client();
@@ -65,70 +61,11 @@ class AttachIT {
     void send(byte... bytes) {
       in.onNext(AttachInput.newBuilder().setStdin(ByteString.copyFrom(bytes)).build());
     }
-
-    /** The next message that is not output (collecting output into stdout and stderr), or the call's error. */
-    Object next() throws InterruptedException {
-      while (true) {
-        Object o = arrivals.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        if (o == null) {
-          fail("nothing arrived within " + WAIT.toSeconds() + " s; output so far: " + stdout);
-        }
-        if (o instanceof AttachOutput out && out.hasStdout()) {
-          stdout.append(out.getStdout().toStringUtf8());
-          continue;
-        }
-        if (o instanceof AttachOutput out && out.hasStderr()) {
-          stderr.append(out.getStderr().toStringUtf8());
-          continue;
-        }
-        return o;
-      }
-    }
-
-    /** Waits until the output contains {@code text}. */
-    void awaitOutput(String text) throws InterruptedException {
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (!stdout.toString().contains(text)) {
-        Object o = arrivals.poll(100, TimeUnit.MILLISECONDS);
-        if (o instanceof AttachOutput out && out.hasStdout()) {
-          stdout.append(out.getStdout().toStringUtf8());
-        } else if (o instanceof AttachOutput out && out.hasStderr()) {
-          stderr.append(out.getStderr().toStringUtf8());
-        } else if (o != null) {
-          fail("waiting for '" + text + "', got " + o + " after output " + stdout);
-        }
-        if (System.nanoTime() > deadline) {
-          fail("no '" + text + "' in the output within " + WAIT.toSeconds() + " s: " + stdout);
-        }
-      }
-    }
-
-    @Override
-    public void onNext(AttachOutput value) {
-      arrivals.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      arrivals.add(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      arrivals.add("completed");
-    }
   }
 
   private static ContainerState state(String id) {
     return conman.daemon().runtime().getContainer(GetContainerRequest.newBuilder().setRef(id).build())
         .getContainer().getState();
-  }
-
-  private static Status.Code code(Object end) {
-    if (end instanceof StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
-    return fail("expected an error, got " + end);
   }
 
   @Test
@@ -204,19 +141,19 @@ class AttachIT {
   @Test
   void refusalsHaveClearStatuses() throws Exception {
     ConmanDaemon d = conman.daemon();
-    assertEquals(Status.Code.NOT_FOUND, code(Client.attach(AttachSpec.newBuilder().setRef("no-such-container").build()).next()));
+    assertEquals(Status.Code.NOT_FOUND, CallRecorder.code(Client.attach(AttachSpec.newBuilder().setRef("no-such-container").build()).next()));
 
     String quiet = conman.start(Support.create(conman.name("quiet"), conman.rootfs(), "/bin/sleep", "100"));
-    Status.Code noStdin = code(Client.attach(AttachSpec.newBuilder().setRef(quiet).setStdin(true).build()).next());
+    Status.Code noStdin = CallRecorder.code(Client.attach(AttachSpec.newBuilder().setRef(quiet).setStdin(true).build()).next());
     assertEquals(Status.Code.FAILED_PRECONDITION, noStdin, "stdin to a container created without --stdin");
     Object badKeys = Client.attach(AttachSpec.newBuilder().setRef(quiet).setDetachKeys("ctrl-1").build()).next();
-    assertEquals(Status.Code.INVALID_ARGUMENT, code(badKeys));
+    assertEquals(Status.Code.INVALID_ARGUMENT, CallRecorder.code(badKeys));
     assertTrue(((StatusRuntimeException) badKeys).getStatus().getDescription().contains("ctrl-1"));
     conman.forceDelete(quiet);
 
     String done = conman.start(Support.create(conman.name("done"), conman.rootfs(), "/bin/true"));
     d.runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(done).build());
-    assertEquals(Status.Code.FAILED_PRECONDITION, code(Client.attach(AttachSpec.newBuilder().setRef(done).build()).next()));
+    assertEquals(Status.Code.FAILED_PRECONDITION, CallRecorder.code(Client.attach(AttachSpec.newBuilder().setRef(done).build()).next()));
     conman.forceDelete(done);
   }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.conman.api.v1.DeleteContainerRequest;
 import dev.conman.api.v1.Event;
 import dev.conman.api.v1.EventServiceGrpc;
 import dev.conman.api.v1.ExecInput;
@@ -18,7 +17,6 @@ import dev.conman.api.v1.IoServiceGrpc;
 import dev.conman.api.v1.LogEntry;
 import dev.conman.api.v1.LogStream;
 import dev.conman.api.v1.LogsRequest;
-import dev.conman.api.v1.StartContainerRequest;
 import dev.conman.api.v1.WaitContainerRequest;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
