@@ -3,15 +3,12 @@ package dev.conman.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
 import dev.conman.api.v1.AttachInput;
 import dev.conman.api.v1.AttachOutput;
 import dev.conman.api.v1.AttachSpec;
 import dev.conman.api.v1.ContainerState;
-import dev.conman.api.v1.CreateContainerRequest;
-import dev.conman.api.v1.DeleteContainerRequest;
 import dev.conman.api.v1.Event;
 import dev.conman.api.v1.EventServiceGrpc;
 import dev.conman.api.v1.GetContainerRequest;
@@ -24,13 +21,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -47,12 +39,13 @@ class AttachIT {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
 
-  /** One Attach call as a test sees it: what arrived, in order, and the call's end. */
-  private static final class Client implements StreamObserver<AttachOutput> {
-    final BlockingQueue<Object> arrivals = new LinkedBlockingQueue<>();
-    final StringBuilder stdout = new StringBuilder();
-    final StringBuilder stderr = new StringBuilder();
+  /** One Attach call as a test sees it, and its stdin. */
+  private static final class Client extends CallRecorder<AttachOutput> {
     StreamObserver<AttachInput> in;
+
+    Client() {
+      super(o -> o.hasStdout() ? o.getStdout() : null, o -> o.hasStderr() ? o.getStderr() : null);
+    }
 
     static Client attach(AttachSpec spec) {
       Client c = new Client();
@@ -68,65 +61,6 @@ class AttachIT {
     void send(byte... bytes) {
       in.onNext(AttachInput.newBuilder().setStdin(ByteString.copyFrom(bytes)).build());
     }
-
-    /** The next message that is not output (collecting output into stdout and stderr), or the call's error. */
-    Object next() throws InterruptedException {
-      while (true) {
-        Object o = arrivals.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        if (o == null) {
-          fail("nothing arrived within " + WAIT.toSeconds() + " s; output so far: " + stdout);
-        }
-        if (o instanceof AttachOutput out && out.hasStdout()) {
-          stdout.append(out.getStdout().toStringUtf8());
-          continue;
-        }
-        if (o instanceof AttachOutput out && out.hasStderr()) {
-          stderr.append(out.getStderr().toStringUtf8());
-          continue;
-        }
-        return o;
-      }
-    }
-
-    /** Waits until the output contains {@code text}. */
-    void awaitOutput(String text) throws InterruptedException {
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (!stdout.toString().contains(text)) {
-        Object o = arrivals.poll(100, TimeUnit.MILLISECONDS);
-        if (o instanceof AttachOutput out && out.hasStdout()) {
-          stdout.append(out.getStdout().toStringUtf8());
-        } else if (o instanceof AttachOutput out && out.hasStderr()) {
-          stderr.append(out.getStderr().toStringUtf8());
-        } else if (o != null) {
-          fail("waiting for '" + text + "', got " + o + " after output " + stdout);
-        }
-        if (System.nanoTime() > deadline) {
-          fail("no '" + text + "' in the output within " + WAIT.toSeconds() + " s: " + stdout);
-        }
-      }
-    }
-
-    @Override
-    public void onNext(AttachOutput value) {
-      arrivals.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      arrivals.add(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      arrivals.add("completed");
-    }
-  }
-
-  private static String start(CreateContainerRequest request) {
-    ConmanDaemon d = conman.daemon();
-    String id = d.runtime().createContainer(request).getContainer().getId();
-    d.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());
-    return id;
   }
 
   private static ContainerState state(String id) {
@@ -134,20 +68,9 @@ class AttachIT {
         .getContainer().getState();
   }
 
-  private static void delete(String id) {
-    conman.daemon().runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
-  }
-
-  private static Status.Code code(Object end) {
-    if (end instanceof StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
-    return fail("expected an error, got " + end);
-  }
-
   @Test
   void twoClientsSeeTheOutputStdinReachesTheContainerAndADetachLeavesItRunning() throws Exception {
-    String id = start(Support.create(conman.name("loop"), conman.rootfs(), "/bin/sh", "-c",
+    String id = conman.start(Support.create(conman.name("loop"), conman.rootfs(), "/bin/sh", "-c",
         "while read line; do echo got:$line; echo err:$line >&2; done; echo stdin-closed").toBuilder()
         .setStdin(true).build());
     Client writer = Client.attach(AttachSpec.newBuilder().setRef(id).setStdin(true).build());
@@ -195,7 +118,7 @@ class AttachIT {
     assertTrue(history.stream().anyMatch(e -> e.getType().equals("detached") && e.getReason().equals("detach keys")),
         history::toString);
     assertTrue(history.stream().anyMatch(e -> e.getType().equals("attached") && e.getStdin()), history::toString);
-    delete(id);
+    conman.forceDelete(id);
   }
 
   @Test
@@ -212,80 +135,49 @@ class AttachIT {
     Object exited = c.next();
     assertTrue(exited instanceof AttachOutput o && o.hasExited() && o.getExited().getExitCode() == 0,
         () -> "cat ends at EOF: expected exited 0, got " + exited);
-    delete(id);
+    conman.forceDelete(id);
   }
 
   @Test
   void refusalsHaveClearStatuses() throws Exception {
     ConmanDaemon d = conman.daemon();
-    assertEquals(Status.Code.NOT_FOUND, code(Client.attach(AttachSpec.newBuilder().setRef("no-such-container").build()).next()));
+    assertEquals(Status.Code.NOT_FOUND, CallRecorder.code(Client.attach(AttachSpec.newBuilder().setRef("no-such-container").build()).next()));
 
-    String quiet = start(Support.create(conman.name("quiet"), conman.rootfs(), "/bin/sleep", "100"));
-    Status.Code noStdin = code(Client.attach(AttachSpec.newBuilder().setRef(quiet).setStdin(true).build()).next());
+    String quiet = conman.start(Support.create(conman.name("quiet"), conman.rootfs(), "/bin/sleep", "100"));
+    Status.Code noStdin = CallRecorder.code(Client.attach(AttachSpec.newBuilder().setRef(quiet).setStdin(true).build()).next());
     assertEquals(Status.Code.FAILED_PRECONDITION, noStdin, "stdin to a container created without --stdin");
     Object badKeys = Client.attach(AttachSpec.newBuilder().setRef(quiet).setDetachKeys("ctrl-1").build()).next();
-    assertEquals(Status.Code.INVALID_ARGUMENT, code(badKeys));
+    assertEquals(Status.Code.INVALID_ARGUMENT, CallRecorder.code(badKeys));
     assertTrue(((StatusRuntimeException) badKeys).getStatus().getDescription().contains("ctrl-1"));
-    delete(quiet);
+    conman.forceDelete(quiet);
 
-    String done = start(Support.create(conman.name("done"), conman.rootfs(), "/bin/true"));
+    String done = conman.start(Support.create(conman.name("done"), conman.rootfs(), "/bin/true"));
     d.runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(done).build());
-    assertEquals(Status.Code.FAILED_PRECONDITION, code(Client.attach(AttachSpec.newBuilder().setRef(done).build()).next()));
-    delete(done);
+    assertEquals(Status.Code.FAILED_PRECONDITION, CallRecorder.code(Client.attach(AttachSpec.newBuilder().setRef(done).build()).next()));
+    conman.forceDelete(done);
   }
 
-  /**
-   * A user at a terminal: tmux plays the terminal (a private tmux server, killed at the end), types
-   * into bin/conmanctl run -it, and reads the screen.
-   */
+  /** A user at a terminal ({@link Tmux}) types into bin/conmanctl run -it and reads the screen. */
   @Test
   void runItGivesAShellAtATerminalAndReturnsItsExitStatus() throws Exception {
-    Path jar = ConmanDaemon.repoRoot().resolve("cli/target/conmanctl.jar");
-    if (!Files.isRegularFile(jar)) {
-      fail(jar + " is missing: build the CLI first");
-    }
-    String server = "conman-attach-it-" + ProcessHandle.current().pid();
     String name = conman.name("sh");
-    String ctl = ConmanDaemon.repoRoot().resolve("bin/conmanctl") + " --socket " + conman.daemon().socket();
-    String command = ctl + " run -it --rm --image " + conman.rootfs() + " " + name + " -- /bin/sh; echo STATUS:$?; sleep 60";
-    try {
-      tmux(server, "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command);
-      awaitScreen(server, "/ #"); // busybox's prompt (capture-pane drops the trailing blank)
-      tmux(server, "send-keys", "-t", "t", "echo $((6*7))-$(stty size)", "Enter");
-      awaitScreen(server, "42-30 100"); // the command ran, in a terminal of tmux's size
-      tmux(server, "send-keys", "-t", "t", "sleep 100", "Enter");
+    String command = conman.conmanctl() + " run -it --rm --image " + conman.rootfs() + " " + name
+        + " -- /bin/sh; echo STATUS:$?; sleep 60";
+    try (Tmux terminal = Tmux.start(command)) {
+      terminal.awaitScreen("/ #"); // busybox's prompt
+      terminal.type("echo $((6*7))-$(stty size)", "Enter");
+      terminal.awaitScreen("42-30 100"); // the command ran, in a terminal of tmux's size
+      terminal.type("sleep 100", "Enter");
       Thread.sleep(300);
-      tmux(server, "send-keys", "-t", "t", "C-c");   // Ctrl-C reaches the container's shell, not conmanctl
-      tmux(server, "send-keys", "-t", "t", "echo still-$((1+1))", "Enter");
-      awaitScreen(server, "still-2");
-      tmux(server, "send-keys", "-t", "t", "exit 3", "Enter");
-      awaitScreen(server, "STATUS:3");
+      terminal.type("C-c");   // Ctrl-C reaches the container's shell, not conmanctl
+      terminal.type("echo still-$((1+1))", "Enter");
+      terminal.awaitScreen("still-2");
+      terminal.type("exit 3", "Enter");
+      terminal.awaitScreen("STATUS:3");
       Support.await("--rm deleted the container", WAIT, () -> conman.daemon().runtime().listContainers(
           dev.conman.api.v1.ListContainersRequest.getDefaultInstance()).getContainersList().stream()
           .noneMatch(c -> c.getName().equals(name)));
-    } finally {
-      Exec.run(Duration.ofSeconds(10), "tmux", "-L", server, "kill-server");
     }
-  }
-
-  private static void tmux(String server, String... args) {
-    List<String> argv = new ArrayList<>(List.of("tmux", "-L", server, "-f", "/dev/null"));
-    argv.addAll(List.of(args));
-    Exec.Result r = Exec.run(Duration.ofSeconds(10), argv.toArray(String[]::new));
-    assertEquals(0, r.exitCode(), r::toString);
-  }
-
-  private static void awaitScreen(String server, String text) {
-    String[] screen = {""};
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (System.nanoTime() < deadline) {
-      screen[0] = Exec.run(Duration.ofSeconds(10), "tmux", "-L", server, "capture-pane", "-p", "-t", "t").stdout();
-      if (screen[0].contains(text)) {
-        return;
-      }
-      ConmanDaemon.sleep(200);
-    }
-    fail("no '" + text + "' on the terminal within 30 s; the screen:\n" + screen[0]);
   }
 
   private static List<Event> history(String id) {

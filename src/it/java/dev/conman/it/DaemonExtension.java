@@ -1,7 +1,13 @@
 package dev.conman.it;
 
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.conman.api.v1.CreateContainerRequest;
+import dev.conman.api.v1.DeleteContainerRequest;
+import dev.conman.api.v1.StartContainerRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -77,6 +83,35 @@ public final class DaemonExtension
   /** A container name that says which test made it: {@code <testMethod>-<suffix>}. */
   public String name(String suffix) {
     return testName + "-" + suffix;
+  }
+
+  /** Creates and starts a container; its id. */
+  public String start(CreateContainerRequest request) {
+    String id = daemon.runtime().createContainer(request).getContainer().getId();
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());
+    return id;
+  }
+
+  /** Creates and starts a container running {@code /bin/sh -c script} on {@link #rootfs}; its id. */
+  public String startShell(String name, String script) {
+    return start(Support.create(name, rootfs(), "/bin/sh", "-c", script));
+  }
+
+  /** Deletes a container, a running one too (force). */
+  public void forceDelete(String id) {
+    daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
+  }
+
+  /**
+   * The command line of bin/conmanctl talking to this daemon, for a shell; fails when the CLI has
+   * not been built.
+   */
+  public String conmanctl() {
+    Path jar = ConmanDaemon.repoRoot().resolve("cli/target/conmanctl.jar");
+    if (!Files.isRegularFile(jar)) {
+      fail(jar + " is missing: build the CLI first");
+    }
+    return ConmanDaemon.repoRoot().resolve("bin/conmanctl") + " --socket " + daemon.socket();
   }
 
   /** Keeps the characters a container name may hold ({@code [a-zA-Z0-9_.-]}), starting alphanumeric. */

@@ -2,10 +2,8 @@ package dev.conman.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
-import dev.conman.api.v1.DeleteContainerRequest;
 import dev.conman.api.v1.Event;
 import dev.conman.api.v1.EventServiceGrpc;
 import dev.conman.api.v1.ExecInput;
@@ -13,19 +11,12 @@ import dev.conman.api.v1.ExecOutput;
 import dev.conman.api.v1.ExecSpec;
 import dev.conman.api.v1.HistoryRequest;
 import dev.conman.api.v1.IoServiceGrpc;
-import dev.conman.api.v1.StartContainerRequest;
 import dev.conman.api.v1.TerminalSize;
 import dev.conman.api.v1.WaitContainerRequest;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,31 +33,13 @@ class ExecTtyIT {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
 
-  private static String run(String name, String script) {
-    ConmanDaemon d = conman.daemon();
-    String id = d.runtime().createContainer(Support.create(name, conman.rootfs(), "/bin/sh", "-c", script))
-        .getContainer().getId();
-    d.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());
-    return id;
-  }
-
-  private static void delete(String id) {
-    conman.daemon().runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
-  }
-
-  private static String conmanctl() {
-    Path jar = ConmanDaemon.repoRoot().resolve("cli/target/conmanctl.jar");
-    if (!Files.isRegularFile(jar)) {
-      fail(jar + " is missing: build the CLI first");
-    }
-    return ConmanDaemon.repoRoot().resolve("bin/conmanctl") + " --socket " + conman.daemon().socket();
-  }
-
-  /** One Exec call: what arrived (output collected), and its end. */
-  private static final class Client implements StreamObserver<ExecOutput> {
-    final BlockingQueue<Object> arrivals = new LinkedBlockingQueue<>();
-    final StringBuilder stdout = new StringBuilder();
+  /** One Exec call as a test sees it, and its stdin. */
+  private static final class Client extends CallRecorder<ExecOutput> {
     StreamObserver<ExecInput> in;
+
+    Client() {
+      super(o -> o.hasStdout() ? o.getStdout() : null, o -> o.hasStderr() ? o.getStderr() : null);
+    }
 
     static Client exec(ExecSpec spec) {
       Client c = new Client();
@@ -75,91 +48,48 @@ class ExecTtyIT {
       return c;
     }
 
+    /** An interactive /bin/sh in container {@code ref}, with a terminal whose size is not given. */
+    static Client shell(String ref) {
+      return exec(ExecSpec.newBuilder().setRef(ref).addCommand("/bin/sh").setTty(true).build());
+    }
+
+    /** An interactive /bin/sh in container {@code ref}, with a terminal of {@code rows} x {@code columns}. */
+    static Client shell(String ref, int rows, int columns) {
+      return exec(ExecSpec.newBuilder().setRef(ref).addCommand("/bin/sh").setTty(true)
+          .setSize(TerminalSize.newBuilder().setRows(rows).setColumns(columns)).build());
+    }
+
     void type(String s) {
       in.onNext(ExecInput.newBuilder().setStdin(ByteString.copyFromUtf8(s)).build());
     }
-
-    /** Collects output until {@code text} is in it. */
-    void await(String text) throws InterruptedException {
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (!stdout.toString().contains(text)) {
-        Object o = arrivals.poll(100, TimeUnit.MILLISECONDS);
-        if (o instanceof ExecOutput out && out.hasStdout()) {
-          stdout.append(out.getStdout().toStringUtf8());
-        } else if (o != null) {
-          fail("waiting for '" + text + "', got " + o + " after output " + stdout);
-        }
-        if (System.nanoTime() > deadline) {
-          fail("no '" + text + "' in the output within " + WAIT.toSeconds() + " s: " + stdout);
-        }
-      }
-    }
-
-    /** The next message that is not stdout, or the call's end. */
-    Object next() throws InterruptedException {
-      while (true) {
-        Object o = arrivals.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        if (o == null) {
-          return fail("nothing arrived within " + WAIT.toSeconds() + " s; output so far: " + stdout);
-        }
-        if (o instanceof ExecOutput out && out.hasStdout()) {
-          stdout.append(out.getStdout().toStringUtf8());
-          continue;
-        }
-        return o;
-      }
-    }
-
-    @Override
-    public void onNext(ExecOutput value) {
-      arrivals.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      arrivals.add(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      arrivals.add("completed");
-    }
-  }
-
-  private static Status.Code code(Object end) {
-    if (end instanceof StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
-    return fail("expected an error, got " + end);
   }
 
   @Test
   void execIFeedsAPipeThroughCat() {
-    String id = run(conman.name("cat"), "sleep 300");
+    String id = conman.startShell(conman.name("cat"), "sleep 300");
     Exec.Result r = Exec.run(WAIT, "/bin/sh", "-c",
-        "printf 'one\\ntwo\\n' | " + conmanctl() + " exec -i " + id + " -- cat; echo status:$?");
+        "printf 'one\\ntwo\\n' | " + conman.conmanctl() + " exec -i " + id + " -- cat; echo status:$?");
     assertEquals("one\ntwo\nstatus:0\n", r.stdout(), r::toString);
-    delete(id);
+    conman.forceDelete(id);
   }
 
   @Test
   void theExecRpcWithATerminalResizesAndReturnsTheExitCode() throws Exception {
-    String id = run(conman.name("tty"), "sleep 300");
-    Client c = Client.exec(ExecSpec.newBuilder().setRef(id).addCommand("/bin/sh").setTty(true)
-        .setSize(TerminalSize.newBuilder().setRows(30).setColumns(100)).build());
+    String id = conman.startShell(conman.name("tty"), "sleep 300");
+    Client c = Client.shell(id, 30, 100);
     c.type("tty; stty size\n");
-    c.await("30 100");
+    c.awaitOutput("30 100");
     assertTrue(c.stdout.toString().contains("/dev/pts/"), c.stdout::toString);
     assertTrue(c.stdout.toString().contains("\r\n"), "a terminal's line endings");
     c.in.onNext(ExecInput.newBuilder().setResize(TerminalSize.newBuilder().setRows(20).setColumns(70)).build());
     c.type("stty size\n");
-    c.await("20 70");
+    c.awaitOutput("20 70");
     c.in.onNext(ExecInput.newBuilder().setCloseStdin(true).build()); // ignored: the shell reads on
     c.type("sleep 100\n");
     Thread.sleep(300);
     c.type("\u0003"); // Ctrl-C: the terminal interrupts the sleep, not the shell
     c.type("echo after-$((2+3))\n");
-    c.await("after-5");
+    c.awaitOutput("after-5");
     c.type("exit 4\n");
     Object end = c.next();
     assertEquals(4, ((ExecOutput) end).getExitCode(), () -> end + " after " + c.stdout);
@@ -169,80 +99,53 @@ class ExecTtyIT {
         .getEventsList();
     List<String> types = history.stream().map(Event::getType).toList();
     assertTrue(types.contains("exec_started") && types.contains("exec_exited"), types::toString);
-    delete(id);
+    conman.forceDelete(id);
   }
 
   @Test
   void refusalsHaveClearStatuses() throws Exception {
-    String id = run(conman.name("ref"), "sleep 300");
-    Client big = Client.exec(ExecSpec.newBuilder().setRef(id).addCommand("/bin/sh").setTty(true)
-        .setSize(TerminalSize.newBuilder().setRows(70000).setColumns(80)).build());
-    assertEquals(Status.Code.INVALID_ARGUMENT, code(big.next()));
+    String id = conman.startShell(conman.name("ref"), "sleep 300");
+    Client big = Client.shell(id, 70000, 80);
+    assertEquals(Status.Code.INVALID_ARGUMENT, CallRecorder.code(big.next()));
 
-    Client resized = Client.exec(ExecSpec.newBuilder().setRef(id).addCommand("/bin/sh").setTty(true).build());
+    Client resized = Client.shell(id);
     resized.type("echo ready\n");
-    resized.await("ready");
+    resized.awaitOutput("ready");
     resized.in.onNext(ExecInput.newBuilder().setResize(TerminalSize.newBuilder().setRows(24).setColumns(100000)).build());
-    assertEquals(Status.Code.INVALID_ARGUMENT, code(resized.next()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, CallRecorder.code(resized.next()));
 
-    String done = run(conman.name("done"), "true");
+    String done = conman.startShell(conman.name("done"), "true");
     conman.daemon().runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(done).build());
-    Client exited = Client.exec(ExecSpec.newBuilder().setRef(done).addCommand("/bin/sh").setTty(true).build());
-    assertEquals(Status.Code.FAILED_PRECONDITION, code(exited.next()));
-    delete(done);
-    delete(id);
+    Client exited = Client.shell(done);
+    assertEquals(Status.Code.FAILED_PRECONDITION, CallRecorder.code(exited.next()));
+    conman.forceDelete(done);
+    conman.forceDelete(id);
   }
 
-  /**
-   * A user at a terminal: tmux plays it (a private tmux server, killed at the end), types into
-   * bin/conmanctl exec -it, and reads the screen.
-   */
+  /** A user at a terminal ({@link Tmux}) types into bin/conmanctl exec -it and reads the screen. */
   @Test
   void execItGivesAShellAtATerminalAndReturnsItsExitStatus() throws Exception {
-    String id = run(conman.name("it"), "sleep 300");
-    String server = "conman-exec-it-" + ProcessHandle.current().pid();
-    String command = conmanctl() + " exec -it " + id + " -- /bin/sh; echo STATUS:$?; sleep 60";
-    try {
-      tmux(server, "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command);
-      awaitScreen(server, "/ #"); // busybox's prompt
-      tmux(server, "send-keys", "-t", "t", "tty", "Enter");
-      awaitScreen(server, "/dev/pts/");
-      tmux(server, "send-keys", "-t", "t", "echo $((6*7))-$(stty size)", "Enter");
-      awaitScreen(server, "42-30 100"); // a terminal of tmux's size
-      tmux(server, "resize-window", "-t", "t", "-x", "90", "-y", "25");
+    String id = conman.startShell(conman.name("it"), "sleep 300");
+    String command = conman.conmanctl() + " exec -it " + id + " -- /bin/sh; echo STATUS:$?; sleep 60";
+    try (Tmux terminal = Tmux.start(command)) {
+      terminal.awaitScreen("/ #"); // busybox's prompt
+      terminal.type("tty", "Enter");
+      terminal.awaitScreen("/dev/pts/");
+      terminal.type("echo $((6*7))-$(stty size)", "Enter");
+      terminal.awaitScreen("42-30 100"); // a terminal of tmux's size
+      terminal.resize(90, 25);
       Thread.sleep(500);
-      tmux(server, "send-keys", "-t", "t", "echo $((7*7))-$(stty size)", "Enter");
-      awaitScreen(server, "49-25 90"); // the window's new size followed
-      tmux(server, "send-keys", "-t", "t", "sleep 100", "Enter");
+      terminal.type("echo $((7*7))-$(stty size)", "Enter");
+      terminal.awaitScreen("49-25 90"); // the window's new size followed
+      terminal.type("sleep 100", "Enter");
       Thread.sleep(300);
-      tmux(server, "send-keys", "-t", "t", "C-c"); // reaches the exec's shell, not conmanctl
-      tmux(server, "send-keys", "-t", "t", "echo still-$((1+1))", "Enter");
-      awaitScreen(server, "still-2");
-      tmux(server, "send-keys", "-t", "t", "exit 4", "Enter");
-      awaitScreen(server, "STATUS:4");
+      terminal.type("C-c"); // reaches the exec's shell, not conmanctl
+      terminal.type("echo still-$((1+1))", "Enter");
+      terminal.awaitScreen("still-2");
+      terminal.type("exit 4", "Enter");
+      terminal.awaitScreen("STATUS:4");
     } finally {
-      Exec.run(Duration.ofSeconds(10), "tmux", "-L", server, "kill-server");
-      delete(id);
+      conman.forceDelete(id);
     }
-  }
-
-  private static void tmux(String server, String... args) {
-    List<String> argv = new ArrayList<>(List.of("tmux", "-L", server, "-f", "/dev/null"));
-    argv.addAll(List.of(args));
-    Exec.Result r = Exec.run(Duration.ofSeconds(10), argv.toArray(String[]::new));
-    assertEquals(0, r.exitCode(), r::toString);
-  }
-
-  private static void awaitScreen(String server, String text) {
-    String[] screen = {""};
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (System.nanoTime() < deadline) {
-      screen[0] = Exec.run(Duration.ofSeconds(10), "tmux", "-L", server, "capture-pane", "-p", "-t", "t").stdout();
-      if (screen[0].contains(text)) {
-        return;
-      }
-      ConmanDaemon.sleep(200);
-    }
-    fail("no '" + text + "' on the terminal within 30 s; the screen:\n" + screen[0]);
   }
 }

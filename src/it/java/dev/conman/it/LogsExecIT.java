@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.conman.api.v1.DeleteContainerRequest;
 import dev.conman.api.v1.Event;
 import dev.conman.api.v1.EventServiceGrpc;
 import dev.conman.api.v1.ExecInput;
@@ -18,7 +17,6 @@ import dev.conman.api.v1.IoServiceGrpc;
 import dev.conman.api.v1.LogEntry;
 import dev.conman.api.v1.LogStream;
 import dev.conman.api.v1.LogsRequest;
-import dev.conman.api.v1.StartContainerRequest;
 import dev.conman.api.v1.WaitContainerRequest;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -42,14 +40,6 @@ class LogsExecIT {
     return IoServiceGrpc.newBlockingStub(conman.daemon().channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  private static String run(String name, String script) {
-    ConmanDaemon d = conman.daemon();
-    String id = d.runtime().createContainer(Support.create(name, conman.rootfs(), "/bin/sh", "-c", script))
-        .getContainer().getId();
-    d.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());
-    return id;
-  }
-
   private static List<LogEntry> logs(LogsRequest request) {
     List<LogEntry> got = new ArrayList<>();
     io().logs(request).forEachRemaining(got::add);
@@ -60,14 +50,10 @@ class LogsExecIT {
     return entries.stream().map(e -> e.getData().toStringUtf8()).toList();
   }
 
-  private static void delete(String id) {
-    conman.daemon().runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
-  }
-
   @Test
   void logsOfStdoutAndStderrAfterExitTailAndStreams() {
     ConmanDaemon d = conman.daemon();
-    String id = run(conman.name("l"), "for i in 1 2 3; do echo out$i; echo err$i >&2; done");
+    String id = conman.startShell(conman.name("l"), "for i in 1 2 3; do echo out$i; echo err$i >&2; done");
     d.runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(id).build());
     List<LogEntry> all = logs(LogsRequest.newBuilder().setRef(id).build());
     assertEquals(6, all.size(), () -> "got " + text(all));
@@ -79,33 +65,33 @@ class LogsExecIT {
         .setStream(LogStream.LOG_STREAM_STDOUT).build())));
     assertEquals(List.of(), logs(LogsRequest.newBuilder().setRef(id).setSince(com.google.protobuf.Timestamp
         .newBuilder().setSeconds(java.time.Instant.now().plusSeconds(60).getEpochSecond())).build()));
-    delete(id);
+    conman.forceDelete(id);
   }
 
   @Test
   void logsSurviveADaemonRestart() throws Exception {
     ConmanDaemon d = conman.daemon();
-    String id = run(conman.name("r"), "echo before; exit 0");
+    String id = conman.startShell(conman.name("r"), "echo before; exit 0");
     d.runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(id).build());
     d.stop();
     d.restart();
     assertEquals(List.of("before"), text(logs(LogsRequest.newBuilder().setRef(id).build())));
-    delete(id);
+    conman.forceDelete(id);
   }
 
   @Test
   void followEndsWhenTheContainerExits() {
-    String id = run(conman.name("f"), "echo one; sleep 1; echo two; exit 3");
+    String id = conman.startShell(conman.name("f"), "echo one; sleep 1; echo two; exit 3");
     long start = System.nanoTime();
     List<LogEntry> got = logs(LogsRequest.newBuilder().setRef(id).setFollow(true).build());
     assertEquals(List.of("one", "two"), text(got));
     assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos());
-    delete(id);
+    conman.forceDelete(id);
   }
 
   @Test
   void execSyncEchoExitCodeTimeoutAndNotRunning() {
-    String id = run(conman.name("x"), "sleep 300");
+    String id = conman.startShell(conman.name("x"), "sleep 300");
     ExecSyncResponse echo = io().execSync(ExecSyncRequest.newBuilder().setSpec(ExecSpec.newBuilder().setRef(id)
         .addCommand("/bin/echo").addCommand("hello").build()).build());
     assertEquals("hello\n", echo.getStdout().toStringUtf8());
@@ -128,17 +114,17 @@ class LogsExecIT {
         && e.getCommandList().equals(List.of("/bin/echo", "hello"))));
     assertTrue(history.stream().anyMatch(e -> e.getType().equals("exec_exited") && e.getExitCode() == 5));
 
-    delete(id);
-    String exited = run(conman.name("y"), "exit 0");
+    conman.forceDelete(id);
+    String exited = conman.startShell(conman.name("y"), "exit 0");
     conman.daemon().runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(exited).build());
     Support.assertCode(Status.Code.FAILED_PRECONDITION, () -> io().execSync(ExecSyncRequest.newBuilder()
         .setSpec(ExecSpec.newBuilder().setRef(exited).addCommand("/bin/true")).build()));
-    delete(exited);
+    conman.forceDelete(exited);
   }
 
   @Test
   void streamedExecPipesStdinThroughCat() throws Exception {
-    String id = run(conman.name("s"), "sleep 300");
+    String id = conman.startShell(conman.name("s"), "sleep 300");
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     CompletableFuture<Integer> exit = new CompletableFuture<>();
     StreamObserver<ExecInput> in = IoServiceGrpc.newStub(conman.daemon().channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
@@ -175,6 +161,6 @@ class LogsExecIT {
     }
     assertFalse(io().execSync(ExecSyncRequest.newBuilder().setSpec(ExecSpec.newBuilder().setRef(id)
         .addCommand("/bin/true")).build()).getTruncated());
-    delete(id);
+    conman.forceDelete(id);
   }
 }

@@ -1,49 +1,32 @@
 package dev.conman.cli;
 
-import com.google.protobuf.ByteString;
 import dev.conman.api.v1.ExecInput;
 import dev.conman.api.v1.ExecOutput;
 import dev.conman.api.v1.ExecSpec;
 import dev.conman.api.v1.IoServiceGrpc.IoServiceStub;
-import io.grpc.Status;
+import dev.conman.api.v1.TerminalSize;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
-import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One streamed Exec call, bridged from gRPC's callbacks to conmanctl's blocking main thread: sends
- * {@code start}, copies the process's output to conmanctl's stdout and stderr as it arrives, and
- * returns the process's exit code once the daemon has sent it and completed the call.
+ * One streamed Exec call, bridged from gRPC's callbacks to conmanctl's blocking main thread by a
+ * {@link StreamedCall} (which bounds both directions): sends {@code start}, copies the process's
+ * output to conmanctl's stdout and stderr as it arrives, and returns the process's exit code once
+ * the daemon has sent it and completed the call.
  *
- * <p>Both directions are bounded. gRPC's callbacks only hand each output message over to the main
- * thread, which asks for the next one after writing it: a slow reader of conmanctl's stdout slows
- * the daemon down instead of filling conmanctl's memory. With stdin, a second thread copies it in
- * frames of up to {@link #STDIN_FRAME} bytes and sends each only when the call is ready (its
- * outbound flow-control window has room); at EOF it sends close_stdin. Without stdin, close_stdin
+ * <p>With stdin, it is copied in frames and close_stdin follows at EOF; without, close_stdin
  * follows start at once. close_stdin is the last message, so the call is then half-closed.
  *
  * <p>{@link #interrupt} (Ctrl-C) cancels the call; the daemon then kills the process.
  */
-final class ExecSession implements ClientResponseObserver<ExecInput, ExecOutput> {
-  static final int STDIN_FRAME = 32 * 1024;
+final class ExecSession {
 
-  /** The call's end as handed to the main thread; error is null when it completed. */
-  private record Ended(Throwable error) {}
-
-  /** ExecOutput or Ended; at most one of each, since the main thread asks for one at a time. */
-  private final BlockingQueue<Object> arrivals = new LinkedBlockingQueue<>();
-  /** Guards the outbound side of the call (onNext, onCompleted, cancel) and {@link #closed}. */
-  private final Object sending = new Object();
+  private final StreamedCall<ExecInput, ExecOutput> call = new StreamedCall<>(
+      stdin -> ExecInput.newBuilder().setStdin(stdin).build(),
+      ExecInput.newBuilder().setCloseStdin(true).build(), true);
   private final CountDownLatch finished = new CountDownLatch(1);
-  private ClientCallStreamObserver<ExecInput> call;
-  /** The call has ended or was cancelled: nothing more may be sent. Guarded by sending. */
-  private boolean closed;
   private volatile boolean interrupted;
   /** start has been sent: resizes may follow. */
   private volatile boolean startSent;
@@ -60,19 +43,16 @@ final class ExecSession implements ClientResponseObserver<ExecInput, ExecOutput>
   int run(IoServiceStub io, ExecSpec spec, InputStream stdin, Stdio stdio)
       throws InterruptedException {
     try {
-      io.exec(this);
+      io.exec(call);
       if (interrupted) {
-        cancel("interrupted"); // Ctrl-C before the call existed
+        call.cancel("interrupted"); // Ctrl-C before the call existed
       }
-      send(ExecInput.newBuilder().setStart(spec).build());
+      call.send(ExecInput.newBuilder().setStart(spec).build());
       startSent = true;
       if (stdin == null) {
-        closeStdin();
+        call.closeStdin();
       } else {
-        Thread copier = new Thread(() -> copy(stdin), "conmanctl-stdin");
-        // a read of a terminal cannot be interrupted: it must not keep conmanctl alive
-        copier.setDaemon(true);
-        copier.start();
+        call.sendStdin(stdin);
       }
       return output(stdio);
     } finally {
@@ -86,7 +66,7 @@ final class ExecSession implements ClientResponseObserver<ExecInput, ExecOutput>
    */
   void interrupt() {
     interrupted = true;
-    cancel("interrupted (Ctrl-C)");
+    call.cancel("interrupted (Ctrl-C)");
     try {
       finished.await(1, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -95,29 +75,24 @@ final class ExecSession implements ClientResponseObserver<ExecInput, ExecOutput>
   }
 
   /** The client's terminal changed size (from the SIGWINCH handler); dropped once the call has ended. */
-  void resize(dev.conman.api.v1.TerminalSize size) {
+  void resize(TerminalSize size) {
     if (!startSent) {
       return; // the size goes in start
     }
-    try {
-      send(ExecInput.newBuilder().setResize(size).build());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    call.sendQuietly(ExecInput.newBuilder().setResize(size).build());
   }
 
   /** The main thread's loop: writes output as it arrives until the call ends. */
   private int output(Stdio stdio) throws InterruptedException {
     Integer exitCode = null;
     while (true) {
-      Object next = arrivals.take();
+      Object next = call.take();
       if (interrupted) {
         return ExitCodes.INTERRUPTED;
       }
-      if (next instanceof Ended ended) {
+      if (next instanceof StreamedCall.Ended ended) {
         if (ended.error() != null) {
-          throw ended.error() instanceof StatusRuntimeException e ? e
-              : Status.fromThrowable(ended.error()).asRuntimeException();
+          throw ended.failure();
         }
         if (exitCode == null) {
           throw new CliException(ExitCodes.NO_CONTAINER_EXIT_CODE,
@@ -136,106 +111,10 @@ final class ExecSession implements ClientResponseObserver<ExecInput, ExecOutput>
         case OUTPUT_NOT_SET -> true; // a kind of output this conmanctl does not know yet
       };
       if (!written) {
-        cancel("conmanctl's output was closed");
+        call.cancel("conmanctl's output was closed");
         return ExitCodes.OUTPUT_CLOSED;
       }
-      call.request(1);
+      call.requestNext();
     }
-  }
-
-  /** The stdin thread: frames until EOF, then close_stdin; stops early if the call ends. */
-  private void copy(InputStream stdin) {
-    byte[] buffer = new byte[STDIN_FRAME];
-    try {
-      int n;
-      while ((n = read(stdin, buffer)) >= 0) {
-        if (n > 0 && !send(ExecInput.newBuilder()
-            .setStdin(ByteString.copyFrom(buffer, 0, n)).build())) {
-          return;
-        }
-      }
-      closeStdin();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** A failed read (a terminal hung up) ends stdin for the process, as EOF does. */
-  private static int read(InputStream stdin, byte[] buffer) {
-    try {
-      return stdin.read(buffer);
-    } catch (IOException e) {
-      return -1;
-    }
-  }
-
-  private void closeStdin() throws InterruptedException {
-    if (send(ExecInput.newBuilder().setCloseStdin(true).build())) {
-      synchronized (sending) {
-        if (!closed) {
-          call.onCompleted();
-        }
-      }
-    }
-  }
-
-  /** Sends once the call is ready for it; false if the call has ended. */
-  private boolean send(ExecInput input) throws InterruptedException {
-    synchronized (sending) {
-      while (!closed && !call.isReady()) {
-        sending.wait();
-      }
-      if (closed) {
-        return false;
-      }
-      call.onNext(input);
-      return true;
-    }
-  }
-
-  private void cancel(String why) {
-    synchronized (sending) {
-      if (call != null) {
-        call.cancel(why, null); // no effect on a call that has ended or was cancelled already
-      }
-      closed = true;
-      sending.notifyAll();
-    }
-  }
-
-  @Override
-  public void beforeStart(ClientCallStreamObserver<ExecInput> requestStream) {
-    synchronized (sending) {
-      call = requestStream;
-    }
-    requestStream.disableAutoRequestWithInitial(1);
-    requestStream.setOnReadyHandler(() -> {
-      synchronized (sending) {
-        sending.notifyAll();
-      }
-    });
-  }
-
-  @Override
-  public void onNext(ExecOutput output) {
-    arrivals.add(output);
-  }
-
-  @Override
-  public void onError(Throwable t) {
-    end(new Ended(t));
-  }
-
-  @Override
-  public void onCompleted() {
-    end(new Ended(null));
-  }
-
-  private void end(Ended ended) {
-    synchronized (sending) {
-      closed = true;
-      sending.notifyAll();
-    }
-    arrivals.add(ended);
   }
 }

@@ -191,7 +191,7 @@ class IoEndToEndTest {
 
   @Test
   void execInteractiveCopiesStdinInFramesThenClosesIt() {
-    byte[] stdin = new byte[2 * ExecSession.STDIN_FRAME + 1000];
+    byte[] stdin = new byte[2 * StreamedCall.STDIN_FRAME + 1000];
     for (int i = 0; i < stdin.length; i++) {
       stdin[i] = (byte) (i * 7);
     }
@@ -200,7 +200,7 @@ class IoEndToEndTest {
     assertEquals(new Result(0, new String(stdin, StandardCharsets.ISO_8859_1), ""), r);
     List<ExecInput> frames = daemon.io.inputs.subList(1, daemon.io.inputs.size() - 1);
     assertTrue(frames.stream().allMatch(f -> f.hasStdin()
-        && f.getStdin().size() <= ExecSession.STDIN_FRAME), "frames of at most 32 KiB");
+        && f.getStdin().size() <= StreamedCall.STDIN_FRAME), "frames of at most 32 KiB");
     assertEquals(3, frames.size());
     assertTrue(daemon.io.inputs.get(daemon.io.inputs.size() - 1).getCloseStdin());
   }

@@ -1,11 +1,8 @@
 package dev.conman.runc;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
-import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,62 +20,23 @@ import java.nio.file.Path;
  * of blocking before the child opened the slave or losing output when it closes it early.
  *
  * <p>One thread may block in a read while others write, resize and close; the descriptors are
- * released only once no call uses them, as {@link SeqPacketSocket} does.
+ * released only once no call uses them ({@link SharedFd}).
  */
 public final class PseudoTerminal implements AutoCloseable {
 
-  private static final int O_RDWR = 2;
-  private static final int O_NOCTTY = 0x100;
-  private static final int O_CLOEXEC = 0x80000;
   private static final long TIOCGWINSZ = 0x5413;
   private static final long TIOCSWINSZ = 0x5414;
   private static final int TCSANOW = 0;
-  private static final int EINTR = 4;
-  private static final int EIO = 5;
+  private static final int SIGWINCH = 28;
   /** struct winsize holds unsigned shorts. */
   public static final int MAX_SIZE = 0xFFFF;
 
-  interface LibC extends Library {
-    int posix_openpt(int flags) throws LastErrorException;
-
-    int grantpt(int fd) throws LastErrorException;
-
-    int unlockpt(int fd) throws LastErrorException;
-
-    int ptsname_r(int fd, byte[] buffer, long length);
-
-    int open(String path, int flags) throws LastErrorException;
-
-    int ioctl(int fd, NativeLong request, short[] winsize) throws LastErrorException;
-
-    int tcgetattr(int fd, Pointer termios) throws LastErrorException;
-
-    void cfmakeraw(Pointer termios);
-
-    int tcsetattr(int fd, int when, Pointer termios) throws LastErrorException;
-
-    long read(int fd, byte[] buffer, long count) throws LastErrorException;
-
-    long write(int fd, byte[] buffer, long count) throws LastErrorException;
-
-    int close(int fd) throws LastErrorException;
-
-    int kill(int pid, int signal) throws LastErrorException;
-  }
-
-  private static final class Holder {
-    static final LibC LIBC = Native.load("c", LibC.class);
-  }
-
-  private final int master;
+  private final SharedFd master;
   private final Path slavePath;
   private int slave;
-  private int users;
-  private boolean closing;
-  private boolean released;
 
   private PseudoTerminal(int master, int slave, Path slavePath) {
-    this.master = master;
+    this.master = new SharedFd(master);
     this.slave = slave;
     this.slavePath = slavePath;
   }
@@ -86,11 +44,11 @@ public final class PseudoTerminal implements AutoCloseable {
   /** A new pair, the slave in raw mode and {@code rows} x {@code columns} (0 x 0: unknown). */
   public static PseudoTerminal open(int rows, int columns) throws IOException {
     checkSize(rows, columns);
-    LibC c = Holder.LIBC;
+    Libc.Calls c = Libc.calls();
     int master = -1;
     int slave = -1;
     try {
-      master = c.posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+      master = c.posix_openpt(Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC);
       c.grantpt(master);
       c.unlockpt(master);
       byte[] name = new byte[128];
@@ -103,7 +61,7 @@ public final class PseudoTerminal implements AutoCloseable {
         length++;
       }
       String path = new String(name, 0, length, StandardCharsets.US_ASCII);
-      slave = c.open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+      slave = c.open(path, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC);
       Memory termios = new Memory(256); // glibc's struct termios is 60 bytes
       termios.clear();
       c.tcgetattr(slave, termios);
@@ -114,10 +72,10 @@ public final class PseudoTerminal implements AutoCloseable {
       return t;
     } catch (LastErrorException e) {
       if (slave >= 0) {
-        closeQuietly(slave);
+        Libc.closeQuietly(slave);
       }
       if (master >= 0) {
-        closeQuietly(master);
+        Libc.closeQuietly(master);
       }
       throw new IOException("cannot open a pseudo-terminal: errno " + e.getErrorCode() + " (" + e.getMessage() + ")", e);
     }
@@ -134,7 +92,7 @@ public final class PseudoTerminal implements AutoCloseable {
   /** SIGWINCH to {@code pid}: a process that copies its own terminal's size to another must be told. */
   static void signalWindowChange(long pid) {
     try {
-      Holder.LIBC.kill((int) pid, 28);
+      Libc.calls().kill((int) pid, SIGWINCH);
     } catch (LastErrorException ignored) {
       // it has ended: nothing to tell
     }
@@ -151,31 +109,31 @@ public final class PseudoTerminal implements AutoCloseable {
    */
   public void resize(int rows, int columns) throws IOException {
     checkSize(rows, columns);
-    if (!enter()) {
+    if (!master.enter()) {
       throw new IOException("the terminal is closed");
     }
     try {
-      Holder.LIBC.ioctl(master, new NativeLong(TIOCSWINSZ), new short[] {(short) rows, (short) columns, 0, 0});
+      Libc.calls().ioctl(master.fd(), new NativeLong(TIOCSWINSZ), new short[] {(short) rows, (short) columns, 0, 0});
     } catch (LastErrorException e) {
       throw new IOException("cannot resize the terminal: errno " + e.getErrorCode(), e);
     } finally {
-      exit();
+      master.exit();
     }
   }
 
   /** The window size as {rows, columns}. */
   public int[] size() throws IOException {
-    if (!enter()) {
+    if (!master.enter()) {
       throw new IOException("the terminal is closed");
     }
     try {
       short[] ws = new short[4];
-      Holder.LIBC.ioctl(master, new NativeLong(TIOCGWINSZ), ws);
+      Libc.calls().ioctl(master.fd(), new NativeLong(TIOCGWINSZ), ws);
       return new int[] {Short.toUnsignedInt(ws[0]), Short.toUnsignedInt(ws[1])};
     } catch (LastErrorException e) {
       throw new IOException("cannot read the terminal size: errno " + e.getErrorCode(), e);
     } finally {
-      exit();
+      master.exit();
     }
   }
 
@@ -185,35 +143,35 @@ public final class PseudoTerminal implements AutoCloseable {
    * @return the count read; -1 once every slave descriptor is closed and all was read, or after close
    */
   public int read(byte[] buffer, int offset, int length) throws IOException {
-    if (!enter()) {
+    if (!master.enter()) {
       return -1;
     }
     try {
       byte[] into = offset == 0 ? buffer : new byte[length];
       while (true) {
         try {
-          long n = Holder.LIBC.read(master, into, length);
+          long n = Libc.calls().read(master.fd(), into, length);
           if (n > 0 && into != buffer) {
             System.arraycopy(into, 0, buffer, offset, (int) n);
           }
           return n == 0 ? -1 : (int) n;
         } catch (LastErrorException e) {
-          if (e.getErrorCode() == EIO || isClosing()) {
+          if (e.getErrorCode() == Libc.EIO || master.isClosing()) {
             return -1; // the slave side hung up: Linux's end-of-stream for a master
           }
-          if (e.getErrorCode() != EINTR) {
+          if (e.getErrorCode() != Libc.EINTR) {
             throw new IOException("read failed: errno " + e.getErrorCode(), e);
           }
         }
       }
     } finally {
-      exit();
+      master.exit();
     }
   }
 
   /** Writes all of {@code data} as input to the slave (blocks while its input queue is full). */
   public void write(byte[] data, int offset, int length) throws IOException {
-    if (!enter()) {
+    if (!master.enter()) {
       throw new IOException("the terminal is closed");
     }
     try {
@@ -222,15 +180,15 @@ public final class PseudoTerminal implements AutoCloseable {
       while (done < length) {
         byte[] rest = done == 0 ? chunk : java.util.Arrays.copyOfRange(chunk, done, length);
         try {
-          done += (int) Holder.LIBC.write(master, rest, length - done);
+          done += (int) Libc.calls().write(master.fd(), rest, length - done);
         } catch (LastErrorException e) {
-          if (e.getErrorCode() != EINTR) {
+          if (e.getErrorCode() != Libc.EINTR) {
             throw new IOException("write failed: errno " + e.getErrorCode(), e);
           }
         }
       }
     } finally {
-      exit();
+      master.exit();
     }
   }
 
@@ -266,50 +224,15 @@ public final class PseudoTerminal implements AutoCloseable {
   /** Closes the daemon's own slave descriptor: once the child's are closed too, reads end. */
   public synchronized void closeSlave() {
     if (slave >= 0) {
-      closeQuietly(slave);
+      Libc.closeQuietly(slave);
       slave = -1;
     }
   }
 
   /** Closes both ends; the master is released once no read or write uses it. */
   @Override
-  public void close() {
-    synchronized (this) {
-      closeSlave(); // a blocked read of the master then ends (EIO)
-      closing = true;
-      releaseIfUnused();
-    }
-  }
-
-  private synchronized boolean enter() {
-    if (closing) {
-      return false;
-    }
-    users++;
-    return true;
-  }
-
-  private synchronized void exit() {
-    users--;
-    releaseIfUnused();
-  }
-
-  private synchronized boolean isClosing() {
-    return closing;
-  }
-
-  private void releaseIfUnused() {
-    if (closing && users == 0 && !released) {
-      released = true;
-      closeQuietly(master);
-    }
-  }
-
-  private static void closeQuietly(int fd) {
-    try {
-      Holder.LIBC.close(fd);
-    } catch (LastErrorException ignored) {
-      // nothing left to release
-    }
+  public synchronized void close() {
+    closeSlave(); // a blocked read of the master then ends (EIO)
+    master.close(fd -> {}); // nothing more to wake: closing the slave did
   }
 }

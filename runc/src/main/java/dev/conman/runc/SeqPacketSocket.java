@@ -1,9 +1,6 @@
 package dev.conman.runc;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,73 +15,30 @@ import java.nio.file.Path;
  *
  * <p>One thread may block in {@link #read} while others {@link #write} and {@link #close}: close
  * shuts the socket down first, which wakes the reader with end-of-stream, and the descriptor itself
- * is released only once no call uses it any more, so that a number reused by the kernel for another
- * file is never read or closed by mistake.
+ * is released only once no call uses it any more ({@link SharedFd}).
  */
 public final class SeqPacketSocket implements AutoCloseable {
 
   private static final int AF_UNIX = 1;
   private static final int SOCK_SEQPACKET = 5;
   private static final int SOCK_CLOEXEC = 0x80000;
-  private static final int O_PATH = 0x200000;
-  private static final int O_CLOEXEC = 0x80000;
-  private static final int O_WRONLY = 1;
-  private static final int O_NONBLOCK = 0x800;
   private static final int SHUT_WR = 1;
   private static final int SHUT_RDWR = 2;
   /** A peer that has gone is an error on write, not a SIGPIPE to the whole JVM. */
   private static final int MSG_NOSIGNAL = 0x4000;
-  private static final int EINTR = 4;
 
-  /** The system calls used, straight from libc; each throws LastErrorException with errno on -1. */
-  interface LibC extends Library {
-    int socket(int domain, int type, int protocol) throws LastErrorException;
-
-    int connect(int fd, byte[] address, int length) throws LastErrorException;
-
-    int bind(int fd, byte[] address, int length) throws LastErrorException;
-
-    int listen(int fd, int backlog) throws LastErrorException;
-
-    int accept4(int fd, Pointer address, Pointer length, int flags) throws LastErrorException;
-
-    long read(int fd, byte[] buffer, long count) throws LastErrorException;
-
-    long send(int fd, byte[] buffer, long count, int flags) throws LastErrorException;
-
-    long write(int fd, byte[] buffer, long count) throws LastErrorException;
-
-    int shutdown(int fd, int how) throws LastErrorException;
-
-    int open(String path, int flags) throws LastErrorException;
-
-    int close(int fd) throws LastErrorException;
-  }
-
-  /** Loaded on first use: a daemon that never attaches never loads native code. */
-  private static final class Holder {
-    static final LibC LIBC = Native.load("c", LibC.class);
-  }
-
-  private final int fd;
-  private int users;
-  private boolean closing;
-  private boolean released;
+  private final SharedFd socket;
 
   private SeqPacketSocket(int fd) {
-    this.fd = fd;
-  }
-
-  static LibC libc() {
-    return Holder.LIBC;
+    this.socket = new SharedFd(fd);
   }
 
   /** Connects to the socket {@code name} in {@code dir} (a link to a directory is followed). */
   public static SeqPacketSocket connect(Path dir, String name) throws IOException {
-    LibC c = libc();
+    Libc.Calls c = Libc.calls();
     int dirFd;
     try {
-      dirFd = c.open(dir.toString(), O_PATH | O_CLOEXEC);
+      dirFd = c.open(dir.toString(), Libc.O_PATH | Libc.O_CLOEXEC);
     } catch (LastErrorException e) {
       throw failure("cannot open " + dir, e);
     }
@@ -106,7 +60,7 @@ public final class SeqPacketSocket implements AutoCloseable {
 
   /** A listening socket at {@code path} (short paths only); for tests that play conmon. */
   static int listen(Path path) throws IOException {
-    LibC c = libc();
+    Libc.Calls c = Libc.calls();
     try {
       int fd = c.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
       byte[] address = address(path.toString());
@@ -121,17 +75,9 @@ public final class SeqPacketSocket implements AutoCloseable {
   /** Accepts one connection on a socket from {@link #listen}. */
   static SeqPacketSocket accept(int listening) throws IOException {
     try {
-      return new SeqPacketSocket(libc().accept4(listening, null, null, SOCK_CLOEXEC));
+      return new SeqPacketSocket(Libc.calls().accept4(listening, null, null, SOCK_CLOEXEC));
     } catch (LastErrorException e) {
       throw failure("accept failed", e);
-    }
-  }
-
-  static void closeFd(int fd) {
-    try {
-      libc().close(fd);
-    } catch (LastErrorException ignored) {
-      // nothing left to release
     }
   }
 
@@ -140,10 +86,10 @@ public final class SeqPacketSocket implements AutoCloseable {
    * gone) fails at once with ENXIO instead of blocking the caller forever.
    */
   static void writeFifo(Path path, String text) throws IOException {
-    LibC c = libc();
+    Libc.Calls c = Libc.calls();
     int fd;
     try {
-      fd = c.open(path.toString(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      fd = c.open(path.toString(), Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
     } catch (LastErrorException e) {
       throw failure("cannot open " + path, e);
     }
@@ -153,7 +99,7 @@ public final class SeqPacketSocket implements AutoCloseable {
     } catch (LastErrorException e) {
       throw failure("cannot write to " + path, e);
     } finally {
-      closeFd(fd);
+      Libc.closeQuietly(fd);
     }
   }
 
@@ -163,17 +109,17 @@ public final class SeqPacketSocket implements AutoCloseable {
    * @return the packet's length; -1 at end of stream (the peer closed, or {@link #close} was called)
    */
   public int read(byte[] buffer) throws IOException {
-    if (!enter()) {
+    if (!socket.enter()) {
       return -1;
     }
     try {
       while (true) {
         try {
-          long n = libc().read(fd, buffer, buffer.length);
+          long n = Libc.calls().read(socket.fd(), buffer, buffer.length);
           return n == 0 ? -1 : (int) n;
         } catch (LastErrorException e) {
-          if (e.getErrorCode() != EINTR) {
-            if (isClosing()) {
+          if (e.getErrorCode() != Libc.EINTR) {
+            if (socket.isClosing()) {
               return -1;
             }
             throw failure("read failed", e);
@@ -181,41 +127,41 @@ public final class SeqPacketSocket implements AutoCloseable {
         }
       }
     } finally {
-      exit();
+      socket.exit();
     }
   }
 
   /** Sends {@code length} bytes of {@code buffer} as one packet. */
   public void write(byte[] buffer, int length) throws IOException {
-    if (!enter()) {
+    if (!socket.enter()) {
       throw new IOException("the socket is closed");
     }
     try {
       byte[] packet = length == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, length);
       while (true) {
         try {
-          libc().send(fd, packet, length, MSG_NOSIGNAL);
+          Libc.calls().send(socket.fd(), packet, length, MSG_NOSIGNAL);
           return;
         } catch (LastErrorException e) {
-          if (e.getErrorCode() != EINTR) {
+          if (e.getErrorCode() != Libc.EINTR) {
             throw failure("write failed", e);
           }
         }
       }
     } finally {
-      exit();
+      socket.exit();
     }
   }
 
   /** Half-closes: the peer reads end-of-stream, while packets still come this way. */
   public void shutdownOutput() {
-    if (enter()) {
+    if (socket.enter()) {
       try {
-        libc().shutdown(fd, SHUT_WR);
+        Libc.calls().shutdown(socket.fd(), SHUT_WR);
       } catch (LastErrorException ignored) {
         // the peer has gone already
       } finally {
-        exit();
+        socket.exit();
       }
     }
   }
@@ -223,42 +169,13 @@ public final class SeqPacketSocket implements AutoCloseable {
   /** Shuts the socket down (a blocked read returns -1) and releases it once no call uses it. */
   @Override
   public void close() {
-    synchronized (this) {
-      if (closing) {
-        return;
-      }
-      closing = true;
+    socket.close(fd -> {
       try {
-        libc().shutdown(fd, SHUT_RDWR);
+        Libc.calls().shutdown(fd, SHUT_RDWR);
       } catch (LastErrorException ignored) {
         // not connected any more: nothing to wake
       }
-      releaseIfUnused();
-    }
-  }
-
-  private synchronized boolean enter() {
-    if (closing) {
-      return false;
-    }
-    users++;
-    return true;
-  }
-
-  private synchronized void exit() {
-    users--;
-    releaseIfUnused();
-  }
-
-  private synchronized boolean isClosing() {
-    return closing;
-  }
-
-  private void releaseIfUnused() {
-    if (closing && users == 0 && !released) {
-      released = true;
-      closeFd(fd);
-    }
+    });
   }
 
   /** A {@code struct sockaddr_un}: family AF_UNIX (little-endian short), then the path and its NUL. */

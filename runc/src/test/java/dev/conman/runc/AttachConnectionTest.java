@@ -31,7 +31,7 @@ class AttachConnectionTest {
 
   @AfterEach
   void cleanUp() throws IOException {
-    SeqPacketSocket.closeFd(listening);
+    Libc.closeQuietly(listening);
     Files.deleteIfExists(dir.resolve("attach"));
     Files.deleteIfExists(dir.resolve("link"));
     Files.deleteIfExists(dir);
