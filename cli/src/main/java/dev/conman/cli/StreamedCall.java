@@ -48,6 +48,8 @@ final class StreamedCall<I, O> implements ClientResponseObserver<I, O> {
   private ClientCallStreamObserver<I> call;
   /** The call has ended or was cancelled: nothing more may be sent. Guarded by sending. */
   private boolean closed;
+  /** After close_stdin of an exec: a later message (a resize) would be illegal on the half-closed call. */
+  private boolean halfClosed;
 
   /**
    * @param stdinFrame the message that carries a frame of stdin
@@ -79,10 +81,10 @@ final class StreamedCall<I, O> implements ClientResponseObserver<I, O> {
   /** Sends once the call is ready for it; false if the call has ended. */
   boolean send(I input) throws InterruptedException {
     synchronized (sending) {
-      while (!closed && !call.isReady()) {
+      while (!closed && !halfClosed && !call.isReady()) {
         sending.wait();
       }
-      if (closed) {
+      if (closed || halfClosed) {
         return false;
       }
       call.onNext(input);
@@ -111,7 +113,8 @@ final class StreamedCall<I, O> implements ClientResponseObserver<I, O> {
   void closeStdin() throws InterruptedException {
     if (send(closeStdin) && halfCloseWithStdin) {
       synchronized (sending) {
-        if (!closed) {
+        if (!closed && !halfClosed) {
+          halfClosed = true;
           call.onCompleted();
         }
       }
