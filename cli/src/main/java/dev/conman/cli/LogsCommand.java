@@ -91,15 +91,20 @@ final class LogsCommand extends DaemonCommand {
   @Override
   protected int run(Daemon daemon, Console console) {
     IoServiceBlockingStub io = follow ? daemon.ioWithoutDeadline() : daemon.io();
-    Iterator<LogEntry> entries = io.logs(request());
-    Stdio stdio = stdio();
-    LogFormat format = new LogFormat(timestamps);
+    copy(io.logs(request()), stdio(), new LogFormat(timestamps));
+    return ExitCodes.OK;
+  }
+
+  /**
+   * Writes each entry to stdout or stderr, as the container wrote it, until the stream ends or the
+   * reader has gone ({@code | head}: as good as Ctrl-C).
+   */
+  static void copy(Iterator<LogEntry> entries, Stdio stdio, LogFormat format) {
     while (entries.hasNext()) {
       LogEntry entry = entries.next();
       if (!stdio.write(LogFormat.isStderr(entry), format.bytes(entry))) {
-        return ExitCodes.OK; // the reader has gone (| head): as good as Ctrl-C
+        return;
       }
     }
-    return ExitCodes.OK;
   }
 }

@@ -1,5 +1,7 @@
 package dev.conman.cli;
 
+import dev.conman.api.v1.LogsRequest;
+
 import dev.conman.api.v1.Container;
 import dev.conman.api.v1.DeleteContainerRequest;
 import dev.conman.api.v1.StartContainerRequest;
@@ -12,12 +14,13 @@ import picocli.CommandLine.ParameterException;
 /**
  * run: CreateContainer, StartContainer, then (unless --detach) WaitContainer and, with --rm,
  * DeleteContainer. Exits with the container's exit code, like docker run; 125 when conmanctl or
- * the daemon failed. The container's output goes to its log file (see 'container status').
+ * the daemon failed. Meanwhile the container's output is copied from its log (Logs, following).
  */
 @Command(name = "run",
     description = {"Create and start a container, then wait for it to exit and exit with its exit"
         + " code (125 if conmanctl or the daemon failed, or the exit code is unknown).",
-        "Prints the container's id first (table output), or the exited container (json).",
+        "Shows the container's output meanwhile, as docker run does (stdout to stdout, stderr to stderr,"
+        + " from its log), or prints the exited container (json); with -d, prints its id.",
         "With -i and/or -t, conmanctl attaches to the container instead (before starting it) and copies"
         + " its output and conmanctl's stdin, in raw terminal mode with -t; the detach keys (default"
         + " Ctrl-P Ctrl-Q) leave it running and exit 0."})
@@ -62,7 +65,7 @@ final class RunCommand extends DaemonCommand {
     if (attached()) {
       return runAttached(created.getId(), daemon, console);
     }
-    if (!console.json()) {
+    if (detach && !console.json()) {
       console.acted(created);
     }
     Container started = start(created.getId(), daemon, console);
@@ -71,6 +74,11 @@ final class RunCommand extends DaemonCommand {
         console.acted(started);
       }
       return ExitCodes.OK;
+    }
+    if (!console.json()) {
+      // as docker run: the container's output, from its log, until it has exited
+      LogsCommand.copy(daemon.ioWithoutDeadline().logs(LogsRequest.newBuilder().setRef(created.getId())
+          .setFollow(true).build()), stdio(), new LogFormat(false));
     }
     Container exited = WaitCommand.awaitExit(created.getId(), daemon);
     if (console.json()) {

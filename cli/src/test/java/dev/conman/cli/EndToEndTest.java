@@ -243,10 +243,10 @@ class EndToEndTest {
   }
 
   @Test
-  void runCreatesStartsWaitsDeletesAndExitsWithTheContainersCode() {
+  void runCreatesStartsFollowsTheOutputWaitsDeletesAndExitsWithTheContainersCode() {
     Result r = conmanctl("run", "--rm", "--image", "/r", "c1", "sh", "-c", "exit 7");
-    assertEquals(new Result(7, FakeRuntime.idFor("c1") + "\n", ""), r);
-    assertEquals(List.of("CreateContainerRequest", "StartContainerRequest",
+    assertEquals(new Result(7, "", ""), r);
+    assertEquals(List.of("CreateContainerRequest", "StartContainerRequest", "LogsRequest",
         "WaitContainerRequest", "DeleteContainerRequest"), sentTypes());
     String id = FakeRuntime.idFor("c1");
     assertEquals(id, sent(StartContainerRequest.class).get(0).getRef());

@@ -125,6 +125,15 @@ class IoEndToEndTest {
   }
 
   @Test
+  void runShowsTheContainersOutputOnItsStreamsUntilItExits() {
+    daemon.io.entries = List.of(entry(OUT, "hello", false, 0), entry(ERR, "warn", false, 0));
+    Result r = conmanctl("run", "--rm", "--image", "/r", "c1", "sh", "-c", "exit 7");
+    assertEquals(new Result(7, "hello\n", "warn\n"), r);
+    assertTrue(sent(LogsRequest.class).get(0).getFollow(), "followed until the container has exited");
+    assertTrue(daemon.runtime.deadlines.get("logs").isEmpty(), "following has no deadline");
+  }
+
+  @Test
   void timestampsStartEachLineButNotTheRestOfAPartialOne() {
     daemon.io.entries = List.of(entry(OUT, "par", true, 1), entry(ERR, "warn", false, 2),
         entry(OUT, "tial", false, 3), entry(OUT, "next", false, 120_000_000));
