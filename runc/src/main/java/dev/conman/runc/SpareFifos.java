@@ -37,6 +37,14 @@ final class SpareFifos {
 
   private static final Map<Path, SpareFifos> BY_DIR = new ConcurrentHashMap<>();
 
+  /**
+   * Off with {@code -Dconman.spare-fifos=false}: the runc module's unit tests do so, since their
+   * temporary directories would get spares made in the background while JUnit deletes them.
+   */
+  static boolean enabled() {
+    return !"false".equals(System.getProperty("conman.spare-fifos"));
+  }
+
   private final Path dir;
   private final CommandRunner runner;
   private final Duration timeout;
@@ -80,6 +88,11 @@ final class SpareFifos {
       log.debug("cannot take spare FIFO {}: {}", spare, e.toString());
       return false;
     }
+  }
+
+  /** For tests: whether a batch is being made. */
+  synchronized boolean refilling() {
+    return refilling;
   }
 
   private void refill() {

@@ -49,7 +49,7 @@ final class SyncFifo implements AutoCloseable {
     } catch (IOException e) {
       throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "cannot remove stale " + path + ": " + e, e);
     }
-    if (!SpareFifos.in(path.getParent(), runner, timeout).take(path)) {
+    if (!SpareFifos.enabled() || !SpareFifos.in(path.getParent(), runner, timeout).take(path)) {
       CommandResult made = runner.run(Command.of("mkfifo", "-m", "0600", path.toString()), timeout);
       if (!made.ok()) {
         throw new RuntimeFailure(RuntimeFailure.Kind.FAILED,

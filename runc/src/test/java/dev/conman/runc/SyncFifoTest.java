@@ -55,6 +55,20 @@ class SyncFifoTest {
 
   @Test
   void sparesMadeAheadServeLaterOpensAndLeftoversAreRemoved(@TempDir Path dir) throws Exception {
+    String before = System.getProperty("conman.spare-fifos");
+    System.setProperty("conman.spare-fifos", "true");
+    try {
+      openWithSpares(dir);
+    } finally {
+      if (before == null) {
+        System.clearProperty("conman.spare-fifos");
+      } else {
+        System.setProperty("conman.spare-fifos", before);
+      }
+    }
+  }
+
+  private void openWithSpares(Path dir) throws Exception {
     Files.createFile(dir.resolve(".spare-left-by-an-earlier-daemon.fifo"));
     for (int i = 0; i < SpareFifos.BATCH * 2; i++) {
       Path path = dir.resolve("c" + i + ".sync");
@@ -70,10 +84,12 @@ class SyncFifoTest {
     }
     assertFalse(Files.exists(dir.resolve(".spare-left-by-an-earlier-daemon.fifo")));
     long deadline = inSeconds(5);
-    while (spares(dir) == 0 && System.nanoTime() < deadline) {
+    SpareFifos made = SpareFifos.in(dir, runner, Duration.ofSeconds(5));
+    while ((spares(dir) == 0 || made.refilling()) && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
     assertTrue(spares(dir) > 0, "FIFOs are made ahead");
+    assertFalse(made.refilling(), "no batch is still being made when the directory goes");
   }
 
   private static long spares(Path dir) throws java.io.IOException {
