@@ -125,4 +125,13 @@ public final class Ctx {
     reconnect();
     pool.shutdownNow();
   }
+
+  /**
+   * Iterations of a scenario: {@code CONMAN_BENCH_<SCENARIO>_N} from the environment when set (more
+   * iterations to resolve a difference of a millisecond or two on a loaded machine), else the default.
+   */
+  static int iterations(String scenario, int byDefault) {
+    String n = System.getenv("CONMAN_BENCH_" + scenario + "_N");
+    return n == null || n.isBlank() ? byDefault : Integer.parseInt(n.strip());
+  }
 }

@@ -26,7 +26,7 @@ final class OneShot {
   }
 
   static void run(Ctx c) throws Exception {
-    int n = c.quick ? 10 : 30;
+    int n = Ctx.iterations("ONESHOT", c.quick ? 10 : 30);
     int warm = c.quick ? 2 : 3;
     String prefix = c.run + "-os-";
     Map<String, Variant> variants = new LinkedHashMap<>();

@@ -22,7 +22,7 @@ import java.util.Map;
 final class Timeline {
 
   static void run(Ctx c) throws Exception {
-    int n = c.quick ? 5 : 15;
+    int n = Ctx.iterations("TIMELINE", c.quick ? 5 : 15);
     String prefix = c.run + "-tl-";
     Map<String, List<Double>> offsets = new LinkedHashMap<>();
     Map<String, List<Double>> runc = new LinkedHashMap<>();
