@@ -26,6 +26,7 @@ socket=/run/conman/conman.sock
     ctl run -d --image "$rootfs" demo-sleeper -- /bin/sleep 3600 >/dev/null
   fi
   ctl container list
+  ctl container status demo-sleeper | grep -E '^(Network|Address|Ports):' || true
   cat <<TXT
 
 Try, in another terminal:
@@ -33,7 +34,10 @@ Try, in another terminal:
   bin/conmanctl container status cont1
   bin/conmanctl container start cont1
   bin/conmanctl container list
-  bin/conmanctl run --rm --image $rootfs once -- sh -c 'exit 7'; echo \$?
+  bin/conmanctl run --rm --image $rootfs once -- sh -c 'echo hi; exit 7'; echo \$?
+  bin/conmanctl exec -it demo-sleeper -- /bin/sh      # a shell inside it; exit to leave
+  bin/conmanctl network list
+  bin/conmanctl events -f                             # the live event stream (Ctrl-C ends it)
 TXT
 ) &
 exec bin/conmand
