@@ -31,7 +31,6 @@ import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.Status.Code;
-import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.stub.ClientCalls;
 import java.io.ByteArrayInputStream;
@@ -191,7 +190,7 @@ class HostileInputIT {
     badNames.put("name ' '", " ");
     badNames.put("name with '%n'", "a%n%s");
     badNames.forEach((what, name) -> t.add(new Case("CreateContainer", what,
-        () -> status(() -> rt().createContainer(valid(name))), INVALID, "name")));
+        () -> Support.status(() -> rt().createContainer(valid(name))), INVALID, "name")));
 
     // -------- CreateContainer: root filesystems
     Map<String, String> badImages = new java.util.LinkedHashMap<>();
@@ -227,92 +226,92 @@ class HostileInputIT {
     badImages.put("reference with terminal escape", "busybox\u001b[2J");
     badImages.put("1 MB reference", ONE_MB);
     badImages.forEach((what, image) -> t.add(new Case("CreateContainer", what,
-        () -> status(() -> rt().createContainer(valid("img").toBuilder().setImage(image).build())), INVALID,
+        () -> Support.status(() -> rt().createContainer(valid("img").toBuilder().setImage(image).build())), INVALID,
         "image|root filesystem")));
 
     // -------- CreateContainer: command, env, workdir, labels
-    t.add(new Case("CreateContainer", "no command", () -> status(() -> rt().createContainer(
+    t.add(new Case("CreateContainer", "no command", () -> Support.status(() -> rt().createContainer(
         valid("cmd").toBuilder().clearCommand().build())), INVALID, "command"));
-    t.add(new Case("CreateContainer", "empty command", () -> status(() -> rt().createContainer(
+    t.add(new Case("CreateContainer", "empty command", () -> Support.status(() -> rt().createContainer(
         valid("cmd").toBuilder().clearCommand().addCommand("").build())), INVALID, "command"));
-    t.add(new Case("CreateContainer", "argument with NUL", () -> status(() -> rt().createContainer(
+    t.add(new Case("CreateContainer", "argument with NUL", () -> Support.status(() -> rt().createContainer(
         valid("cmd").toBuilder().addCommand("a\0b").build())), INVALID, "NUL"));
-    t.add(new Case("CreateContainer", "1025 arguments", () -> status(() -> rt().createContainer(
+    t.add(new Case("CreateContainer", "1025 arguments", () -> Support.status(() -> rt().createContainer(
         valid("cmd").toBuilder().addAllCommand(Collections.nCopies(1025, "x")).build())), INVALID, "command argument"));
-    t.add(new Case("CreateContainer", "1 MB argument", () -> status(() -> rt().createContainer(
+    t.add(new Case("CreateContainer", "1 MB argument", () -> Support.status(() -> rt().createContainer(
         valid("cmd").toBuilder().addCommand(ONE_MB).build())), INVALID, "command argument"));
     for (String env : List.of("NOEQUALS", "=value", "", "A\0B=c", ONE_MB)) {
-      t.add(new Case("CreateContainer", "env entry " + printable(env), () -> status(() -> rt().createContainer(
+      t.add(new Case("CreateContainer", "env entry " + printable(env), () -> Support.status(() -> rt().createContainer(
           valid("env").toBuilder().addEnv("OK=1").addEnv(env).build())), INVALID, "environment"));
     }
-    t.add(new Case("CreateContainer", "1025 env entries", () -> status(() -> rt().createContainer(
+    t.add(new Case("CreateContainer", "1025 env entries", () -> Support.status(() -> rt().createContainer(
         valid("env").toBuilder().addAllEnv(Collections.nCopies(1025, "A=b")).build())), INVALID, "environment"));
     for (String workdir : List.of("tmp", "../", "/a\0b")) {
-      t.add(new Case("CreateContainer", "workdir " + printable(workdir), () -> status(() -> rt().createContainer(
+      t.add(new Case("CreateContainer", "workdir " + printable(workdir), () -> Support.status(() -> rt().createContainer(
           valid("wd").toBuilder().setWorkdir(workdir).build())), INVALID, "workdir"));
     }
-    t.add(new Case("CreateContainer", "empty label key", () -> status(() -> rt().createContainer(
+    t.add(new Case("CreateContainer", "empty label key", () -> Support.status(() -> rt().createContainer(
         valid("lbl").toBuilder().putLabels("", "v").build())), INVALID, "label"));
-    t.add(new Case("CreateContainer", "label key with NUL", () -> status(() -> rt().createContainer(
+    t.add(new Case("CreateContainer", "label key with NUL", () -> Support.status(() -> rt().createContainer(
         valid("lbl").toBuilder().putLabels("a\0b", "v").build())), INVALID, "label"));
     Map<String, String> many = new HashMap<>();
     for (int i = 0; i < 1025; i++) {
       many.put("k" + i, "v");
     }
-    t.add(new Case("CreateContainer", "1025 labels", () -> status(() -> rt().createContainer(
+    t.add(new Case("CreateContainer", "1025 labels", () -> Support.status(() -> rt().createContainer(
         valid("lbl").toBuilder().putAllLabels(many).build())), INVALID, "label"));
-    t.add(new Case("CreateContainer", "5 MB message (limit 4 MB)", () -> status(() -> rt().createContainer(
+    t.add(new Case("CreateContainer", "5 MB message (limit 4 MB)", () -> Support.status(() -> rt().createContainer(
         valid("big").toBuilder().putLabels("big", "x".repeat(5 * MB)).build())), TOO_LARGE, null));
 
     // -------- CreateContainer: restart policy, limits, user, capabilities
     for (String policy : List.of("bogus", "on-failure:-1", "on-failure:x", "always:3", "no\0", "\u001b[2J", ONE_MB)) {
-      t.add(new Case("CreateContainer", "restart policy " + printable(policy), () -> status(() -> rt().createContainer(
+      t.add(new Case("CreateContainer", "restart policy " + printable(policy), () -> Support.status(() -> rt().createContainer(
           valid("rp").toBuilder().setRestartPolicy(policy).build())), INVALID, "restart"));
     }
-    badResources().forEach((what, res) -> t.add(new Case("CreateContainer", what, () -> status(() -> rt().createContainer(
+    badResources().forEach((what, res) -> t.add(new Case("CreateContainer", what, () -> Support.status(() -> rt().createContainer(
         valid("res").toBuilder().setResources(res).build())), INVALID, null)));
     for (String user : List.of("a:b:c", "-1", "root\0", ":", "nosuchuser", "\u001b[2J", ONE_MB)) {
-      t.add(new Case("CreateContainer", "user " + printable(user), () -> status(() -> rt().createContainer(
+      t.add(new Case("CreateContainer", "user " + printable(user), () -> Support.status(() -> rt().createContainer(
           valid("usr").toBuilder().setUser(user).build())), INVALID, "user"));
     }
     for (String cap : List.of("CAP_NOPE", "", "CAP_SYS_ADMIN\0", "\u001b[2J", ONE_MB)) {
-      t.add(new Case("CreateContainer", "cap_add " + printable(cap), () -> status(() -> rt().createContainer(
+      t.add(new Case("CreateContainer", "cap_add " + printable(cap), () -> Support.status(() -> rt().createContainer(
           valid("cap").toBuilder().addCapAdd(cap).build())), INVALID, "capabilit"));
-      t.add(new Case("CreateContainer", "cap_drop " + printable(cap), () -> status(() -> rt().createContainer(
+      t.add(new Case("CreateContainer", "cap_drop " + printable(cap), () -> Support.status(() -> rt().createContainer(
           valid("cap").toBuilder().addCapDrop(cap).build())), INVALID, "capabilit"));
     }
 
     for (String network : List.of("galaxy", "bridge\0", "\u001b[2J", ONE_MB)) {
-      t.add(new Case("CreateContainer", "network " + printable(network), () -> status(() -> rt().createContainer(
+      t.add(new Case("CreateContainer", "network " + printable(network), () -> Support.status(() -> rt().createContainer(
           valid("net").toBuilder().setNetwork(network).build())), INVALID, "network"));
     }
     for (String port : List.of("80", "0:80", "70000:80", "a:b", "1.2.3:80:80", "80:80/sctp", "80:80/", "", ONE_MB)) {
-      t.add(new Case("CreateContainer", "publish " + printable(port), () -> status(() -> rt().createContainer(
+      t.add(new Case("CreateContainer", "publish " + printable(port), () -> Support.status(() -> rt().createContainer(
           valid("pub").toBuilder().setNetwork("bridge").addPublish(port).build())), INVALID, "port"));
     }
-    t.add(new Case("CreateContainer", "publish without the bridge network", () -> status(() -> rt().createContainer(
+    t.add(new Case("CreateContainer", "publish without the bridge network", () -> Support.status(() -> rt().createContainer(
         valid("pub").toBuilder().setNetwork("none").addPublish("8080:80").build())), INVALID, "bridge"));
-    t.add(new Case("CreateContainer", "same host port twice", () -> status(() -> rt().createContainer(
+    t.add(new Case("CreateContainer", "same host port twice", () -> Support.status(() -> rt().createContainer(
         valid("pub").toBuilder().setNetwork("bridge").addPublish("8080:80").addPublish("8080:81").build())),
         INVALID, "twice"));
     for (String hostname : List.of("bad_host!", "-x", "a..b", "x".repeat(254), "\u001b[2J", "web\0")) {
-      t.add(new Case("CreateContainer", "hostname " + printable(hostname), () -> status(() -> rt().createContainer(
+      t.add(new Case("CreateContainer", "hostname " + printable(hostname), () -> Support.status(() -> rt().createContainer(
           valid("hn").toBuilder().setHostname(hostname).build())), INVALID, "hostname"));
     }
 
     // -------- UpdateContainer: limits (on the running victim, which must survive unchanged)
-    t.add(new Case("UpdateContainer", "no resources", () -> status(() -> rt().updateContainer(
+    t.add(new Case("UpdateContainer", "no resources", () -> Support.status(() -> rt().updateContainer(
         dev.conman.api.v1.UpdateContainerRequest.newBuilder().setRef(victim.getId()).build())), INVALID, "resources"));
-    badResources().forEach((what, res) -> t.add(new Case("UpdateContainer", what, () -> status(() -> rt().updateContainer(
+    badResources().forEach((what, res) -> t.add(new Case("UpdateContainer", what, () -> Support.status(() -> rt().updateContainer(
         dev.conman.api.v1.UpdateContainerRequest.newBuilder().setRef(victim.getId()).setResources(res).build())),
         INVALID, null)));
 
     // -------- ListContainerStats takes nothing: a plain request answers
-    t.add(new Case("ListContainerStats", "plain request", () -> status(() -> rt().listContainerStats(
+    t.add(new Case("ListContainerStats", "plain request", () -> Support.status(() -> rt().listContainerStats(
         dev.conman.api.v1.ListContainerStatsRequest.getDefaultInstance())), Set.of(Code.OK), null));
 
     // -------- ListNetworks takes nothing: a plain request answers
-    t.add(new Case("ListNetworks", "plain request", () -> status(() -> rt().listNetworks(
+    t.add(new Case("ListNetworks", "plain request", () -> Support.status(() -> rt().listNetworks(
         dev.conman.api.v1.ListNetworksRequest.getDefaultInstance())), Set.of(Code.OK), null));
 
     // -------- every RPC that takes a container reference
@@ -334,43 +333,43 @@ class HostileInputIT {
     refs.put("upper-case id", victim.getId().toUpperCase());
     refs.forEach((what, ref) -> {
       Set<Code> expected = ref.isEmpty() ? INVALID : INVALID_OR_NOT_FOUND;
-      t.add(new Case("StartContainer", what, () -> status(() -> rt().startContainer(
+      t.add(new Case("StartContainer", what, () -> Support.status(() -> rt().startContainer(
           StartContainerRequest.newBuilder().setRef(ref).build())), expected, null));
-      t.add(new Case("StopContainer", what, () -> status(() -> rt().stopContainer(
+      t.add(new Case("StopContainer", what, () -> Support.status(() -> rt().stopContainer(
           StopContainerRequest.newBuilder().setRef(ref).setTimeoutSeconds(0).build())), expected, null));
-      t.add(new Case("KillContainer", what, () -> status(() -> rt().killContainer(
+      t.add(new Case("KillContainer", what, () -> Support.status(() -> rt().killContainer(
           KillContainerRequest.newBuilder().setRef(ref).setSignal("KILL").build())), expected, null));
-      t.add(new Case("DeleteContainer", what, () -> status(() -> rt().deleteContainer(
+      t.add(new Case("DeleteContainer", what, () -> Support.status(() -> rt().deleteContainer(
           DeleteContainerRequest.newBuilder().setRef(ref).setForce(true).build())), expected, null));
-      t.add(new Case("GetContainer", what, () -> status(() -> rt().getContainer(
+      t.add(new Case("GetContainer", what, () -> Support.status(() -> rt().getContainer(
           GetContainerRequest.newBuilder().setRef(ref).build())), expected, null));
-      t.add(new Case("WaitContainer", what, () -> status(() -> rt().waitContainer(
+      t.add(new Case("WaitContainer", what, () -> Support.status(() -> rt().waitContainer(
           WaitContainerRequest.newBuilder().setRef(ref).build())), expected, null));
-      t.add(new Case("History", what, () -> status(() -> events().history(
+      t.add(new Case("History", what, () -> Support.status(() -> events().history(
           HistoryRequest.newBuilder().setRef(ref).build())), expected, null));
-      t.add(new Case("StatusAt", what, () -> status(() -> events().statusAt(
+      t.add(new Case("StatusAt", what, () -> Support.status(() -> events().statusAt(
           StatusAtRequest.newBuilder().setRef(ref).setSequence(1).build())), expected, null));
-      t.add(new Case("UpdateContainer", what, () -> status(() -> rt().updateContainer(
+      t.add(new Case("UpdateContainer", what, () -> Support.status(() -> rt().updateContainer(
           dev.conman.api.v1.UpdateContainerRequest.newBuilder().setRef(ref)
               .setResources(dev.conman.api.v1.Resources.newBuilder().setPidsLimit(100)).build())), expected, null));
-      t.add(new Case("ContainerStats", what, () -> status(() -> rt().containerStats(
+      t.add(new Case("ContainerStats", what, () -> Support.status(() -> rt().containerStats(
           dev.conman.api.v1.ContainerStatsRequest.newBuilder().setRef(ref).build())), expected, null));
     });
 
     // -------- StopContainer: timeouts, KillContainer: signals (on the running victim, which must survive)
     for (int timeout : new int[] {-1, -86_400, Integer.MIN_VALUE, 86_401, Integer.MAX_VALUE}) {
-      t.add(new Case("StopContainer", "timeout " + timeout, () -> status(() -> rt().stopContainer(
+      t.add(new Case("StopContainer", "timeout " + timeout, () -> Support.status(() -> rt().stopContainer(
           StopContainerRequest.newBuilder().setRef(victim.getId()).setTimeoutSeconds(timeout).build())),
           INVALID, "timeout"));
     }
     for (String signal : List.of("0", "65", "-1", "-9", "+9", "SIGNOPE", "SIG", "NOPE", "99999999999999999999",
         "RTMIN+31", "RTMAX-31", "RTMIN+", "9x", "0x9", "1e1", " ", "\t", "9\0", "KILL\0", "\u001b[2J", ONE_MB)) {
-      t.add(new Case("KillContainer", "signal " + printable(signal), () -> status(() -> rt().killContainer(
+      t.add(new Case("KillContainer", "signal " + printable(signal), () -> Support.status(() -> rt().killContainer(
           KillContainerRequest.newBuilder().setRef(victim.getId()).setSignal(signal).build())), INVALID, "signal"));
     }
 
     // -------- ListContainers: label filters are only compared, never an error
-    t.add(new Case("ListContainers", "odd label filters", () -> status(() -> {
+    t.add(new Case("ListContainers", "odd label filters", () -> Support.status(() -> {
       List<Container> listed = rt().listContainers(ListContainersRequest.newBuilder().putLabels("", "")
           .putLabels("a\0b", "\u001b[2J").putLabels("k", ONE_MB).build()).getContainersList();
       if (!listed.isEmpty()) {
@@ -419,9 +418,9 @@ class HostileInputIT {
         .setTime(Timestamp.newBuilder().setSeconds(1)).build());
     moments.put("no moment and unknown ref", StatusAtRequest.newBuilder().setRef(UNKNOWN_ID).build());
     moments.forEach((what, req) -> t.add(new Case("StatusAt", what,
-        () -> status(() -> events().statusAt(req)), INVALID, null)));
+        () -> Support.status(() -> events().statusAt(req)), INVALID, null)));
 
-    t.add(new Case("CreateContainer", "reference to a registry that is not there", () -> status(() -> rt().createContainer(
+    t.add(new Case("CreateContainer", "reference to a registry that is not there", () -> Support.status(() -> rt().createContainer(
         valid("reg").toBuilder().setImage("127.0.0.1:1/none/such:1").clearCommand().build())),
         Set.of(Code.UNAVAILABLE, Code.NOT_FOUND), "127.0.0.1:1"));
 
@@ -494,7 +493,7 @@ class HostileInputIT {
     for (Container extra : listed) {
       if (!extra.getId().equals(victim.getId())) {
         // made by a request that should have been refused: removed, so that the next cases start clean
-        status(() -> rt().deleteContainer(DeleteContainerRequest.newBuilder().setRef(extra.getId()).setForce(true).build()));
+        Support.status(() -> rt().deleteContainer(DeleteContainerRequest.newBuilder().setRef(extra.getId()).setForce(true).build()));
       }
     }
     answers.merge(c.expected().equals(UNPARSABLE) ? "unparsable -> " + s.getCode() : s.getCode().name(),
@@ -596,16 +595,16 @@ class HostileInputIT {
       String prefix = shared.getKey();
       int n = shared.getValue().size();
       Map<String, Supplier<Status>> calls = new java.util.LinkedHashMap<>();
-      calls.put("StartContainer", () -> status(() -> rt().startContainer(StartContainerRequest.newBuilder().setRef(prefix).build())));
-      calls.put("StopContainer", () -> status(() -> rt().stopContainer(StopContainerRequest.newBuilder().setRef(prefix)
+      calls.put("StartContainer", () -> Support.status(() -> rt().startContainer(StartContainerRequest.newBuilder().setRef(prefix).build())));
+      calls.put("StopContainer", () -> Support.status(() -> rt().stopContainer(StopContainerRequest.newBuilder().setRef(prefix)
           .setTimeoutSeconds(0).build())));
-      calls.put("KillContainer", () -> status(() -> rt().killContainer(KillContainerRequest.newBuilder().setRef(prefix).build())));
-      calls.put("DeleteContainer", () -> status(() -> rt().deleteContainer(DeleteContainerRequest.newBuilder().setRef(prefix)
+      calls.put("KillContainer", () -> Support.status(() -> rt().killContainer(KillContainerRequest.newBuilder().setRef(prefix).build())));
+      calls.put("DeleteContainer", () -> Support.status(() -> rt().deleteContainer(DeleteContainerRequest.newBuilder().setRef(prefix)
           .setForce(true).build())));
-      calls.put("GetContainer", () -> status(() -> rt().getContainer(GetContainerRequest.newBuilder().setRef(prefix).build())));
-      calls.put("WaitContainer", () -> status(() -> rt().waitContainer(WaitContainerRequest.newBuilder().setRef(prefix).build())));
-      calls.put("History", () -> status(() -> events().history(HistoryRequest.newBuilder().setRef(prefix).build())));
-      calls.put("StatusAt", () -> status(() -> events().statusAt(StatusAtRequest.newBuilder().setRef(prefix)
+      calls.put("GetContainer", () -> Support.status(() -> rt().getContainer(GetContainerRequest.newBuilder().setRef(prefix).build())));
+      calls.put("WaitContainer", () -> Support.status(() -> rt().waitContainer(WaitContainerRequest.newBuilder().setRef(prefix).build())));
+      calls.put("History", () -> Support.status(() -> events().history(HistoryRequest.newBuilder().setRef(prefix).build())));
+      calls.put("StatusAt", () -> Support.status(() -> events().statusAt(StatusAtRequest.newBuilder().setRef(prefix)
           .setSequence(1).build())));
       List<String> wrong = new ArrayList<>();
       calls.forEach((rpc, call) -> {
@@ -681,18 +680,9 @@ class HostileInputIT {
         .addFilters(Filter.newBuilder().setKey(key).setValue(value)).build();
   }
 
-  /** The status of a call: OK, or its error. */
-  private static Status status(Runnable call) {
-    try {
-      call.run();
-      return Status.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus();
-    }
-  }
 
   private static Status subscribe(SubscribeRequest req) {
-    return status(() -> {
+    return Support.status(() -> {
       Iterator<?> it = EventServiceGrpc.newBlockingStub(conman.daemon().channel())
           .withDeadlineAfter(10, TimeUnit.SECONDS).subscribe(req);
       while (it.hasNext()) {
@@ -739,7 +729,7 @@ class HostileInputIT {
   private static Status raw(MethodDescriptor<?, ?> method, byte[] body) {
     MethodDescriptor<byte[], byte[]> m = method.toBuilder(RAW, RAW).build();
     CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS);
-    return status(() -> {
+    return Support.status(() -> {
       if (m.getType() == MethodDescriptor.MethodType.UNARY) {
         ClientCalls.blockingUnaryCall(conman.daemon().channel(), m, options, body);
       } else {

@@ -130,13 +130,13 @@ class RuntimeFaultsIT {
   void aDeleteThatFailedOnTheHostCanBeRetried() throws Exception {
     String id = create("undeletable");
     control("fail-delete", true);
-    Status first = status(() -> daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).build()));
+    Status first = Support.status(() -> daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).build()));
     assertEquals(Code.INTERNAL, first.getCode(), () -> "the failed delete is reported: " + first);
     assertTrue(first.getDescription().contains("injected failure"), () -> "with runc's error: " + first);
     control("fail-delete", false);
 
     Container after = get(id);
-    Status retry = status(() -> daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).build()));
+    Status retry = Support.status(() -> daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).build()));
     String state = "after the failed delete the container is " + CrashConsistencyIT.brief(after);
     if (retry.getCode() != Code.OK) {
       // leave nothing behind: a restart resumes the journaled delete
@@ -156,7 +156,7 @@ class RuntimeFaultsIT {
   void aDaemonKilledDuringARuncCallLeavesNoRuncLogFilesOnceRestarted() throws Exception {
     String id = create("interrupted");
     control("hang-start", true);
-    CompletableFuture.runAsync(() -> status(() -> RuntimeServiceGrpc.newBlockingStub(daemon.channel())
+    CompletableFuture.runAsync(() -> Support.status(() -> RuntimeServiceGrpc.newBlockingStub(daemon.channel())
         .withDeadlineAfter(30, TimeUnit.SECONDS).startContainer(StartContainerRequest.newBuilder().setRef(id).build())));
     Support.await("runc start in flight", Duration.ofSeconds(10), () -> !hungProcesses().isEmpty());
     daemon.kill9();
@@ -216,12 +216,4 @@ class RuntimeFaultsIT {
     }).toList();
   }
 
-  private static Status status(Runnable call) {
-    try {
-      call.run();
-      return Status.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus();
-    }
-  }
 }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.sqlite.SQLiteConfig;
 
 /** Small helpers shared by the integration tests. */
-final class Support {
+public final class Support {
 
   private Support() {}
 
@@ -32,7 +32,7 @@ final class Support {
   }
 
   /** Asserts that {@code call} fails with {@code code} and a non-empty message; returns the failure. */
-  static StatusRuntimeException assertCode(Status.Code code, Executable call) {
+  public static StatusRuntimeException assertCode(Status.Code code, Executable call) {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call,
         "expected " + code);
     assertEquals(code, e.getStatus().getCode(), () -> "wrong status: " + e.getStatus());
@@ -43,8 +43,18 @@ final class Support {
     return e;
   }
 
+  /** The status of a call: OK, or its error. */
+  static Status status(Runnable call) {
+    try {
+      call.run();
+      return Status.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus();
+    }
+  }
+
   /** Polls {@code condition} every 100 ms until it holds; fails after {@code timeout}. */
-  static void await(String what, Duration timeout, BooleanSupplier condition) {
+  public static void await(String what, Duration timeout, BooleanSupplier condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {

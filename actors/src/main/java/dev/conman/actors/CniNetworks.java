@@ -71,7 +71,7 @@ public final class CniNetworks implements Networks {
   @Override
   public java.util.Optional<NetworkAttachment> attachment(String containerId) throws NetworkException {
     return bridge == null ? java.util.Optional.empty()
-        : bridge.get(containerId).filter(a -> a.complete()).map(a -> NetworkAttachment.of(bridgeName, a));
+        : bridge.get(containerId).filter(dev.conman.network.Attachment::complete).map(a -> NetworkAttachment.of(bridgeName, a));
   }
 
   @Override
@@ -89,8 +89,7 @@ public final class CniNetworks implements Networks {
     return List.of(
         new Info(bridgeName, "bridge", config.bridge(), config.subnet().toString(), config.gateway(),
             defaultNetwork.equals(bridgeName), bridge != null, bridge == null ? unavailable : ""),
-        new Info(NetworkSpec.NONE, "null", "", "", "", defaultNetwork.equals(NetworkSpec.NONE), true, ""),
-        new Info(NetworkSpec.HOST, "host", "", "", "", defaultNetwork.equals(NetworkSpec.HOST), true, ""));
+        Info.none(defaultNetwork.equals(NetworkSpec.NONE)), Info.host(defaultNetwork.equals(NetworkSpec.HOST)));
   }
 
   private CniNetwork bridge() throws NetworkException {

@@ -47,7 +47,18 @@ public interface Networks {
    * @param available false when the host cannot give it; {@code message} says why
    */
   record Info(String name, String driver, String bridge, String subnet, String gateway, boolean isDefault,
-      boolean available, String message) {}
+      boolean available, String message) {
+
+    /** Only loopback: always available. */
+    static Info none(boolean isDefault) {
+      return new Info(NetworkSpec.NONE, "null", "", "", "", isDefault, true, "");
+    }
+
+    /** The host's namespace: always available. */
+    static Info host(boolean isDefault) {
+      return new Info(NetworkSpec.HOST, "host", "", "", "", isDefault, true, "");
+    }
+  }
 
   /** none, host and the bridge network (if one is configured). */
   List<Info> describe();
@@ -94,8 +105,7 @@ public interface Networks {
 
     @Override
     public List<Info> describe() {
-      return List.of(new Info(NetworkSpec.NONE, "null", "", "", "", true, true, ""),
-          new Info(NetworkSpec.HOST, "host", "", "", "", false, true, ""));
+      return List.of(Info.none(true), Info.host(false));
     }
   };
 }

@@ -3,7 +3,6 @@ package dev.conman.it.network;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -23,12 +22,11 @@ import dev.conman.api.v1.ListContainersRequest;
 import dev.conman.api.v1.ListNetworksRequest;
 import dev.conman.api.v1.Network;
 import dev.conman.api.v1.StartContainerRequest;
+import dev.conman.it.BridgeNetwork;
 import dev.conman.it.ConmanDaemon;
 import dev.conman.it.Rootfs;
-import dev.conman.network.CniNetwork;
-import dev.conman.network.NetworkConfig;
+import dev.conman.it.Support;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -61,6 +59,7 @@ class ContainerNetworkIT {
   private static final String SUBNET = "10.214.9.0/24";
   private static final String PREFIX = "10.214.9.";
   private static final String GATEWAY = "10.214.9.1";
+  private static final BridgeNetwork NETWORK = new BridgeNetwork(BRIDGE, SUBNET);
 
   private ConmanDaemon daemon;
   private Path rootfs;
@@ -74,11 +73,13 @@ class ContainerNetworkIT {
     iptablesBefore = ours(Sh.iptablesLines(BRIDGE, PREFIX));
     work = Files.createTempDirectory("conman-netdit");
     rootfs = Rootfs.build(work.resolve("rootfs"));
-    daemon = ConmanDaemon.start(List.of("-Dconman.network.bridge=" + BRIDGE, "-Dconman.network.subnet=" + SUBNET),
-        List.of("--default-network", "bridge"));
+    daemon = NETWORK.start();
   }
 
-  /** Deletes through the API, then releases whatever is left and checks the host is as before. */
+  /**
+   * Deletes through the API and checks that nothing stayed attached; closing the fixture releases
+   * whatever did and prunes the bridge; then the host must be as before.
+   */
   @AfterEach
   void cleanUp() throws Exception {
     List<String> problems = new ArrayList<>();
@@ -91,13 +92,7 @@ class ContainerNetworkIT {
         }
       }
       daemon.stop();
-      CniNetwork network = new CniNetwork(NetworkConfig.builder(cniState).name("conman").bridge(BRIDGE)
-          .subnet(SUBNET).build());
-      for (String id : network.list()) {
-        problems.add("attachment left after delete: " + id);
-        network.detach(id);
-      }
-      network.pruneHost();
+      NETWORK.attached(daemon).forEach(id -> problems.add("attachment left after delete: " + id));
       if (Files.isDirectory(cniState.resolve("ipam"))) {
         try (Stream<Path> files = Files.walk(cniState.resolve("ipam"))) {
           files.filter(f -> f.getFileName().toString().startsWith(PREFIX)).forEach(f -> problems.add("address left: " + f));
@@ -186,15 +181,15 @@ class ContainerNetworkIT {
   void badNetworkRequestsAreRefusedClearly() {
     int port = freePort();
     run(request("first", "").toBuilder().addPublish(port + ":80").build(), "/bin/sleep", "300");
-    assertCode(Status.Code.FAILED_PRECONDITION, () -> daemon.runtime().createContainer(
+    Support.assertCode(Status.Code.FAILED_PRECONDITION, () -> daemon.runtime().createContainer(
         request("second", "").toBuilder().addPublish(port + ":81").addCommand("/bin/true").build()));
-    assertCode(Status.Code.INVALID_ARGUMENT, () -> daemon.runtime().createContainer(
+    Support.assertCode(Status.Code.INVALID_ARGUMENT, () -> daemon.runtime().createContainer(
         request("third", "none").toBuilder().addPublish("8080:80").addCommand("/bin/true").build()));
-    assertCode(Status.Code.INVALID_ARGUMENT, () -> daemon.runtime().createContainer(
+    Support.assertCode(Status.Code.INVALID_ARGUMENT, () -> daemon.runtime().createContainer(
         request("fourth", "galaxy").toBuilder().addCommand("/bin/true").build()));
-    assertCode(Status.Code.INVALID_ARGUMENT, () -> daemon.runtime().createContainer(
+    Support.assertCode(Status.Code.INVALID_ARGUMENT, () -> daemon.runtime().createContainer(
         request("fifth", "").toBuilder().addPublish("80").addCommand("/bin/true").build()));
-    assertCode(Status.Code.INVALID_ARGUMENT, () -> daemon.runtime().createContainer(
+    Support.assertCode(Status.Code.INVALID_ARGUMENT, () -> daemon.runtime().createContainer(
         request("sixth", "").toBuilder().setHostname("bad_host!").addCommand("/bin/true").build()));
     assertEquals(1, daemon.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
   }
@@ -289,18 +284,7 @@ class ContainerNetworkIT {
   }
 
   private static void awaitCondition(String what, java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out waiting for: " + what);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail("interrupted");
-      }
-    }
+    Support.await(what, Duration.ofSeconds(20), condition);
   }
 
   /** httpd starts a moment after the container: retried until it answers. */
@@ -326,11 +310,5 @@ class ContainerNetworkIT {
     } catch (IOException e) {
       throw new AssertionError(e);
     }
-  }
-
-  private static void assertCode(Status.Code code, org.junit.jupiter.api.function.Executable call) {
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call, "expected " + code);
-    assertEquals(code, e.getStatus().getCode(), () -> "wrong status: " + e.getStatus());
-    assertFalse(e.getStatus().getDescription() == null || e.getStatus().getDescription().isBlank());
   }
 }
