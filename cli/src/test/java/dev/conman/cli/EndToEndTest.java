@@ -21,7 +21,6 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.file.Files;
@@ -35,12 +34,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * conmanctl against a fake RuntimeService and EventService on a real Unix socket: the requests it
@@ -55,7 +52,6 @@ class EndToEndTest {
   private final FakeEvents events = daemon.events;
   private final EventFormat eventFormat = new EventFormat(ZoneId.systemDefault());
 
-  record Result(int status, String out, String err) {}
 
   @BeforeEach
   void startFakeDaemon() throws IOException {
@@ -69,24 +65,8 @@ class EndToEndTest {
     daemon.close();
   }
 
-  private Result conmanctl(String... args) {
-    return conmanctlOn(socket, args);
-  }
-
-  private static Result conmanctlOn(Path socket, String... args) {
-    return conmanctlOn(socket, new StringWriter(), args);
-  }
-
-  /** Runs conmanctl with stdout going to {@code out}, which a test may read while it runs. */
-  private static Result conmanctlOn(Path socket, Writer out, String... args) {
-    StringWriter err = new StringWriter();
-    CommandLine cmd = Conmanctl.commandLine();
-    cmd.setOut(new PrintWriter(out));
-    cmd.setErr(new PrintWriter(err));
-    String[] all = Stream.concat(Stream.of("--socket", socket.toString()), Stream.of(args))
-        .toArray(String[]::new);
-    int status = cmd.execute(all);
-    return new Result(status, out.toString(), err.toString());
+  private CliRun conmanctl(String... args) {
+    return CliRun.on(socket, args);
   }
 
   /** The lines conmanctl prints for these events (table output). */
@@ -106,9 +86,9 @@ class EndToEndTest {
 
   @Test
   void createSendsTheRequestAndPrintsTheId() {
-    Result r = conmanctl("container", "create", "--image", "./rootfs", "-e", "A=1", "--label",
+    CliRun r = conmanctl("container", "create", "--image", "./rootfs", "-e", "A=1", "--label",
         "app=web", "--workdir", "/w", "--read-only", "c1", "--", "sh", "-c", "exit 7");
-    assertEquals(new Result(0, FakeRuntime.idFor("c1") + "\n", ""), r);
+    assertEquals(new CliRun(0, FakeRuntime.idFor("c1") + "\n", ""), r);
     CreateContainerRequest sent = sent(CreateContainerRequest.class).get(0);
     assertEquals(CreateContainerRequest.newBuilder()
         .setName("c1")
@@ -124,7 +104,7 @@ class EndToEndTest {
 
   @Test
   void createOfATakenNameIsAlreadyExists() {
-    Result r = conmanctl("container", "create", "--image", "/r", "taken", "/bin/true");
+    CliRun r = conmanctl("container", "create", "--image", "/r", "taken", "/bin/true");
     assertEquals(ExitCodes.ALREADY_EXISTS, r.status());
     assertEquals("conmanctl: ALREADY_EXISTS: refused for 'taken'\n", r.err());
     assertEquals("", r.out());
@@ -132,14 +112,14 @@ class EndToEndTest {
 
   @Test
   void notFoundGoesToStderrWithItsExitCode() {
-    Result r = conmanctl("container", "status", "missing1");
-    assertEquals(new Result(ExitCodes.NOT_FOUND, "",
+    CliRun r = conmanctl("container", "status", "missing1");
+    assertEquals(new CliRun(ExitCodes.NOT_FOUND, "",
         "conmanctl: NOT_FOUND: no container with id or name 'missing1'\n"), r);
   }
 
   @Test
   void severalRefsAreAllTriedAndTheFirstFailureIsTheStatus() {
-    Result r = conmanctl("container", "start", "a", "missing1", "b");
+    CliRun r = conmanctl("container", "start", "a", "missing1", "b");
     assertEquals(ExitCodes.NOT_FOUND, r.status());
     assertEquals(FakeRuntime.idFor("a") + "\n" + FakeRuntime.idFor("b") + "\n", r.out());
     assertEquals("conmanctl: NOT_FOUND: no container with id or name 'missing1'\n", r.err());
@@ -149,8 +129,8 @@ class EndToEndTest {
 
   @Test
   void stopDeadlineCoversTheGracePeriod() {
-    Result r = conmanctl("--timeout", "5", "container", "stop", "-t", "20", "c1");
-    assertEquals(new Result(0, FakeRuntime.idFor("c1") + "\n", ""), r);
+    CliRun r = conmanctl("--timeout", "5", "container", "stop", "-t", "20", "c1");
+    assertEquals(new CliRun(0, FakeRuntime.idFor("c1") + "\n", ""), r);
     assertEquals(20, sent(StopContainerRequest.class).get(0).getTimeoutSeconds());
     long left = fake.deadlines.get("stop").orElseThrow().timeRemaining(TimeUnit.SECONDS);
     assertTrue(left > 20 && left <= 25, "deadline in " + left + " s");
@@ -172,14 +152,14 @@ class EndToEndTest {
 
   @Test
   void deleteWithForceAsJson() {
-    Result r = conmanctl("-o", "json", "container", "delete", "--force", "c1");
-    assertEquals(new Result(0, "{\"id\":\"" + FakeRuntime.idFor("c1") + "\"}\n", ""), r);
+    CliRun r = conmanctl("-o", "json", "container", "delete", "--force", "c1");
+    assertEquals(new CliRun(0, "{\"id\":\"" + FakeRuntime.idFor("c1") + "\"}\n", ""), r);
     assertTrue(sent(DeleteContainerRequest.class).get(0).getForce());
   }
 
   @Test
   void statusAsJsonIsOneObjectPerLine() {
-    Result r = conmanctl("container", "status", "-o", "json", "c1", "c2");
+    CliRun r = conmanctl("container", "status", "-o", "json", "c1", "c2");
     assertEquals(ContainerFormat.json(FakeRuntime.container("c1",
         ContainerState.CONTAINER_STATE_CREATED)) + "\n" + ContainerFormat.json(
         FakeRuntime.container("c2", ContainerState.CONTAINER_STATE_CREATED)) + "\n", r.out());
@@ -187,7 +167,7 @@ class EndToEndTest {
 
   @Test
   void statusAsTable() {
-    Result r = conmanctl("container", "status", "c1");
+    CliRun r = conmanctl("container", "status", "c1");
     assertEquals(0, r.status());
     assertTrue(r.out().startsWith("ID:        " + FakeRuntime.idFor("c1") + "\n"), r.out());
     assertTrue(r.out().contains("State:     CREATED\n"), r.out());
@@ -195,7 +175,7 @@ class EndToEndTest {
 
   @Test
   void listAsTableWithALabelFilter() {
-    Result r = conmanctl("container", "list", "--label", "app=web");
+    CliRun r = conmanctl("container", "list", "--label", "app=web");
     assertEquals(0, r.status());
     List<String> lines = r.out().lines().collect(Collectors.toList());
     assertEquals(3, lines.size(), r.out());
@@ -207,7 +187,7 @@ class EndToEndTest {
 
   @Test
   void listAsJsonIsAnArray() {
-    Result r = conmanctl("-o", "json", "container", "list");
+    CliRun r = conmanctl("-o", "json", "container", "list");
     assertTrue(r.out().startsWith("[{\"id\":\"web0"), r.out());
     assertTrue(r.out().endsWith("}]\n"), r.out());
     assertEquals(1, r.out().lines().count());
@@ -215,20 +195,20 @@ class EndToEndTest {
 
   @Test
   void listQuietPrintsFullIds() {
-    Result r = conmanctl("container", "list", "-q");
+    CliRun r = conmanctl("container", "list", "-q");
     assertEquals(FakeRuntime.idFor("web") + "\n" + FakeRuntime.idFor("db") + "\n", r.out());
   }
 
   @Test
   void waitPrintsAndReturnsTheExitCodeWithoutDeadline() {
-    Result r = conmanctl("container", "wait", "c1");
-    assertEquals(new Result(7, "7\n", ""), r);
+    CliRun r = conmanctl("container", "wait", "c1");
+    assertEquals(new CliRun(7, "7\n", ""), r);
     assertEquals(Optional.<Deadline>empty(), fake.deadlines.get("wait"));
   }
 
   @Test
   void waitForAnUnknownExitCodeIs125() {
-    Result r = conmanctl("container", "wait", "lost1");
+    CliRun r = conmanctl("container", "wait", "lost1");
     assertEquals(ExitCodes.NO_CONTAINER_EXIT_CODE, r.status());
     assertEquals("", r.out());
     assertEquals("conmanctl: container lost10000000 (EXITED) has no known exit code:"
@@ -237,15 +217,15 @@ class EndToEndTest {
 
   @Test
   void waitForAMissingContainerIs125() {
-    Result r = conmanctl("container", "wait", "missing1");
+    CliRun r = conmanctl("container", "wait", "missing1");
     assertEquals(ExitCodes.NO_CONTAINER_EXIT_CODE, r.status());
     assertTrue(r.err().startsWith("conmanctl: NOT_FOUND: "), r.err());
   }
 
   @Test
   void runCreatesStartsFollowsTheOutputWaitsDeletesAndExitsWithTheContainersCode() {
-    Result r = conmanctl("run", "--rm", "--image", "/r", "c1", "sh", "-c", "exit 7");
-    assertEquals(new Result(7, "", ""), r);
+    CliRun r = conmanctl("run", "--rm", "--image", "/r", "c1", "sh", "-c", "exit 7");
+    assertEquals(new CliRun(7, "", ""), r);
     assertEquals(List.of("CreateContainerRequest", "StartContainerRequest", "LogsRequest",
         "WaitContainerRequest", "DeleteContainerRequest"), sentTypes());
     String id = FakeRuntime.idFor("c1");
@@ -262,7 +242,7 @@ class EndToEndTest {
 
   @Test
   void runDetachedPrintsTheStartedContainerAsJsonAndDoesNotWait() {
-    Result r = conmanctl("-o", "json", "run", "-d", "--image", "/r", "c1", "/bin/true");
+    CliRun r = conmanctl("-o", "json", "run", "-d", "--image", "/r", "c1", "/bin/true");
     assertEquals(0, r.status());
     assertEquals(1, r.out().lines().count(), r.out());
     assertTrue(r.out().contains("\"state\":\"RUNNING\",\"pid\":42"), r.out());
@@ -271,7 +251,7 @@ class EndToEndTest {
 
   @Test
   void runDeletesTheContainerWhenStartFailsWithRm() {
-    Result r = conmanctl("run", "--rm", "--image", "/r", "nostart1", "/bin/true");
+    CliRun r = conmanctl("run", "--rm", "--image", "/r", "nostart1", "/bin/true");
     assertEquals(ExitCodes.NO_CONTAINER_EXIT_CODE, r.status());
     assertTrue(r.err().startsWith("conmanctl: FAILED_PRECONDITION: refused for"), r.err());
     assertEquals(List.of("CreateContainerRequest", "StartContainerRequest",
@@ -281,14 +261,14 @@ class EndToEndTest {
 
   @Test
   void runFailsWith125WhenTheNameIsTaken() {
-    Result r = conmanctl("run", "--image", "/r", "taken", "/bin/true");
+    CliRun r = conmanctl("run", "--image", "/r", "taken", "/bin/true");
     assertEquals(ExitCodes.NO_CONTAINER_EXIT_CODE, r.status());
     assertTrue(r.err().startsWith("conmanctl: ALREADY_EXISTS"), r.err());
   }
 
   @Test
   void runRejectsRmWithDetach() {
-    Result r = conmanctl("run", "--rm", "-d", "--image", "/r", "c1", "/bin/true");
+    CliRun r = conmanctl("run", "--rm", "-d", "--image", "/r", "c1", "/bin/true");
     assertEquals(ExitCodes.USAGE, r.status());
     assertTrue(r.err().startsWith("conmanctl: --rm cannot be combined with --detach"), r.err());
     assertTrue(fake.requests.isEmpty());
@@ -297,17 +277,17 @@ class EndToEndTest {
   @Test
   void missingSocketIsReportedAtOnce() {
     Path nowhere = tmp.resolve("nope.sock");
-    Result r = conmanctlOn(nowhere, "container", "list");
-    assertEquals(new Result(ExitCodes.ERROR, "", "conmanctl: cannot connect to conmand at "
+    CliRun r = CliRun.on(nowhere, "container", "list");
+    assertEquals(new CliRun(ExitCodes.ERROR, "", "conmanctl: cannot connect to conmand at "
         + nowhere + ": no such socket (is conmand running?)\n"), r);
     assertEquals(ExitCodes.NO_CONTAINER_EXIT_CODE,
-        conmanctlOn(nowhere, "run", "--image", "/r", "c1", "/bin/true").status());
+        CliRun.on(nowhere, "run", "--image", "/r", "c1", "/bin/true").status());
   }
 
   @Test
   void aSocketNobodyListensOnIsUnavailable() throws IOException {
     Path stale = Files.createFile(tmp.resolve("stale.sock"));
-    Result r = conmanctlOn(stale, "container", "list");
+    CliRun r = CliRun.on(stale, "container", "list");
     assertEquals(ExitCodes.ERROR, r.status());
     assertTrue(r.err().startsWith("conmanctl: UNAVAILABLE"), r.err());
     assertTrue(r.err().endsWith("Connection refused: " + stale + " (is conmand running?)\n"),
@@ -317,7 +297,7 @@ class EndToEndTest {
 
   @Test
   void usageErrorsAre2AndSayWhereToLook() {
-    Result r = conmanctl("container", "create", "--image", "/r", "c1");
+    CliRun r = conmanctl("container", "create", "--image", "/r", "c1");
     assertEquals(ExitCodes.USAGE, r.status());
     assertEquals("conmanctl: Missing required parameter: 'CMD'\n"
         + "Run 'conmanctl container create --help' for usage.\n", r.err());
@@ -325,8 +305,8 @@ class EndToEndTest {
 
   @Test
   void eventsWithoutFollowPrintTheJournalAndExit() {
-    Result r = conmanctl("events");
-    assertEquals(new Result(0, lines(FakeEvents.PAST), ""), r);
+    CliRun r = conmanctl("events");
+    assertEquals(new CliRun(0, lines(FakeEvents.PAST), ""), r);
     assertEquals(SubscribeRequest.newBuilder().setSinceOffset(0).build(),
         sent(SubscribeRequest.class).get(0));
     assertTrue(fake.deadlines.get("subscribe").isPresent(), "without follow: a deadline");
@@ -334,7 +314,7 @@ class EndToEndTest {
 
   @Test
   void eventsAsJsonAreOneObjectPerLine() {
-    Result r = conmanctl("events", "-o", "json", "--since", "1", "--filter", "type=exited");
+    CliRun r = conmanctl("events", "-o", "json", "--since", "1", "--filter", "type=exited");
     assertEquals(FakeEvents.PAST.stream().map(e -> EventFormat.json(e) + "\n")
         .collect(Collectors.joining()), r.out());
     SubscribeRequest sent = sent(SubscribeRequest.class).get(0);
@@ -347,7 +327,7 @@ class EndToEndTest {
     StringWriter out = new StringWriter();
     ExecutorService cli = Executors.newSingleThreadExecutor();
     try {
-      Future<Result> running = cli.submit(() -> conmanctlOn(socket, out, "events", "-f"));
+      Future<CliRun> running = cli.submit(() -> CliRun.on(socket, out, "events", "-f"));
       ServerCallStreamObserver<Event> follower = events.follower();
       Event live = EventFormatTest.event(4, "deleted", 4).build();
       follower.onNext(live);
@@ -359,7 +339,7 @@ class EndToEndTest {
       assertEquals(expected, out.toString(), "printed while the stream is still open");
       assertFalse(running.isDone());
       follower.onCompleted();
-      assertEquals(new Result(0, expected, ""), running.get(10, TimeUnit.SECONDS));
+      assertEquals(new CliRun(0, expected, ""), running.get(10, TimeUnit.SECONDS));
     } finally {
       cli.shutdownNow();
     }
@@ -373,8 +353,8 @@ class EndToEndTest {
   void aSlowFollowerIsToldWhereToResume() {
     events.endWith = Status.RESOURCE_EXHAUSTED.withDescription("subscriber fell 10000 events"
         + " behind");
-    Result r = conmanctl("events", "-f", "--since", "0");
-    assertEquals(new Result(ExitCodes.RESOURCE_EXHAUSTED, lines(FakeEvents.PAST),
+    CliRun r = conmanctl("events", "-f", "--since", "0");
+    assertEquals(new CliRun(ExitCodes.RESOURCE_EXHAUSTED, lines(FakeEvents.PAST),
         "conmanctl: RESOURCE_EXHAUSTED: subscriber fell 10000 events behind; resume with"
             + " --since 3\n"), r);
   }
@@ -383,8 +363,8 @@ class EndToEndTest {
   void aFollowerDroppedBeforeItsFirstEventResumesWhereItStarted() {
     events.past = List.of();
     events.endWith = Status.RESOURCE_EXHAUSTED.withDescription("behind");
-    Result r = conmanctl("events", "-f", "--since", "2026-11-28T11:00:00+01:00");
-    assertEquals(new Result(ExitCodes.RESOURCE_EXHAUSTED, "", "conmanctl: RESOURCE_EXHAUSTED:"
+    CliRun r = conmanctl("events", "-f", "--since", "2026-11-28T11:00:00+01:00");
+    assertEquals(new CliRun(ExitCodes.RESOURCE_EXHAUSTED, "", "conmanctl: RESOURCE_EXHAUSTED:"
         + " behind; resume with --since 2026-11-28T10:00:00Z\n"), r);
   }
 
@@ -392,8 +372,8 @@ class EndToEndTest {
   void aRejectedSubscriptionIsAnOrdinaryError() {
     events.past = List.of();
     events.endWith = Status.INVALID_ARGUMENT.withDescription("unknown filter key 'colour'");
-    Result r = conmanctl("events", "--filter", "colour=red");
-    assertEquals(new Result(ExitCodes.USAGE, "",
+    CliRun r = conmanctl("events", "--filter", "colour=red");
+    assertEquals(new CliRun(ExitCodes.USAGE, "",
         "conmanctl: INVALID_ARGUMENT: unknown filter key 'colour'\n"), r);
   }
 
@@ -411,7 +391,7 @@ class EndToEndTest {
       @Override
       public void close() {}
     };
-    assertEquals(0, conmanctlOn(socket, closed, "events", "-f").status());
+    assertEquals(0, CliRun.on(socket, closed, "events", "-f").status());
     ServerCallStreamObserver<Event> follower = events.follower();
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!follower.isCancelled() && System.nanoTime() < until) {
@@ -422,7 +402,7 @@ class EndToEndTest {
 
   @Test
   void eventsRejectsAFilterWithoutEquals() {
-    Result r = conmanctl("events", "--filter", "exited");
+    CliRun r = conmanctl("events", "--filter", "exited");
     assertEquals(ExitCodes.USAGE, r.status());
     assertTrue(r.err().startsWith("conmanctl: Invalid value for option '--filter' (KEY=VALUE):"
         + " 'exited' is not KEY=VALUE"), r.err());
@@ -431,8 +411,8 @@ class EndToEndTest {
 
   @Test
   void historyPrintsEventsLikeEvents() {
-    Result r = conmanctl("container", "history", "web");
-    assertEquals(new Result(0, lines(FakeEvents.PAST), ""), r);
+    CliRun r = conmanctl("container", "history", "web");
+    assertEquals(new CliRun(0, lines(FakeEvents.PAST), ""), r);
     assertEquals("web", sent(HistoryRequest.class).get(0).getRef());
     assertTrue(fake.deadlines.get("history").isPresent());
     assertEquals(ExitCodes.NOT_FOUND, conmanctl("container", "history", "missing1").status());
@@ -440,7 +420,7 @@ class EndToEndTest {
 
   @Test
   void statusAtATime() {
-    Result r = conmanctl("container", "inspect", "c1", "--at", "2026-11-28T10:00:00Z");
+    CliRun r = conmanctl("container", "inspect", "c1", "--at", "2026-11-28T10:00:00Z");
     assertEquals(0, r.status());
     assertTrue(r.out().contains("State:     RUNNING\n"), r.out());
     assertTrue(r.out().endsWith("As of:     sequence 2\n"), r.out());
@@ -451,8 +431,8 @@ class EndToEndTest {
 
   @Test
   void statusAtASequenceAsJson() {
-    Result r = conmanctl("-o", "json", "container", "status", "--at", "5", "c1");
-    assertEquals(new Result(0, ContainerFormat.json(FakeRuntime.container("c1",
+    CliRun r = conmanctl("-o", "json", "container", "status", "--at", "5", "c1");
+    assertEquals(new CliRun(0, ContainerFormat.json(FakeRuntime.container("c1",
         ContainerState.CONTAINER_STATE_EXITED).toBuilder().setExitCode(7).build(), 5) + "\n", ""),
         r);
     assertEquals(5, sent(StatusAtRequest.class).get(0).getSequence());
@@ -460,7 +440,7 @@ class EndToEndTest {
 
   @Test
   void statusAtOfSeveralRefsIsAUsageError() {
-    Result r = conmanctl("container", "status", "--at", "5", "c1", "c2");
+    CliRun r = conmanctl("container", "status", "--at", "5", "c1", "c2");
     assertEquals(ExitCodes.USAGE, r.status());
     assertTrue(r.err().startsWith("conmanctl: --at takes a single REF"), r.err());
     assertTrue(fake.requests.isEmpty());
@@ -468,7 +448,7 @@ class EndToEndTest {
 
   @Test
   void helpGoesToStdout() {
-    Result r = conmanctl("--help");
+    CliRun r = conmanctl("--help");
     assertEquals(0, r.status());
     assertTrue(r.out().contains("Exit status:"), r.out());
     assertTrue(r.out().contains("125"), r.out());

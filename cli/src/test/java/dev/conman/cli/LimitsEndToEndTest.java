@@ -10,18 +10,14 @@ import dev.conman.api.v1.ListContainerStatsRequest;
 import dev.conman.api.v1.Resources;
 import dev.conman.api.v1.UpdateContainerRequest;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Restart policies, resource limits, security options, update and stats, end to end against
@@ -39,7 +35,6 @@ class LimitsEndToEndTest {
   private final FakeDaemon daemon = new FakeDaemon();
   private final FakeRuntime fake = daemon.runtime;
 
-  record Result(int status, String out, String err) {}
 
   @BeforeEach
   void startFakeDaemon() throws IOException {
@@ -52,19 +47,12 @@ class LimitsEndToEndTest {
     daemon.close();
   }
 
-  private Result conmanctl(String... args) {
-    return conmanctl(new StringWriter(), args);
+  private CliRun conmanctl(String... args) {
+    return CliRun.on(socket, args);
   }
 
-  private Result conmanctl(Writer out, String... args) {
-    StringWriter err = new StringWriter();
-    CommandLine cmd = Conmanctl.commandLine();
-    cmd.setOut(new PrintWriter(out));
-    cmd.setErr(new PrintWriter(err));
-    String[] all = Stream.concat(Stream.of("--socket", socket.toString()), Stream.of(args))
-        .toArray(String[]::new);
-    int status = cmd.execute(all);
-    return new Result(status, out.toString(), err.toString());
+  private CliRun conmanctl(Writer out, String... args) {
+    return CliRun.on(socket, out, args);
   }
 
   private <T extends Message> List<T> sent(Class<T> type) {
@@ -74,11 +62,11 @@ class LimitsEndToEndTest {
 
   @Test
   void createSendsThePolicyTheLimitsAndTheSecurityOptions() {
-    Result r = conmanctl("container", "create", "--image", "/r", "--restart", "on-failure:3",
+    CliRun r = conmanctl("container", "create", "--image", "/r", "--restart", "on-failure:3",
         "--memory", "16m", "--memory-swap", "-1", "--cpus", "0.5", "--cpu-shares", "512",
         "--pids-limit", "10", "--cpuset-cpus", "0-1", "--user", "1000:1000", "--cap-drop", "ALL",
         "--cap-add", "CHOWN", "--privileged", "--allow-new-privileges", "c1", "/bin/true");
-    assertEquals(new Result(0, FakeRuntime.idFor("c1") + "\n", ""), r);
+    assertEquals(new CliRun(0, FakeRuntime.idFor("c1") + "\n", ""), r);
     assertEquals(CreateContainerRequest.newBuilder()
         .setName("c1").setImage("/r").addCommand("/bin/true")
         .setRestartPolicy("on-failure:3")
@@ -91,9 +79,9 @@ class LimitsEndToEndTest {
 
   @Test
   void aBadRestartPolicyIsAUsageErrorAndNothingIsSent() {
-    Result r = conmanctl("container", "create", "--image", "/r", "--restart", "never", "c1",
+    CliRun r = conmanctl("container", "create", "--image", "/r", "--restart", "never", "c1",
         "/bin/true");
-    assertEquals(new Result(ExitCodes.USAGE, "", "conmanctl: Invalid value for option"
+    assertEquals(new CliRun(ExitCodes.USAGE, "", "conmanctl: Invalid value for option"
         + " '--restart': 'never' is not a restart policy: use no, on-failure, on-failure:MAX (MAX"
         + " a positive number of restarts), always or unless-stopped\n"
         + "Run 'conmanctl container create --help' for usage.\n"), r);
@@ -102,7 +90,7 @@ class LimitsEndToEndTest {
 
   @Test
   void aBadSizeInRunIsAUsageErrorNot125() {
-    Result r = conmanctl("run", "--image", "/r", "--memory", "16mb2", "c1", "/bin/true");
+    CliRun r = conmanctl("run", "--image", "/r", "--memory", "16mb2", "c1", "/bin/true");
     assertEquals(ExitCodes.USAGE, r.status());
     assertTrue(r.err().startsWith("conmanctl: Invalid value for option '--memory': '16mb2' is"
         + " not a size"), r.err());
@@ -120,8 +108,8 @@ class LimitsEndToEndTest {
 
   @Test
   void updateSendsOnlyTheLimitsGivenAndPrintsTheIds() {
-    Result r = conmanctl("container", "update", "--memory", "64m", "--cpus", "1.5", "c1", "c2");
-    assertEquals(new Result(0, FakeRuntime.idFor("c1") + "\n" + FakeRuntime.idFor("c2") + "\n",
+    CliRun r = conmanctl("container", "update", "--memory", "64m", "--cpus", "1.5", "c1", "c2");
+    assertEquals(new CliRun(0, FakeRuntime.idFor("c1") + "\n" + FakeRuntime.idFor("c2") + "\n",
         ""), r);
     Resources limits = Resources.newBuilder().setMemoryBytes(64L << 20).setCpus(1.5).build();
     assertEquals(List.of(
@@ -133,7 +121,7 @@ class LimitsEndToEndTest {
 
   @Test
   void updateAsJsonPrintsTheUpdatedContainer() {
-    Result r = conmanctl("-o", "json", "container", "update", "--pids-limit", "20", "c1");
+    CliRun r = conmanctl("-o", "json", "container", "update", "--pids-limit", "20", "c1");
     assertEquals(0, r.status());
     assertTrue(r.out().contains("\"resources\":{\"memory_bytes\":null,\"memory_swap_bytes\":null,"
         + "\"cpus\":null,\"cpu_shares\":null,\"pids_limit\":20,\"cpuset_cpus\":\"\"}"), r.out());
@@ -142,8 +130,8 @@ class LimitsEndToEndTest {
 
   @Test
   void updateWithoutALimitIsAUsageError() {
-    Result r = conmanctl("container", "update", "c1");
-    assertEquals(new Result(ExitCodes.USAGE, "", "conmanctl: nothing to update: give at least one"
+    CliRun r = conmanctl("container", "update", "c1");
+    assertEquals(new CliRun(ExitCodes.USAGE, "", "conmanctl: nothing to update: give at least one"
         + " of --memory, --memory-swap, --cpus, --cpu-shares, --pids-limit or --cpuset-cpus\n"
         + "Run 'conmanctl container update --help' for usage.\n"), r);
     assertTrue(fake.requests.isEmpty());
@@ -151,7 +139,7 @@ class LimitsEndToEndTest {
 
   @Test
   void updateTriesEveryRefAndExitsWithTheFirstFailure() {
-    Result r = conmanctl("container", "update", "--cpus", "1", "missing1", "c1", "nostart1");
+    CliRun r = conmanctl("container", "update", "--cpus", "1", "missing1", "c1", "nostart1");
     assertEquals(ExitCodes.NOT_FOUND, r.status());
     assertEquals(FakeRuntime.idFor("c1") + "\n", r.out());
     assertEquals("conmanctl: NOT_FOUND: no container with id or name 'missing1'\n"
@@ -160,7 +148,7 @@ class LimitsEndToEndTest {
 
   @Test
   void statusShowsPolicyLimitsUserAndOom() {
-    Result r = conmanctl("container", "status", "oom1");
+    CliRun r = conmanctl("container", "status", "oom1");
     assertEquals(0, r.status());
     for (String line : List.of("State:     EXITED", "Exit code: 137 (OOMKilled)",
         "OOMKilled: true", "Restart:   on-failure:3", "Restarts:  3",
@@ -168,23 +156,23 @@ class LimitsEndToEndTest {
         "Resources: memory=16MiB\n           pids-limit=10")) {
       assertTrue(r.out().contains(line + "\n"), line + " in\n" + r.out());
     }
-    Result json = conmanctl("-o", "json", "container", "inspect", "oom1");
+    CliRun json = conmanctl("-o", "json", "container", "inspect", "oom1");
     assertEquals(ContainerFormat.json(FakeRuntime.oomKilled("oom1")) + "\n", json.out());
     assertTrue(json.out().contains("\"oom_killed\":true"), json.out());
   }
 
   @Test
   void statsOfEveryContainerNeedTwoSamples() {
-    Result r = conmanctl("stats", "--no-stream", "--interval", "0.01");
-    assertEquals(new Result(0, LIST_TABLE, ""), r);
+    CliRun r = conmanctl("stats", "--no-stream", "--interval", "0.01");
+    assertEquals(new CliRun(0, LIST_TABLE, ""), r);
     assertEquals(2, sent(ListContainerStatsRequest.class).size());
     assertTrue(fake.deadlines.get("liststats").isPresent(), "each sample has a deadline");
   }
 
   @Test
   void statsOfSomeContainers() {
-    Result r = conmanctl("container", "stats", "--no-stream", "--interval", "0.01", "c1", "c2");
-    assertEquals(new Result(0,
+    CliRun r = conmanctl("container", "stats", "--no-stream", "--interval", "0.01", "c1", "c2");
+    assertEquals(new CliRun(0,
         "ID             NAME   CPU %    MEM USAGE / LIMIT   MEM %    PIDS\n"
       + "c10000000000   c1     25.00%   8MiB / 32MiB        25.00%   3\n"
       + "c20000000000   c2     25.00%   8MiB / 32MiB        25.00%   3\n", ""), r);
@@ -195,7 +183,7 @@ class LimitsEndToEndTest {
 
   @Test
   void aMissingContainerIsReportedOnceAndLeftOut() {
-    Result r = conmanctl("stats", "--no-stream", "--interval", "0.01", "c1", "missing1");
+    CliRun r = conmanctl("stats", "--no-stream", "--interval", "0.01", "c1", "missing1");
     assertEquals(ExitCodes.NOT_FOUND, r.status());
     assertEquals("ID             NAME   CPU %    MEM USAGE / LIMIT   MEM %    PIDS\n"
         + "c10000000000   c1     25.00%   8MiB / 32MiB        25.00%   3\n", r.out());
@@ -206,8 +194,8 @@ class LimitsEndToEndTest {
 
   @Test
   void statsOfOnlyMissingContainersEndAtOnce() {
-    Result r = conmanctl("stats", "missing1", "missing2");
-    assertEquals(new Result(ExitCodes.NOT_FOUND, "",
+    CliRun r = conmanctl("stats", "missing1", "missing2");
+    assertEquals(new CliRun(ExitCodes.NOT_FOUND, "",
         "conmanctl: NOT_FOUND: no container with id or name 'missing1'\n"
             + "conmanctl: NOT_FOUND: no container with id or name 'missing2'\n"), r);
     assertEquals(2, fake.requests.size());
@@ -215,14 +203,14 @@ class LimitsEndToEndTest {
 
   @Test
   void streamingStatsEndWhenTheirLastContainerHasGone() {
-    Result r = conmanctl("stats", "--interval", "0.01", "gone1");
-    assertEquals(new Result(ExitCodes.NOT_FOUND, "",
+    CliRun r = conmanctl("stats", "--interval", "0.01", "gone1");
+    assertEquals(new CliRun(ExitCodes.NOT_FOUND, "",
         "conmanctl: NOT_FOUND: no container with id or name 'gone1'\n"), r);
   }
 
   @Test
   void streamingStatsGoOnWithoutAContainerThatHasGone() {
-    Result r = conmanctl(new ClosingWriter(2), "stats", "--interval", "0.01", "c1", "gone1");
+    CliRun r = conmanctl(new ClosingWriter(2), "stats", "--interval", "0.01", "c1", "gone1");
     assertEquals(ExitCodes.NOT_FOUND, r.status());
     assertEquals("conmanctl: NOT_FOUND: no container with id or name 'gone1'\n", r.err());
     String c1 = "ID             NAME   CPU %    MEM USAGE / LIMIT   MEM %    PIDS\n"
@@ -235,7 +223,7 @@ class LimitsEndToEndTest {
 
   @Test
   void statsAsJsonAreOneArrayPerRound() {
-    Result r = conmanctl("-o", "json", "stats", "--no-stream", "--interval", "0.01");
+    CliRun r = conmanctl("-o", "json", "stats", "--no-stream", "--interval", "0.01");
     assertEquals(0, r.status());
     assertEquals(1, r.out().lines().count(), r.out());
     assertTrue(r.out().startsWith("[{\"id\":\"" + FakeRuntime.idFor("web") + "\",\"name\":\"web\","
@@ -246,8 +234,8 @@ class LimitsEndToEndTest {
 
   @Test
   void statsRedrawEveryIntervalUntilStdoutCloses() {
-    Result r = conmanctl(new ClosingWriter(3), "stats", "--interval", "0.01");
-    assertEquals(new Result(0, LIST_TABLE + "\n" + LIST_TABLE + "\n" + LIST_TABLE, ""), r);
+    CliRun r = conmanctl(new ClosingWriter(3), "stats", "--interval", "0.01");
+    assertEquals(new CliRun(0, LIST_TABLE + "\n" + LIST_TABLE + "\n" + LIST_TABLE, ""), r);
     assertEquals(5, sent(ListContainerStatsRequest.class).size(),
         "a first sample, three tables, and the one that found stdout closed");
   }
@@ -285,7 +273,7 @@ class LimitsEndToEndTest {
 
   @Test
   void statsHelpExplainsThePercentage() {
-    Result r = conmanctl("stats", "--help");
+    CliRun r = conmanctl("stats", "--help");
     assertEquals(0, r.status());
     assertTrue(r.out().contains("CPU % is of one CPU: 200% is two CPUs' worth."), r.out());
   }
