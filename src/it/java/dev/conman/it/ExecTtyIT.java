@@ -77,6 +77,10 @@ class ExecTtyIT {
   void theExecRpcWithATerminalResizesAndReturnsTheExitCode() throws Exception {
     String id = conman.startShell(conman.name("tty"), "sleep 300");
     Client c = Client.shell(id, 30, 100);
+    // runc gives the process's terminal its size only once the process runs (its signal loop makes
+    // the first resize): a command typed before the prompt can run on a 0x0 terminal. A person
+    // types at the prompt, and so does this test.
+    c.awaitOutput("/ #");
     c.type("tty; stty size\n");
     c.awaitOutput("30 100");
     assertTrue(c.stdout.toString().contains("/dev/pts/"), c.stdout::toString);
