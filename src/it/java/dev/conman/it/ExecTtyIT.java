@@ -76,6 +76,14 @@ class ExecTtyIT {
   @Test
   void theExecRpcWithATerminalResizesAndReturnsTheExitCode() throws Exception {
     String id = conman.startShell(conman.name("tty"), "sleep 300");
+    try {
+      execWithATerminal(id);
+    } finally {
+      conman.forceDelete(id);
+    }
+  }
+
+  private void execWithATerminal(String id) throws Exception {
     Client c = Client.shell(id, 30, 100);
     // runc gives the process's terminal its size only once the process runs (its signal loop makes
     // the first resize): a command typed before the prompt can run on a 0x0 terminal. A person
@@ -102,8 +110,8 @@ class ExecTtyIT {
         .withDeadlineAfter(30, TimeUnit.SECONDS).history(HistoryRequest.newBuilder().setRef(id).build())
         .getEventsList();
     List<String> types = history.stream().map(Event::getType).toList();
+    // the exit code is sent once ExecExited is durable: no wait needed
     assertTrue(types.contains("exec_started") && types.contains("exec_exited"), types::toString);
-    conman.forceDelete(id);
   }
 
   @Test

@@ -96,8 +96,12 @@ public final class ContainerActor
   public record StartExec(String execId, java.util.List<String> command, ActorRef<StatusReply<ContainerView>> replyTo)
       implements Request<ContainerView> {}
 
-  /** An executed process ended; {@code exitCode} null when it could not be known. */
-  public record EndExec(String execId, Integer exitCode) implements Command {}
+  /**
+   * An executed process ended; {@code exitCode} null when it could not be known. Answered once
+   * ExecExited is durable, so that the client learns the exit code only after the journal does.
+   */
+  public record EndExec(String execId, Integer exitCode, ActorRef<StatusReply<ContainerView>> replyTo)
+      implements Request<ContainerView> {}
 
   /**
    * A client attaches to the container's stdio (the API layer connects to conmon, outside the
@@ -107,8 +111,12 @@ public final class ContainerActor
   public record StartAttach(String attachId, boolean stdin, ActorRef<StatusReply<ContainerView>> replyTo)
       implements Request<ContainerView> {}
 
-  /** An attached client went away; {@code reason} says how (detach keys, disconnect, container exited). */
-  public record EndAttach(String attachId, String reason) implements Command {}
+  /**
+   * An attached client went away; {@code reason} says how (detach keys, disconnect, container
+   * exited). Answered once Detached is durable.
+   */
+  public record EndAttach(String attachId, String reason, ActorRef<StatusReply<ContainerView>> replyTo)
+      implements Request<ContainerView> {}
 
   /** New limits for a CREATED or RUNNING container; fields set in {@code update} replace the current ones. */
   public record UpdateResources(dev.conman.runc.Resources update, ActorRef<StatusReply<ContainerView>> replyTo)
@@ -727,11 +735,11 @@ public final class ContainerActor
         .onCommand(RestartDone.class, this::onRestartDone)
         .onCommand(UpdateDone.class, this::onUpdateDone)
         .onCommand(EndExec.class, (s, c) -> persist(new ExecExited(id, c.execId(), c.exitCode(), now()))
-            .thenNoReply())
+            .thenReply(c.replyTo(), x -> StatusReply.success(view(x))))
         .onCommand(StartAttach.class, (s, c) -> refuse(c, s, "attach to", "only CREATED and RUNNING containers"
             + " have a stdio to attach to; see 'logs' for the output of a finished one"))
         .onCommand(EndAttach.class, (s, c) -> persist(new Detached(id, c.attachId(), c.reason(), now()))
-            .thenNoReply())
+            .thenReply(c.replyTo(), x -> StatusReply.success(view(x))))
         .onCommand(Reconcile.class, this::onReconcile)
         .onCommand(ExitObserved.class, (s, c) -> Effect().noReply())
         .onCommand(Passivate.class, (s, c) -> Effect().noReply())

@@ -236,7 +236,8 @@ class ContainerActorTest {
     var attached = kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.StartAttach("a2", false, r));
     assertEquals(new ContainerActor.Attached(id, "a2", false, ((ContainerActor.Attached) attached.event()).at()),
         attached.event());
-    var detached = kit.runCommand(new ContainerActor.EndAttach("a2", "detach keys"));
+    var detached = kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.EndAttach("a2", "detach keys", r));
+    assertTrue(detached.reply().isSuccess(), "answered once Detached is journaled");
     ContainerActor.Detached d = (ContainerActor.Detached) detached.event();
     assertEquals("detach keys", d.reason());
     assertEquals(Phase.RUNNING, kit.getState().phase(), "attach and detach change no phase");

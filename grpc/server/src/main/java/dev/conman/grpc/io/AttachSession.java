@@ -3,7 +3,6 @@ package dev.conman.grpc.io;
 import com.google.protobuf.ByteString;
 import dev.conman.actors.ContainerActor;
 import dev.conman.actors.ContainerException;
-import dev.conman.actors.ContainerSupervisor;
 import dev.conman.actors.ContainerView;
 import dev.conman.api.v1.AttachExit;
 import dev.conman.api.v1.AttachInput;
@@ -21,6 +20,7 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -247,8 +247,9 @@ final class AttachSession implements StreamObserver<AttachInput> {
   }
 
   /**
-   * Ends the session once: sends {@code last} and completes, or fails with {@code error}, or (both
-   * null: the client has gone) sends nothing; closes the connection and journals Detached.
+   * Ends the session once: closes the connection, journals Detached, then sends {@code last} and
+   * completes, or fails with {@code error}, or (both null: the client has gone) sends nothing. The
+   * client hears of the end only once the journal holds it.
    */
   private void end(String reason, AttachOutput last, Status error) {
     synchronized (out) {
@@ -256,27 +257,36 @@ final class AttachSession implements StreamObserver<AttachInput> {
         return;
       }
       endReason = reason;
-      if (!out.isCancelled()) {
-        if (error != null) {
-          out.onError(error.asRuntimeException());
-        } else if (last != null) {
-          out.onNext(last);
-          out.onCompleted();
-        }
-      }
     }
     AttachConnection c = connection;
     if (c != null) {
       c.close();
     }
-    journalEnd();
+    journalEnd().whenComplete((view, failure) -> {
+      synchronized (out) {
+        if (!out.isCancelled()) {
+          if (error != null) {
+            out.onError(error.asRuntimeException());
+          } else if (last != null) {
+            out.onNext(last);
+            out.onCompleted();
+          }
+        }
+      }
+    });
   }
 
-  /** Detached, once, and only when Attached was journaled. */
-  private void journalEnd() {
+  /** Detached, once, and only when Attached was journaled; completes when it is durable. */
+  private CompletableFuture<?> journalEnd() {
     String id = containerId;
-    if (id != null && ended.get() && endJournaled.compareAndSet(false, true)) {
-      containers.supervisor().tell(new ContainerSupervisor.Notify(id, new ContainerActor.EndAttach(attachId, endReason)));
+    if (id == null || !ended.get() || !endJournaled.compareAndSet(false, true)) {
+      return CompletableFuture.completedFuture(null);
     }
+    return containers.<ContainerView>forward(id, r -> new ContainerActor.EndAttach(attachId, endReason, r)).toCompletableFuture()
+        .exceptionally(failure -> {
+          log.warn("attach {} to {} ended ({}), but Detached was not journaled: {}", attachId, id, endReason,
+              failure.getMessage());
+          return null;
+        });
   }
 }

@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import dev.conman.actors.ContainerActor;
 import dev.conman.actors.ContainerException;
 import dev.conman.actors.ContainerSpecValidator;
-import dev.conman.actors.ContainerSupervisor;
 import dev.conman.actors.ContainerView;
 import dev.conman.api.v1.ExecInput;
 import dev.conman.api.v1.ExecOutput;
@@ -39,6 +38,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * sessions ({@link AttachSession}) work the same way: the actor journals, the pool copies.
  */
 public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase implements AutoCloseable {
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(IoServiceImpl.class);
 
   /** Default and largest ExecSync output kept per stream. */
   static final int MAX_OUTPUT = 16 << 20;
@@ -157,10 +158,18 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
 
   /** An exec the container's actor has journaled and runc has started. */
   private record StartedExec(ExecProcess process, String containerId, String execId, ContainerAsks containers) {
-    /** Journals ExecExited; {@code code} null when the process was killed for its timeout. */
+    /**
+     * Journals ExecExited and waits until it is durable, so that the exit code reaches the client
+     * after the journal has it; {@code code} null when the process was killed for its timeout. A
+     * failed write is logged: the process has ended either way, and the client is told so.
+     */
     void ended(Integer code) {
-      containers.supervisor().tell(new ContainerSupervisor.Notify(containerId,
-          new ContainerActor.EndExec(execId, code)));
+      containers.<ContainerView>forward(containerId, r -> new ContainerActor.EndExec(execId, code, r))
+          .toCompletableFuture().exceptionally(failure -> {
+            log.warn("exec {} in {} ended ({}), but ExecExited was not journaled: {}", execId, containerId, code,
+                failure.getMessage());
+            return null;
+          }).join();
     }
   }
 
