@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.SerializationExtension;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -33,7 +31,7 @@ public final class JournalReader implements AutoCloseable {
           + "\"event_ser_id\", \"event_ser_manifest\"";
 
   private final Connection connection;
-  private final Serialization serialization;
+  private final StoredPayloads payloads;
   private final PreparedStatement after;
   private final PreparedStatement byPersistenceId;
   private final PreparedStatement lastOffset;
@@ -44,7 +42,7 @@ public final class JournalReader implements AutoCloseable {
     config.setReadOnly(true);
     config.setBusyTimeout(5000);
     this.connection = DriverManager.getConnection("jdbc:sqlite:" + database.toAbsolutePath(), config.toProperties());
-    this.serialization = SerializationExtension.get(system);
+    this.payloads = new StoredPayloads(system);
     this.after = connection.prepareStatement("SELECT " + COLUMNS
         + " FROM \"event_journal\" WHERE \"ordering\" > ? AND \"ordering\" <= ? AND NOT \"deleted\""
         + " ORDER BY \"ordering\" LIMIT ?");
@@ -91,7 +89,7 @@ public final class JournalReader implements AutoCloseable {
     List<StoredEvent> events = new ArrayList<>();
     try (ResultSet rs = query.executeQuery()) {
       while (rs.next()) {
-        Object event = serialization.deserialize(rs.getBytes(5), rs.getInt(6), rs.getString(7)).get();
+        Object event = payloads.deserialize(rs.getBytes(5), rs.getInt(6), rs.getString(7));
         events.add(new StoredEvent(rs.getLong(1), rs.getString(2), rs.getLong(3),
             Instant.ofEpochMilli(rs.getLong(4)), event));
       }

@@ -8,14 +8,14 @@ import java.util.Optional;
 
 /**
  * The one place that knows how conman talks to SQLite: the JDBC URL and the Pekko config that points
- * the journal, snapshot store and read journal at one shared database.
+ * the journal and snapshot store plugins ({@link SqliteJournal}, {@link SqliteSnapshotStore}) at it.
  */
 public final class JournalSettings {
 
   /** Tag on every container event, so that the read journal streams the whole host in order. */
   public static final String CONTAINER_TAG = "container";
 
-  private static final String URL_PATH = "pekko-persistence-jdbc.shared-databases.slick.db.url";
+  private static final String URL_PATH = "conman-journal.url";
   private static final String URL_PREFIX = "jdbc:sqlite:";
 
   private JournalSettings() {}
