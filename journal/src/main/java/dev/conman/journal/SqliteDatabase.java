@@ -24,7 +24,8 @@ import org.sqlite.SQLiteConfig;
  * (journal actor, stream, Slick's executor, back) took 2.4 ms when the journal was idle against
  * 0.2 ms for the SQLite transaction itself. Why group commit: writes queued while a transaction
  * runs go into the next one together, so 100 writers share commits instead of queueing for them.
- * In WAL mode the reader never blocks the writer, so replays at start do not hold up writes.
+ * In WAL mode readers never block the writer, so replays at start do not hold up writes; there are
+ * {@link #READERS} of them, because a start recovers every container at once (three reads each).
  *
  * <p>One instance per database file and JVM, shared by the plugins ({@link #acquire}, {@link #release}).
  */
@@ -58,6 +59,9 @@ public final class SqliteDatabase {
     }
   }
 
+  /** Read connections, each with its thread, taking reads from one queue. */
+  static final int READERS = 2;
+
   /** Most writes committed in one transaction. */
   private static final int GROUP_LIMIT = 256;
 
@@ -65,13 +69,16 @@ public final class SqliteDatabase {
 
   private final Path file;
   private final Worker writer;
-  private final Worker reader;
+  private final List<Worker> readers = new ArrayList<>();
+  private final BlockingQueue<Job<?>> reads = new LinkedBlockingQueue<>();
   private int users;
 
   private SqliteDatabase(Path file) {
     this.file = file;
-    this.writer = new Worker("conman-journal-write", true);
-    this.reader = new Worker("conman-journal-read", false);
+    this.writer = new Worker("conman-journal-write", true, new LinkedBlockingQueue<>());
+    for (int i = 0; i < READERS; i++) {
+      readers.add(new Worker("conman-journal-read-" + i, false, reads));
+    }
   }
 
   /** The database at {@code file}, opened on first use; pair with {@link #release}. */
@@ -99,8 +106,10 @@ public final class SqliteDatabase {
       OPEN.remove(file);
     }
     // the writer closes last: only a write connection folds the WAL back into the database file
-    reader.stop();
+    readers.forEach(Worker::stop); // one stop for each reader of the shared queue
+    readers.forEach(Worker::join);
     writer.stop();
+    writer.join();
   }
 
   /** Runs {@code work} in a write transaction; completes once it is committed. */
@@ -110,7 +119,7 @@ public final class SqliteDatabase {
 
   /** Runs {@code work} on the read connection (it sees every committed write). */
   public <T> CompletableFuture<T> read(Work<T> work) {
-    return reader.submit(work);
+    return readers.get(0).submit(work);
   }
 
   private record Job<T>(Work<T> work, CompletableFuture<T> result) {
@@ -123,16 +132,20 @@ public final class SqliteDatabase {
 
   private static final Job<Void> STOP = new Job<>(c -> null, new CompletableFuture<>());
 
-  /** A thread with a connection of its own, running queued jobs in order. */
+  /**
+   * A thread with a connection of its own, running jobs from its queue: the writer takes all that
+   * is queued into one transaction; readers (which may share a queue) take one job at a time.
+   */
   private final class Worker implements Runnable {
-    private final BlockingQueue<Job<?>> queue = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Job<?>> queue;
     private final boolean writes;
     private final Thread thread;
     private Connection connection;
     private Statements statements;
 
-    Worker(String name, boolean writes) {
+    Worker(String name, boolean writes, BlockingQueue<Job<?>> queue) {
       this.writes = writes;
+      this.queue = queue;
       this.thread = new Thread(this, name);
       thread.setDaemon(true);
       thread.start();
@@ -144,8 +157,12 @@ public final class SqliteDatabase {
       return result;
     }
 
+    /** Asks the thread to stop once the jobs queued before have run. */
     void stop() {
       queue.add(STOP);
+    }
+
+    void join() {
       try {
         thread.join(10_000);
       } catch (InterruptedException e) {
@@ -160,7 +177,9 @@ public final class SqliteDatabase {
         while (true) {
           group.clear();
           group.add(queue.take());
-          queue.drainTo(group, GROUP_LIMIT - 1);
+          if (writes) {
+            queue.drainTo(group, GROUP_LIMIT - 1);
+          }
           boolean stop = group.remove(STOP);
           if (!group.isEmpty()) {
             if (writes) {
@@ -178,10 +197,14 @@ public final class SqliteDatabase {
       } finally {
         checkpoint();
         closeConnection();
-        Job<?> left;
-        while ((left = queue.poll()) != null) {
+        // other readers' stops stay queued for them
+        queue.removeIf(left -> {
+          if (left == STOP) {
+            return false;
+          }
           left.result().completeExceptionally(new SQLException("the journal database " + file + " is closed"));
-        }
+          return true;
+        });
       }
     }
 
