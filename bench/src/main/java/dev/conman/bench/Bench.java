@@ -23,9 +23,9 @@ public final class Bench implements Callable<Integer> {
 
   /** In run order. */
   static final List<String> ALL = List.of("oneshot", "parallel50", "events", "journal", "journal-direct", "memory",
-      "restart50", "cli", "restart1000", "timeline");
-  /** restart1000 (slow) and timeline (diagnostic) only when asked for. */
-  static final List<String> DEFAULT = ALL.subList(0, ALL.size() - 2);
+      "restart50", "cli", "restart1000", "timeline", "rpc");
+  /** restart1000 (slow), timeline and rpc (diagnostics) only when asked for. */
+  static final List<String> DEFAULT = ALL.subList(0, ALL.size() - 3);
 
   @Option(names = "--work", required = true, description = "Scratch directory (run.sh makes it): root/, state/, rootfs/, runc/")
   Path work;
@@ -141,6 +141,7 @@ public final class Bench implements Callable<Integer> {
     m.put("cli", Cli::run);
     m.put("restart1000", Restart::run1000);
     m.put("timeline", Timeline::run);
+    m.put("rpc", RoundTrip::run);
     return m;
   }
 
