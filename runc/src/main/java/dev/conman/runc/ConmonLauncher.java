@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,29 +19,24 @@ import org.slf4j.LoggerFactory;
  * container's parent: it holds the stdio, writes the log and the exit file, and survives the
  * daemon (it double-forks into its own session).
  *
- * <p>conmon reports the container pid, or runc's error, on a sync pipe; here a FIFO that the
- * launching shell opens as fd 3. The shell ({@code sh -c 'exec 3>FIFO; exec conmon ...'})
- * exits as soon as conmon's first process has forked the daemon, so waiting for it is short;
- * the wait that matters is for the sync message, which comes after {@code runc create}.
+ * <p>conmon reports the container pid, or runc's error, on a sync pipe, its fd 3
+ * ({@link SyncPipeSpawn}). Its first process exits as soon as it has forked the one that stays, so
+ * waiting for it is short; the wait that matters is for the sync message, which comes after
+ * {@code runc create}.
  */
 final class ConmonLauncher {
 
   private static final Logger log = LoggerFactory.getLogger(ConmonLauncher.class);
 
-  /** The FIFO is {@code $0} and conmon's argv is {@code $@}: no quoting of paths needed. */
-  private static final String SHELL_SCRIPT = "exec 3>\"$0\"; exec \"$@\"";
-
   private final Path conmon;
   private final RuntimePaths paths;
   private final RuncCli runc;
-  private final CommandRunner runner;
   private final Duration timeout;
 
-  ConmonLauncher(Path conmon, RuntimePaths paths, RuncCli runc, CommandRunner runner, Duration timeout) {
+  ConmonLauncher(Path conmon, RuntimePaths paths, RuncCli runc, Duration timeout) {
     this.conmon = conmon;
     this.paths = paths;
     this.runc = runc;
-    this.runner = runner;
     this.timeout = timeout;
   }
 
@@ -50,27 +46,29 @@ final class ConmonLauncher {
     long deadline = System.nanoTime() + timeout.toNanos();
     refuseExisting(id);
     prepare(request);
-    try (SyncFifo fifo = SyncFifo.open(paths.syncFifo(id), runner, timeout)) {
-      CommandResult launcher;
-      try {
-        launcher = runner.run(command(request), remaining(deadline));
-      } catch (RuntimeFailure e) {
-        throw cleanUp(id, e);
+    SyncPipeSpawn launcher;
+    try {
+      launcher = SyncPipeSpawn.start(argv(request), Map.of("_OCI_SYNCPIPE", "3"), paths.conmonOutput(id));
+    } catch (RuntimeFailure e) {
+      throw cleanUp(id, e);
+    }
+    try (launcher) {
+      // conmon's first process exits once it has forked the one that stays
+      OptionalInt status = launcher.awaitExit(deadline);
+      if (status.isEmpty()) {
+        throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.TIMEOUT, "creating container " + id
+            + " failed: conmon did not start within " + timeout.toMillis() + " ms" + conmonOutput(id)));
       }
-      if (!launcher.ok()) {
+      if (status.getAsInt() != 0) {
         throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.FAILED, "creating container " + id
-            + " failed: conmon exited with status " + launcher.exitCode() + conmonOutput(id)));
+            + " failed: conmon exited with status " + status.getAsInt() + conmonOutput(id)));
       }
       Optional<String> line;
       try {
-        line = fifo.awaitLine(deadline);
+        line = launcher.awaitLine(deadline);
       } catch (TimeoutException e) {
         throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.TIMEOUT, "creating container " + id
             + " failed: conmon did not report within " + timeout.toMillis() + " ms" + runcError(id)));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.FAILED,
-            "creating container " + id + " was interrupted", e));
       }
       if (line.isEmpty()) {
         throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.FAILED, "creating container " + id
@@ -117,12 +115,10 @@ final class ConmonLauncher {
     }
   }
 
-  private Command command(CreateRequest request) {
+  private List<String> argv(CreateRequest request) {
     String id = request.id();
     String name = request.name() == null || request.name().isBlank() ? id : request.name();
-    List<String> argv = new ArrayList<>(List.of("sh", "-c", SHELL_SCRIPT,
-        paths.syncFifo(id).toString(),
-        conmon.toString(),
+    List<String> argv = new ArrayList<>(List.of(conmon.toAbsolutePath().toString(),
         "--api-version", "1",
         "-c", id,
         "-u", id,
@@ -151,7 +147,7 @@ final class ConmonLauncher {
         argv.add("--leave-stdin-open");
       }
     }
-    return new Command(argv, Map.of("_OCI_SYNCPIPE", "3"), paths.conmonOutput(id));
+    return argv;
   }
 
   /** runc's logged error is the precise one; conmon's message is runc's stderr, a summary. */
@@ -190,9 +186,5 @@ final class ConmonLauncher {
       log.warn("clean-up of failed create of {}: {}", id, e.getMessage());
     }
     return failure;
-  }
-
-  private static Duration remaining(long deadline) {
-    return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
   }
 }

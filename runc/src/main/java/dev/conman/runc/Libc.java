@@ -19,13 +19,25 @@ final class Libc {
   static final int O_NONBLOCK = 0x800;
   static final int O_CLOEXEC = 0x80000;
   static final int O_PATH = 0x200000;
+  static final int O_CREAT = 0x40;
+  static final int O_APPEND = 0x400;
   static final int EINTR = 4;
   static final int EIO = 5;
+  static final int ECHILD = 10;
+  static final short POLLIN = 1;
+  static final int WNOHANG = 1;
+  /** posix_spawnattr flags of glibc. */
+  static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+  static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+  /** The same number on x86_64 and aarch64 (Linux 5.3). */
+  static final long SYS_PIDFD_OPEN = 434;
 
   private Libc() {}
 
   interface Calls extends Library {
     int open(String path, int flags) throws LastErrorException;
+
+    int open(String path, int flags, int mode) throws LastErrorException;
 
     long read(int fd, byte[] buffer, long count) throws LastErrorException;
 
@@ -34,6 +46,47 @@ final class Libc {
     int close(int fd) throws LastErrorException;
 
     int kill(int pid, int signal) throws LastErrorException;
+
+    // processes ({@link SpawnedConmon})
+
+    int pipe2(int[] fds, int flags) throws LastErrorException;
+
+    String strerror(int errno);
+
+    /** {@code fds} is one struct pollfd: {fd, events | revents << 16} (little-endian shorts). */
+    int poll(int[] fds, long count, int timeoutMillis) throws LastErrorException;
+
+    int waitpid(int pid, int[] status, int options) throws LastErrorException;
+
+    long syscall(long number, int pid, int flags) throws LastErrorException;
+
+    int sigemptyset(Pointer set);
+
+    int sigfillset(Pointer set);
+
+    // posix_spawn and its helpers return the error number itself, not -1 and errno
+
+    int posix_spawn_file_actions_init(Pointer actions);
+
+    int posix_spawn_file_actions_destroy(Pointer actions);
+
+    int posix_spawn_file_actions_adddup2(Pointer actions, int fd, int newFd);
+
+    int posix_spawn_file_actions_addopen(Pointer actions, int fd, String path, int flags, int mode);
+
+    int posix_spawn_file_actions_addclosefrom_np(Pointer actions, int from);
+
+    int posix_spawnattr_init(Pointer attributes);
+
+    int posix_spawnattr_destroy(Pointer attributes);
+
+    int posix_spawnattr_setflags(Pointer attributes, short flags);
+
+    int posix_spawnattr_setsigmask(Pointer attributes, Pointer set);
+
+    int posix_spawnattr_setsigdefault(Pointer attributes, Pointer set);
+
+    int posix_spawn(int[] pid, String path, Pointer actions, Pointer attributes, String[] argv, String[] envp);
 
     // sockets
 

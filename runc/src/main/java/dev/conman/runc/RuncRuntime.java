@@ -44,17 +44,18 @@ public final class RuncRuntime implements ContainerRuntime {
     CommandRunner runner = new CommandRunner();
     this.paths = paths;
     this.runc = new RuncCli(runcBinary, paths.runcRoot(), paths.conmonDir(), runner, timeout);
-    this.conmon = new ConmonLauncher(conmonBinary, paths, runc, runner, timeout);
+    this.conmon = new ConmonLauncher(conmonBinary, paths, runc, timeout);
   }
 
   /**
-   * runc call logs left by a daemon killed during a call: no call of this daemon is running yet,
-   * and the root lock keeps other daemons out of this state directory.
+   * runc call logs left by a daemon killed during a call, and the sync FIFOs of daemons before
+   * {@link SyncPipeSpawn} ({@code <id>.sync}, spares {@code .spare-*.fifo}): no call of this daemon
+   * is running yet, and the root lock keeps other daemons out of this state directory.
    */
   private static void sweepStaleLogs(Path conmonDir) throws IOException {
-    try (var logs = Files.newDirectoryStream(conmonDir, "runc-*.json")) {
-      for (Path log : logs) {
-        Files.deleteIfExists(log);
+    try (var stale = Files.newDirectoryStream(conmonDir, "{runc-*.json,*.sync,.spare-*.fifo}")) {
+      for (Path file : stale) {
+        Files.deleteIfExists(file);
       }
     }
   }

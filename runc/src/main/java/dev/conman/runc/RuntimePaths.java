@@ -67,11 +67,6 @@ public record RuntimePaths(Path runcRoot, Path exitDir, Path attachDir, Path con
     return conmonDir.resolve(id + ".conmon.pid");
   }
 
-  /** The FIFO on which conmon reports the container pid or the create error. */
-  public Path syncFifo(String id) {
-    return conmonDir.resolve(id + ".sync");
-  }
-
   /** conmon's own stdout and stderr: its argument errors before it daemonizes. */
   public Path conmonOutput(String id) {
     return conmonDir.resolve(id + ".conmon.log");
@@ -110,7 +105,7 @@ public record RuntimePaths(Path runcRoot, Path exitDir, Path attachDir, Path con
   /** Every per-container file conmon or the create step leaves behind (not the exit file). */
   List<Path> conmonFiles(String id) {
     return List.of(
-        containerPidFile(id), conmonPidFile(id), syncFifo(id), conmonOutput(id), createLog(id),
+        containerPidFile(id), conmonPidFile(id), conmonOutput(id), createLog(id),
         attachLink(id));
   }
 }
