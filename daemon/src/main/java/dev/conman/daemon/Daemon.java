@@ -29,6 +29,7 @@ import dev.conman.journal.JournalReader;
 import dev.conman.journal.JournalSchema;
 import dev.conman.journal.JournalSettings;
 import dev.conman.journal.JournalSignal;
+import dev.conman.journal.SqliteNativeLibrary;
 import dev.conman.reconcile.Observer;
 import dev.conman.runc.ExitWatcher;
 import dev.conman.runc.RuncRuntime;
@@ -72,6 +73,7 @@ public final class Daemon implements AutoCloseable {
     try {
       d.open(RootLock.acquire(s.lockFile()));
       refuseEmptiedJournal(s);
+      SqliteNativeLibrary.useCopyIn(s.root().resolve("native"));
       JournalSchema.ensure(s.database());
       RuncRuntime runtime = new RuncRuntime(s.runtime(), s.conmon(), RuntimePaths.under(s.state()), s.runtimeTimeout());
       ImageStore store = d.open(ImageStore.open(s.root(), registryOptions(config)));
