@@ -123,7 +123,7 @@ final class Parallel {
     StringBuilder cpu = new StringBuilder("parallel50 host CPU busy during each phase (all cores, all users; ms, median):");
     hostCpu.forEach((k, l) -> cpu.append(' ').append(k).append('=').append(Report.num(Stats.of(l).median())));
     cpu.append("; conmand's own CPU per start phase ").append(Report.num(Stats.of(daemonSelf).median()))
-        .append(" ms + its reaped children (mkfifo, sh, runc start...) ")
+        .append(" ms + its reaped children (conmon, runc...) ")
         .append(Report.num(Stats.of(daemonChildren).median())).append(" ms");
     c.report.note(cpu.toString());
     c.report.note(String.format(java.util.Locale.ROOT,

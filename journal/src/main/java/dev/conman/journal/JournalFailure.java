@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Why the journal refused a write, in words a person can act on. SQLite's own error is often lost on
- * the way: when a commit fails for a full disk, Slick's clean-up fails next ("cannot commit - no
- * transaction is active") and that is the error reported. So the journal's file system is looked at
+ * Why the journal refused a write, in words a person can act on. SQLite's own error rarely says
+ * what to do (a file system that an error made read-only shows as a disk I/O error, a full one as
+ * "database or disk is full" without naming the disk). So the journal's file system is looked at
  * when the failure happens: full, read-only or refusing new files says what to do; otherwise the
  * error is all there is.
  */
