@@ -2,7 +2,6 @@ package dev.conman.journal;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import org.apache.pekko.actor.ActorSystem;
-import org.sqlite.SQLiteConfig;
 
 /**
  * Reads the journal directly, on a read-only connection of its own.
@@ -38,10 +36,7 @@ public final class JournalReader implements AutoCloseable {
   private final PreparedStatement firstAtOrAfter;
 
   public JournalReader(Path database, ActorSystem system) throws SQLException {
-    SQLiteConfig config = new SQLiteConfig();
-    config.setReadOnly(true);
-    config.setBusyTimeout(5000);
-    this.connection = DriverManager.getConnection("jdbc:sqlite:" + database.toAbsolutePath(), config.toProperties());
+    this.connection = JournalSettings.openReadOnly(database);
     this.payloads = new StoredPayloads(system);
     this.after = connection.prepareStatement("SELECT " + COLUMNS
         + " FROM \"event_journal\" WHERE \"ordering\" > ? AND \"ordering\" <= ? AND NOT \"deleted\""

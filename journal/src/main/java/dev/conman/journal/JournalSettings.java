@@ -4,7 +4,11 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.Optional;
+import org.sqlite.SQLiteConfig;
 
 /**
  * The one place that knows how conman talks to SQLite: the JDBC URL and the Pekko config that points
@@ -28,6 +32,17 @@ public final class JournalSettings {
   public static String jdbcUrl(Path database) {
     return URL_PREFIX + database.toAbsolutePath()
         + "?journal_mode=WAL&synchronous=NORMAL&busy_timeout=5000&foreign_keys=true";
+  }
+
+  /**
+   * A read-only connection to the database, as readers use one (the daemon's readers of the journal
+   * never write; in WAL mode they never block the writer either).
+   */
+  public static Connection openReadOnly(Path database) throws SQLException {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setReadOnly(true);
+    config.setBusyTimeout(5000);
+    return DriverManager.getConnection(URL_PREFIX + database.toAbsolutePath(), config.toProperties());
   }
 
   /** Where the database is, as {@link #withDatabase} put it into {@code config}; empty for another journal. */

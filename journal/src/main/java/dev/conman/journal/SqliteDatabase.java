@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
-import org.sqlite.SQLiteConfig;
 
 /**
  * The journal's SQLite database as the journal and snapshot store plugins use it: ONE write
@@ -70,14 +69,15 @@ public final class SqliteDatabase {
   private final Path file;
   private final Worker writer;
   private final List<Worker> readers = new ArrayList<>();
-  private final BlockingQueue<Job<?>> reads = new LinkedBlockingQueue<>();
+  private final BlockingQueue<Job<?>> writeJobs = new LinkedBlockingQueue<>();
+  private final BlockingQueue<Job<?>> readJobs = new LinkedBlockingQueue<>();
   private int users;
 
   private SqliteDatabase(Path file) {
     this.file = file;
-    this.writer = new Worker("conman-journal-write", true, new LinkedBlockingQueue<>());
+    this.writer = new Worker("conman-journal-write", true, writeJobs);
     for (int i = 0; i < READERS; i++) {
-      readers.add(new Worker("conman-journal-read-" + i, false, reads));
+      readers.add(new Worker("conman-journal-read-" + i, false, readJobs));
     }
   }
 
@@ -114,12 +114,18 @@ public final class SqliteDatabase {
 
   /** Runs {@code work} in a write transaction; completes once it is committed. */
   public <T> CompletableFuture<T> write(Work<T> work) {
-    return writer.submit(work);
+    return submit(writeJobs, work);
   }
 
-  /** Runs {@code work} on the read connection (it sees every committed write). */
+  /** Runs {@code work} on whichever read connection is free (each sees every committed write). */
   public <T> CompletableFuture<T> read(Work<T> work) {
-    return readers.get(0).submit(work);
+    return submit(readJobs, work);
+  }
+
+  private static <T> CompletableFuture<T> submit(BlockingQueue<Job<?>> queue, Work<T> work) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    queue.add(new Job<>(work, result));
+    return result;
   }
 
   private record Job<T>(Work<T> work, CompletableFuture<T> result) {
@@ -149,12 +155,6 @@ public final class SqliteDatabase {
       this.thread = new Thread(this, name);
       thread.setDaemon(true);
       thread.start();
-    }
-
-    <T> CompletableFuture<T> submit(Work<T> work) {
-      CompletableFuture<T> result = new CompletableFuture<>();
-      queue.add(new Job<>(work, result));
-      return result;
     }
 
     /** Asks the thread to stop once the jobs queued before have run. */
@@ -264,10 +264,7 @@ public final class SqliteDatabase {
           connection = DriverManager.getConnection(JournalSettings.jdbcUrl(file));
           connection.setAutoCommit(false);
         } else {
-          SQLiteConfig config = new SQLiteConfig();
-          config.setReadOnly(true);
-          config.setBusyTimeout(5000);
-          connection = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
+          connection = JournalSettings.openReadOnly(file);
         }
         statements = new Statements(connection);
       }
