@@ -15,7 +15,7 @@ final class Host {
 
   static CommandResult run(CommandRunner runner, List<String> argv, Duration timeout, String what)
       throws NetworkException {
-    Command command = new Command(argv, Map.of("PATH", PluginRunner.searchPath(System.getenv("PATH"))), null);
+    Command command = new Command(argv, Map.of("PATH", PluginRunner.searchPath(System.getenv("PATH"))));
     try {
       return runner.run(command, timeout);
     } catch (RuntimeFailure e) {

@@ -80,7 +80,7 @@ final class PluginRunner {
     env.put("CNI_ARGS", "");
     env.put("PATH", searchPath(System.getenv("PATH")));
     Command cmd = new Command(
-        List.of("/bin/sh", "-c", "exec \"$0\" < \"$1\"", binary.toString(), stdin.toString()), env, null);
+        List.of("/bin/sh", "-c", "exec \"$0\" < \"$1\"", binary.toString(), stdin.toString()), env);
     long started = System.nanoTime();
     try {
       CommandResult result = runner.run(cmd, timeout);

@@ -7,12 +7,10 @@ import java.util.Map;
 /**
  * A child process to run.
  *
- * @param argv       program and arguments, never interpreted by a shell
- * @param env        variables added to the daemon's environment
- * @param outputFile when set, stdout and stderr are appended to this file instead of captured:
- *                   needed for programs that daemonize, whose descendants would keep a pipe open
+ * @param argv program and arguments, never interpreted by a shell
+ * @param env  variables added to the daemon's environment
  */
-public record Command(List<String> argv, Map<String, String> env, Path outputFile) {
+public record Command(List<String> argv, Map<String, String> env) {
 
   public Command {
     if (argv.isEmpty()) {
@@ -23,7 +21,7 @@ public record Command(List<String> argv, Map<String, String> env, Path outputFil
   }
 
   public static Command of(List<String> argv) {
-    return new Command(argv, Map.of(), null);
+    return new Command(argv, Map.of());
   }
 
   public static Command of(String... argv) {

@@ -57,10 +57,6 @@ public final class CommandRunner {
   private static Process start(Command command) throws RuntimeFailure {
     ProcessBuilder builder = new ProcessBuilder(command.argv()).redirectInput(DEV_NULL);
     builder.environment().putAll(command.env());
-    if (command.outputFile() != null) {
-      builder.redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(command.outputFile().toFile()));
-    }
     try {
       return builder.start();
     } catch (IOException e) {

@@ -25,7 +25,6 @@ final class Libc {
   static final int EIO = 5;
   static final int ECHILD = 10;
   static final short POLLIN = 1;
-  static final int WNOHANG = 1;
   /** posix_spawnattr flags of glibc. */
   static final short POSIX_SPAWN_SETSIGDEF = 0x04;
   static final short POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -47,7 +46,7 @@ final class Libc {
 
     int kill(int pid, int signal) throws LastErrorException;
 
-    // processes ({@link SpawnedConmon})
+    // processes ({@link SyncPipeSpawn})
 
     int pipe2(int[] fds, int flags) throws LastErrorException;
 
