@@ -9,22 +9,26 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The journal's SQLite database as the journal and snapshot store plugins use it: ONE write
- * connection, owned by one thread, and one read connection on another thread.
+ * connection, and {@link #READERS} read connections, each on a thread of its own.
  *
  * <p>Why one writer: SQLite has one writer at a time; a second write connection only waits for the
- * lock (or fails with SQLITE_BUSY). Why a thread of its own: each hand-off between threads costs
- * tens of microseconds when the threads are idle, and a persist through pekko-persistence-jdbc
- * (journal actor, stream, Slick's executor, back) took 2.4 ms when the journal was idle against
- * 0.2 ms for the SQLite transaction itself. Why group commit: writes queued while a transaction
- * runs go into the next one together, so 100 writers share commits instead of queueing for them.
- * In WAL mode readers never block the writer, so replays at start do not hold up writes; there are
- * {@link #READERS} of them, because a start recovers every container at once (three reads each).
+ * lock (or fails with SQLITE_BUSY). Why the caller writes: each hand-off between idle threads costs
+ * tens to hundreds of microseconds on these machines, and a persist is on the path of every
+ * acknowledgement. The thread that submits a write while none runs (the journal actor's) runs the
+ * transaction itself and completes it; a write submitted while another thread is writing is queued
+ * and committed by that thread, in its next transaction, with everything else queued meanwhile
+ * (group commit: 100 writers share commits instead of queueing for them). In WAL mode readers never
+ * block the writer, so replays at start do not hold up writes; a start recovers every container at
+ * once, so reads have threads of their own.
  *
  * <p>One instance per database file and JVM, shared by the plugins ({@link #acquire}, {@link #release}).
  */
@@ -67,17 +71,15 @@ public final class SqliteDatabase {
   private static final Map<Path, SqliteDatabase> OPEN = new HashMap<>();
 
   private final Path file;
-  private final Worker writer;
-  private final List<Worker> readers = new ArrayList<>();
-  private final BlockingQueue<Job<?>> writeJobs = new LinkedBlockingQueue<>();
+  private final Writer writer = new Writer();
+  private final List<Reader> readers = new ArrayList<>();
   private final BlockingQueue<Job<?>> readJobs = new LinkedBlockingQueue<>();
   private int users;
 
   private SqliteDatabase(Path file) {
     this.file = file;
-    this.writer = new Worker("conman-journal-write", true, writeJobs);
     for (int i = 0; i < READERS; i++) {
-      readers.add(new Worker("conman-journal-read-" + i, false, readJobs));
+      readers.add(new Reader("conman-journal-read-" + i));
     }
   }
 
@@ -106,25 +108,40 @@ public final class SqliteDatabase {
       OPEN.remove(file);
     }
     // the writer closes last: only a write connection folds the WAL back into the database file
-    readers.forEach(Worker::stop); // one stop for each reader of the shared queue
-    readers.forEach(Worker::join);
-    writer.stop();
-    writer.join();
+    readers.forEach(Reader::stop); // one stop for each reader of the shared queue
+    readers.forEach(Reader::join);
+    writer.close();
   }
 
-  /** Runs {@code work} in a write transaction; completes once it is committed. */
+  /**
+   * Runs {@code work} in a write transaction; completes once it is committed. The calling thread
+   * may run it (and other queued writes) before this returns; callbacks attached to the result run
+   * on the thread that committed, so they must be short and must not wait for another write.
+   */
   public <T> CompletableFuture<T> write(Work<T> work) {
-    return submit(writeJobs, work);
+    return writeAll(List.of(work)).get(0);
+  }
+
+  /**
+   * Runs each of {@code works} as {@link #write} does, all queued at once so that they commit
+   * together (a work that fails is tried again alone and fails alone).
+   */
+  public <T> List<CompletableFuture<T>> writeAll(List<Work<T>> works) {
+    List<CompletableFuture<T>> results = new ArrayList<>(works.size());
+    List<Job<?>> jobs = new ArrayList<>(works.size());
+    for (Work<T> work : works) {
+      CompletableFuture<T> result = new CompletableFuture<>();
+      results.add(result);
+      jobs.add(new Job<>(work, result));
+    }
+    writer.submit(jobs);
+    return results;
   }
 
   /** Runs {@code work} on whichever read connection is free (each sees every committed write). */
   public <T> CompletableFuture<T> read(Work<T> work) {
-    return submit(readJobs, work);
-  }
-
-  private static <T> CompletableFuture<T> submit(BlockingQueue<Job<?>> queue, Work<T> work) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    queue.add(new Job<>(work, result));
+    readJobs.add(new Job<>(work, result));
     return result;
   }
 
@@ -134,77 +151,58 @@ public final class SqliteDatabase {
       T t = (T) value;
       result.complete(t);
     }
+
+    void fail(Throwable e) {
+      result.completeExceptionally(e);
+    }
   }
 
   private static final Job<Void> STOP = new Job<>(c -> null, new CompletableFuture<>());
 
-  /**
-   * A thread with a connection of its own, running jobs from its queue: the writer takes all that
-   * is queued into one transaction; readers (which may share a queue) take one job at a time.
-   */
-  private final class Worker implements Runnable {
-    private final BlockingQueue<Job<?>> queue;
+  private SQLException closed() {
+    return new SQLException("the journal database " + file + " is closed");
+  }
+
+  /** A connection opened on first use, with its prepared statements. */
+  private final class Session {
     private final boolean writes;
-    private final Thread thread;
     private Connection connection;
     private Statements statements;
 
-    Worker(String name, boolean writes, BlockingQueue<Job<?>> queue) {
+    Session(boolean writes) {
       this.writes = writes;
-      this.queue = queue;
-      this.thread = new Thread(this, name);
-      thread.setDaemon(true);
-      thread.start();
     }
 
-    /** Asks the thread to stop once the jobs queued before have run. */
-    void stop() {
-      queue.add(STOP);
-    }
-
-    void join() {
-      try {
-        thread.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    @Override
-    public void run() {
-      List<Job<?>> group = new ArrayList<>();
-      try {
-        while (true) {
-          group.clear();
-          group.add(queue.take());
-          if (writes) {
-            queue.drainTo(group, GROUP_LIMIT - 1);
-          }
-          boolean stop = group.remove(STOP);
-          if (!group.isEmpty()) {
-            if (writes) {
-              writeGroup(group);
-            } else {
-              group.forEach(this::runAlone);
-            }
-          }
-          if (stop) {
-            break;
-          }
+    Statements statements() throws SQLException {
+      if (connection == null) {
+        if (writes) {
+          connection = DriverManager.getConnection(JournalSettings.jdbcUrl(file));
+          connection.setAutoCommit(false);
+        } else {
+          connection = JournalSettings.openReadOnly(file);
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        checkpoint();
-        closeConnection();
-        // other readers' stops stay queued for them
-        queue.removeIf(left -> {
-          if (left == STOP) {
-            return false;
+        statements = new Statements(connection);
+      }
+      return statements;
+    }
+
+    /** Runs one job alone: in its own transaction when this session writes. */
+    void runAlone(Job<?> job) {
+      try {
+        Statements st = statements();
+        Object value;
+        try {
+          value = job.work().run(st);
+          if (writes) {
+            connection.commit();
           }
-          left.result().completeExceptionally(new SQLException("the journal database " + file + " is closed"));
-          return true;
-        });
+        } catch (SQLException | RuntimeException e) {
+          rollback();
+          throw e;
+        }
+        job.complete(value);
+      } catch (SQLException | RuntimeException e) {
+        job.fail(e);
       }
     }
 
@@ -212,7 +210,7 @@ public final class SqliteDatabase {
      * All of {@code group} in one transaction. When it fails, each job is tried again alone, so a
      * job that fails by itself (a duplicate sequence number) does not fail the others with it.
      */
-    private void writeGroup(List<Job<?>> group) {
+    void writeGroup(List<Job<?>> group) {
       if (group.size() == 1) {
         runAlone(group.get(0));
         return;
@@ -231,44 +229,12 @@ public final class SqliteDatabase {
           return;
         }
       } catch (SQLException e) {
-        group.forEach(job -> job.result().completeExceptionally(e));
+        group.forEach(job -> job.fail(e));
         return;
       }
       for (int i = 0; i < group.size(); i++) {
         group.get(i).complete(values[i]);
       }
-    }
-
-    private void runAlone(Job<?> job) {
-      try {
-        Statements st = statements();
-        Object value;
-        try {
-          value = job.work().run(st);
-          if (writes) {
-            connection.commit();
-          }
-        } catch (SQLException | RuntimeException e) {
-          rollback();
-          throw e;
-        }
-        job.complete(value);
-      } catch (SQLException | RuntimeException e) {
-        job.result().completeExceptionally(e);
-      }
-    }
-
-    private Statements statements() throws SQLException {
-      if (connection == null) {
-        if (writes) {
-          connection = DriverManager.getConnection(JournalSettings.jdbcUrl(file));
-          connection.setAutoCommit(false);
-        } else {
-          connection = JournalSettings.openReadOnly(file);
-        }
-        statements = new Statements(connection);
-      }
-      return statements;
     }
 
     /** Undoes a failed transaction; a connection that cannot even roll back is replaced. */
@@ -279,7 +245,7 @@ public final class SqliteDatabase {
       try {
         connection.rollback();
       } catch (SQLException e) {
-        closeConnection();
+        close();
       }
     }
 
@@ -287,7 +253,7 @@ public final class SqliteDatabase {
      * Folds the WAL into the database file, so that a stopped daemon leaves one self-contained file
      * (what an admin copies as a backup, and what the start-up check reads).
      */
-    private void checkpoint() {
+    void checkpoint() {
       if (writes && connection != null) {
         try (var s = connection.createStatement()) {
           connection.setAutoCommit(true); // a checkpoint cannot run inside a transaction
@@ -298,7 +264,7 @@ public final class SqliteDatabase {
       }
     }
 
-    private void closeConnection() {
+    void close() {
       if (connection != null) {
         statements = null;
         try {
@@ -307,6 +273,119 @@ public final class SqliteDatabase {
           // nothing more to do with it
         }
         connection = null;
+      }
+    }
+  }
+
+  /**
+   * The write connection, used by one thread at a time: whichever submitted a write while no other
+   * was writing. That thread commits what is queued, group after group, until the queue is empty.
+   * Taking the turn is a compare-and-set, not a lock: a thread that finds the turn taken only
+   * queues its job, and the writing thread looks at the queue again after giving the turn back, so
+   * no job is left behind.
+   */
+  private final class Writer {
+    private final Queue<Job<?>> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean turn = new AtomicBoolean();
+    private final Session session = new Session(true);
+    private boolean closed; // written and read only while holding the turn
+
+    void submit(List<Job<?>> jobs) {
+      queue.addAll(jobs);
+      writeWhileQueued();
+    }
+
+    private void writeWhileQueued() {
+      while (!queue.isEmpty() && turn.compareAndSet(false, true)) {
+        try {
+          drain();
+        } finally {
+          turn.set(false);
+        }
+      }
+    }
+
+    private void drain() {
+      List<Job<?>> group = new ArrayList<>();
+      Job<?> job;
+      while ((job = queue.poll()) != null) {
+        group.add(job);
+        if (group.size() == GROUP_LIMIT || queue.isEmpty()) {
+          if (closed) {
+            SQLException e = closed();
+            group.forEach(j -> j.fail(e));
+          } else {
+            session.writeGroup(group);
+          }
+          group = new ArrayList<>();
+        }
+      }
+    }
+
+    /** Waits for the turn, then checkpoints and closes; later writes fail as closed. */
+    void close() {
+      while (!turn.compareAndSet(false, true)) {
+        Thread.onSpinWait();
+      }
+      try {
+        drain();
+        closed = true;
+        session.checkpoint();
+        session.close();
+      } finally {
+        turn.set(false);
+      }
+      // a write queued while the turn was taken here: fail it now that nobody writes
+      writeWhileQueued();
+    }
+  }
+
+  /** A thread with a read connection of its own, taking reads one at a time from the shared queue. */
+  private final class Reader implements Runnable {
+    private final Thread thread;
+    private final Session session = new Session(false);
+
+    Reader(String name) {
+      this.thread = new Thread(this, name);
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    /** Asks one reader to stop once the jobs queued before have run. */
+    void stop() {
+      readJobs.add(STOP);
+    }
+
+    void join() {
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (true) {
+          Job<?> job = readJobs.take();
+          if (job == STOP) {
+            break;
+          }
+          session.runAlone(job);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        session.close();
+        // other readers' stops stay queued for them
+        readJobs.removeIf(left -> {
+          if (left == STOP) {
+            return false;
+          }
+          left.fail(closed());
+          return true;
+        });
       }
     }
   }
