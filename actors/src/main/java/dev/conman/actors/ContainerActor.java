@@ -42,9 +42,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * event is persisted first (CreateRequested, StartRequested, StopRequested, KillRequested,
  * DeleteRequested), then the runc work runs on the blocking dispatcher and comes back as a private
  * result message, then the outcome is persisted (Created / CreateFailed, Started / StartFailed,
- * Exited, Deleted) and the caller answered. While work is in flight every other command is stashed,
- * so commands to one container apply strictly in order; different containers never wait for each
- * other.
+ * Exited, Deleted) and the caller answered. While work is in flight every other command is stashed
+ * (but GetStatus, which only reads the journaled state), so commands to one container apply
+ * strictly in order; different containers never wait for each other.
  *
  * <pre>
  * Create  -> CreateRequested -> Created(pid)     | CreateFailed         CREATING -> CREATED | CREATE_FAILED
@@ -624,7 +624,9 @@ public final class ContainerActor
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     CommandHandlerWithReply<Command, Event, State> byPhase = handlersByPhase();
     return (state, command) -> {
-      if (busy && !isResult(command)) {
+      // a status read sees the journaled state at once: a list or inspect never waits behind a runc
+      // call of one container (up to the runtime timeout), and it changes nothing to be ordered against
+      if (busy && !isResult(command) && !(command instanceof GetStatus)) {
         return Effect().stash();
       }
       journalWrites.handling(command);

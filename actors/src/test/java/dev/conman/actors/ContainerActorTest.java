@@ -316,6 +316,29 @@ class ContainerActorTest {
   }
 
   @Test
+  void theStatusIsAnsweredWhileRuncWorksAndTheStashedCommandsStillFollow() throws Exception {
+    create();
+    java.util.concurrent.CountDownLatch runcStart = new java.util.concurrent.CountDownLatch(1);
+    runtime.beforeStart = () -> {
+      try {
+        runcStart.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    TestProbe<StatusReply<ContainerView>> start = KIT.createTestProbe();
+    TestProbe<StatusReply<ContainerView>> stop = KIT.createTestProbe();
+    kit.runCommand(new ContainerActor.Start(start.ref()));
+    kit.runCommand(new ContainerActor.Stop(10, stop.ref()));
+    // runc start is blocked: the status read does not wait for it, the stop does
+    assertEquals(Phase.STARTING, ask(ContainerActor.GetStatus::new).getValue().phase());
+    stop.expectNoMessage(java.time.Duration.ofMillis(100));
+    runcStart.countDown();
+    assertEquals(Phase.RUNNING, start.receiveMessage().getValue().phase());
+    assertEquals(Phase.EXITED, stop.receiveMessage().getValue().phase());
+  }
+
+  @Test
   void aStartTheJournalRefusesIsAnsweredAtOnceAndRuncNeverRuns() throws IOException {
     create();
     kit.persistenceTestKit().failNextPersisted(new java.io.IOException("database or disk is full"));
