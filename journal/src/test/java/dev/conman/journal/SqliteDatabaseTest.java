@@ -39,6 +39,12 @@ class SqliteDatabaseTest {
     };
   }
 
+  private SqliteDatabase open() throws Exception {
+    Path file = dir.resolve("j.db");
+    JournalSchema.ensure(file);
+    return SqliteDatabase.acquire(file);
+  }
+
   private static long rows(SqliteDatabase db) throws Exception {
     return db.read(c -> {
       try (ResultSet rs = c.get("SELECT COUNT(*) FROM \"snapshot\"").executeQuery()) {
@@ -49,9 +55,7 @@ class SqliteDatabaseTest {
 
   @Test
   void everyWriteOfManyThreadsCommitsWhicheverThreadRunsIt() throws Exception {
-    Path file = dir.resolve("j.db");
-    JournalSchema.ensure(file);
-    SqliteDatabase db = SqliteDatabase.acquire(file);
+    SqliteDatabase db = open();
     ExecutorService threads = Executors.newFixedThreadPool(8);
     try {
       List<CompletableFuture<Void>> writes = new ArrayList<>();
@@ -79,9 +83,7 @@ class SqliteDatabaseTest {
 
   @Test
   void aWriteThatFailsInAGroupFailsAloneAndTheOthersCommit() throws Exception {
-    Path file = dir.resolve("j.db");
-    JournalSchema.ensure(file);
-    SqliteDatabase db = SqliteDatabase.acquire(file);
+    SqliteDatabase db = open();
     try {
       db.write(insert("a", 2)).get(10, TimeUnit.SECONDS);
       // the second repeats a primary key that is already stored
@@ -98,9 +100,7 @@ class SqliteDatabaseTest {
 
   @Test
   void aReleasedDatabaseRefusesWritesAndLeavesNoWal() throws Exception {
-    Path file = dir.resolve("j.db");
-    JournalSchema.ensure(file);
-    SqliteDatabase db = SqliteDatabase.acquire(file);
+    SqliteDatabase db = open();
     db.write(insert("a", 1)).get(10, TimeUnit.SECONDS);
     db.release();
     assertFalse(Files.exists(dir.resolve("j.db-wal")) && Files.size(dir.resolve("j.db-wal")) > 0,
