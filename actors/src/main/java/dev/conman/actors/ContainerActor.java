@@ -43,8 +43,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * DeleteRequested), then the runc work runs on the blocking dispatcher and comes back as a private
  * result message, then the outcome is persisted (Created / CreateFailed, Started / StartFailed,
  * Exited, Deleted) and the caller answered. While work is in flight every other command is stashed
- * (but GetStatus, which only reads the journaled state), so commands to one container apply
- * strictly in order; different containers never wait for each other.
+ * (but GetStatus, which only reads the journaled state, unless a reconciliation may correct it), so
+ * commands to one container apply strictly in order; different containers never wait for each other.
  *
  * <pre>
  * Create  -> CreateRequested -> Created(pid)     | CreateFailed         CREATING -> CREATED | CREATE_FAILED
@@ -570,6 +570,9 @@ public final class ContainerActor
   private final ActorContext<Command> ctx;
   /** True while runc work runs: every other command is stashed until its result arrives. */
   private boolean busy;
+
+  /** True while that work is a reconciliation: then even status reads wait for its outcome. */
+  private boolean reconciling;
   /** Who waits for the journal write in flight: told at once when the journal refuses it. */
   private final JournalWrites<Command> journalWrites = new JournalWrites<>();
   /** Callers of {@link Wait}, answered when the container finishes. Not journaled: they are connections. */
@@ -625,8 +628,9 @@ public final class ContainerActor
     CommandHandlerWithReply<Command, Event, State> byPhase = handlersByPhase();
     return (state, command) -> {
       // a status read sees the journaled state at once: a list or inspect never waits behind a runc
-      // call of one container (up to the runtime timeout), and it changes nothing to be ordered against
-      if (busy && !isResult(command) && !(command instanceof GetStatus)) {
+      // call of one container (up to the runtime timeout), and it changes nothing to be ordered
+      // against. Not while reconciling: the journaled state may be what runc is being asked to correct.
+      if (busy && !isResult(command) && !(command instanceof GetStatus && !reconciling)) {
         return Effect().stash();
       }
       journalWrites.handling(command);
@@ -1072,6 +1076,7 @@ public final class ContainerActor
     }
     boolean createCutShort = state instanceof State.Creating && state.facts().spec().network().mode()
         == dev.conman.network.NetworkMode.BRIDGE;
+    reconciling = true;
     runBlocking(() -> new Observed(deps.operations().observe(id),
             createCutShort ? deps.operations().attachment(id).orElse(null) : null, null),
         (observed, failure) -> failure == null ? observed : new Observed(null, null, failure));
@@ -1085,6 +1090,7 @@ public final class ContainerActor
 
   private ReplyEffect<Event, State> onObserved(State state, Observed r) {
     busy = false;
+    reconciling = false;
     Optional<Belief> belief = belief(state);
     if (r.failure() != null || belief.isEmpty()) {
       if (r.failure() != null) {

@@ -315,17 +315,22 @@ class ContainerActorTest {
     assertEquals(ContainerException.Code.FAILED_PRECONDITION, error(second.receiveMessage()).code());
   }
 
-  @Test
-  void theStatusIsAnsweredWhileRuncWorksAndTheStashedCommandsStillFollow() throws Exception {
-    create();
-    java.util.concurrent.CountDownLatch runcStart = new java.util.concurrent.CountDownLatch(1);
-    runtime.beforeStart = () -> {
+  /** A runc call that does not return before the test lets it. */
+  private static Runnable waitingFor(java.util.concurrent.CountDownLatch release) {
+    return () -> {
       try {
-        runcStart.await();
+        release.await();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     };
+  }
+
+  @Test
+  void theStatusIsAnsweredWhileRuncWorksAndTheStashedCommandsStillFollow() throws Exception {
+    create();
+    java.util.concurrent.CountDownLatch runcStart = new java.util.concurrent.CountDownLatch(1);
+    runtime.beforeStart = waitingFor(runcStart);
     TestProbe<StatusReply<ContainerView>> start = KIT.createTestProbe();
     TestProbe<StatusReply<ContainerView>> stop = KIT.createTestProbe();
     kit.runCommand(new ContainerActor.Start(start.ref()));
@@ -336,6 +341,25 @@ class ContainerActorTest {
     runcStart.countDown();
     assertEquals(Phase.RUNNING, start.receiveMessage().getValue().phase());
     assertEquals(Phase.EXITED, stop.receiveMessage().getValue().phase());
+  }
+
+  @Test
+  void afterARestartTheStatusWaitsForTheReconciliation() throws Exception {
+    create();
+    ask(ContainerActor.Start::new);
+    // while the daemon was down, the container exited with 3
+    runtime.exit(id, 3);
+    java.util.concurrent.CountDownLatch runcList = new java.util.concurrent.CountDownLatch(1);
+    runtime.beforeList = waitingFor(runcList);
+    kit.restart();
+    kit.runCommand(ContainerActor.Reconcile.INSTANCE);
+    TestProbe<StatusReply<ContainerView>> status = KIT.createTestProbe();
+    kit.runCommand(new ContainerActor.GetStatus(status.ref()));
+    status.expectNoMessage(java.time.Duration.ofMillis(100));
+    runcList.countDown();
+    ContainerView v = status.receiveMessage().getValue();
+    assertEquals(Phase.EXITED, v.phase(), "not the RUNNING the journal said before runc was asked");
+    assertEquals(3, v.exitCode());
   }
 
   @Test

@@ -28,6 +28,8 @@ final class FakeRuntime implements ContainerRuntime {
   volatile java.util.concurrent.CountDownLatch blockStart;
   /** When set, runs as start begins (its intent is journaled by then). */
   volatile Runnable beforeStart;
+  /** When set, runs as list begins (a reconciliation asking runc). */
+  volatile Runnable beforeList;
   private int nextPid = 100;
 
   @Override
@@ -95,6 +97,9 @@ final class FakeRuntime implements ContainerRuntime {
 
   @Override
   public List<RuntimeState> list() {
+    if (beforeList != null) {
+      beforeList.run();
+    }
     return List.copyOf(containers.values());
   }
 
