@@ -14,6 +14,7 @@ import dev.conman.runc.Security;
 import dev.conman.runc.UserResolver;
 import dev.conman.runc.ContainerRuntime;
 import dev.conman.runc.ExitRecord;
+import dev.conman.runc.ExitSignals;
 import dev.conman.runc.RuntimeFailure;
 import dev.conman.runc.Signals;
 import java.io.IOException;
@@ -35,7 +36,8 @@ import java.util.stream.Stream;
  */
 public class ContainerOperations {
 
-  private static final Duration POLL = Duration.ofMillis(25);
+  /** How often a wait for an exit file reads it when no signal came (a missed inotify event). */
+  public static final Duration POLL = Duration.ofMillis(25);
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ContainerOperations.class);
 
   private final ContainerRuntime runtime;
@@ -45,6 +47,7 @@ public class ContainerOperations {
   private final long logSizeMax;
   private final Images images;
   private final Networks networks;
+  private final ExitSignals exitSignals;
 
   /** What a create made: the init process, and the container's bridge attachment (null off the bridge). */
   public record CreateOutcome(int pid, NetworkAttachment network) {}
@@ -56,12 +59,15 @@ public class ContainerOperations {
    */
   public ContainerOperations(ContainerRuntime runtime, ContainerLayout layout,
       Observer observer, Duration killGrace, long logSizeMax, Images images) {
-    this(runtime, layout, observer, killGrace, logSizeMax, images, Networks.HOST_ONLY);
+    this(runtime, layout, observer, killGrace, logSizeMax, images, Networks.HOST_ONLY, new ExitSignals(POLL));
   }
 
+  /** @param exitSignals where the exit watcher tells this class's waits that an exit file appeared */
   public ContainerOperations(ContainerRuntime runtime, ContainerLayout layout,
-      Observer observer, Duration killGrace, long logSizeMax, Images images, Networks networks) {
+      Observer observer, Duration killGrace, long logSizeMax, Images images, Networks networks,
+      ExitSignals exitSignals) {
     this.networks = networks;
+    this.exitSignals = exitSignals;
     this.runtime = runtime;
     this.layout = layout;
     this.observer = observer;
@@ -273,14 +279,7 @@ public class ContainerOperations {
   }
 
   private Optional<ExitRecord> awaitExit(String id, Duration limit) throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (true) {
-      Optional<ExitRecord> exit = runtime.exitRecord(id);
-      if (exit.isPresent() || System.nanoTime() >= deadline) {
-        return exit;
-      }
-      Thread.sleep(POLL.toMillis());
-    }
+    return exitSignals.await(id, limit, () -> runtime.exitRecord(id));
   }
 
   /**

@@ -62,7 +62,8 @@ class ContainerActorTest {
 
   private ContainerActor.Deps deps() {
     ContainerOperations ops = new ContainerOperations(runtime, new ContainerLayout(root.resolve("containers")),
-        new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0, Images.NONE, networks);
+        new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0, Images.NONE, networks,
+        new dev.conman.runc.ExitSignals(ContainerOperations.POLL));
     return new ContainerActor.Deps(ops, BLOCKING, Clock.systemUTC(), new dev.conman.journal.JournalSignal(), supervisor.ref());
   }
 

@@ -31,6 +31,7 @@ import dev.conman.journal.JournalSettings;
 import dev.conman.journal.JournalSignal;
 import dev.conman.journal.SqliteNativeLibrary;
 import dev.conman.reconcile.Observer;
+import dev.conman.runc.ExitSignals;
 import dev.conman.runc.ExitWatcher;
 import dev.conman.runc.RuncRuntime;
 import dev.conman.runc.RuntimePaths;
@@ -82,8 +83,9 @@ public final class Daemon implements AutoCloseable {
       StoreImages images = new StoreImages(store,
           pulled -> imageService.get().journalPull(pulled).toCompletableFuture().join());
       Networks networks = networks(s);
+      ExitSignals exitSignals = new ExitSignals(ContainerOperations.POLL);
       ContainerOperations operations = new ContainerOperations(runtime, new ContainerLayout(s.containersDir()),
-          new Observer(runtime, s.exitFileGrace()), s.killGrace(), s.logSizeMax(), images, networks);
+          new Observer(runtime, s.exitFileGrace()), s.killGrace(), s.logSizeMax(), images, networks, exitSignals);
       Config full = JournalSettings.withDatabase(config, s.database());
       JournalSignal journaled = new JournalSignal();
       ActorSystem<ContainerSupervisor.Command> system = ActorSystem.create(
@@ -94,7 +96,10 @@ public final class Daemon implements AutoCloseable {
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
       });
-      ExitWatcher exits = d.open(ExitWatcher.start(runtime.paths().exitDir(), id -> reportExit(system, runtime, id)));
+      ExitWatcher exits = d.open(ExitWatcher.start(runtime.paths().exitDir(), id -> {
+        exitSignals.exited(id);
+        reportExit(system, runtime, id);
+      }));
       // exits that landed before the watcher ran; actors ignore the ones they already know
       exits.existingIds().forEach(id -> reportExit(system, runtime, id));
       ContainerSpecValidator validator = new ContainerSpecValidator(List.of(s.root(), s.state()), images, networks);
