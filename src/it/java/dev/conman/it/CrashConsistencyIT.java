@@ -585,7 +585,14 @@ class CrashConsistencyIT {
       if (o.ok()) {
         Container c = o.value();
         expectSame(s, id, c, "start");
-        if (c.getState() != ContainerState.CONTAINER_STATE_RUNNING || c.getPid() <= 0) {
+        if (c.getState() == ContainerState.CONTAINER_STATE_EXITED && c.hasExitCode()) {
+          // a short command ended before runc start returned: its exit comes with the start
+          s.exitCode = c.getExitCode();
+          if (!s.signalled && s.runToExit != null && c.getExitCode() != s.runToExit) {
+            violations.add("run-to-exit " + s + " exited with " + c.getExitCode() + " at its start, its command exits "
+                + s.runToExit);
+          }
+        } else if (c.getState() != ContainerState.CONTAINER_STATE_RUNNING || c.getPid() <= 0) {
           violations.add("start of " + s.name + " answered " + brief(c));
         }
         s.started = true;

@@ -140,7 +140,11 @@ public final class ContainerActor
   private record NetworkReleased(Throwable failure) implements Command {}
 
   /** {@code startedAt} is taken just before runc start, so that it never follows the process's exit. */
-  private record StartDone(Instant startedAt, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
+  /** {@code exit}: the process had already ended when runc start returned; null while it runs. */
+  private record StartDone(Instant startedAt, ExitRecord exit, Throwable failure,
+      ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
+
+  private record StartOutcome(Instant startedAt, ExitRecord exit) {}
 
   private record StopDone(ExitRecord exit, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
 
@@ -796,14 +800,22 @@ public final class ContainerActor
     return persist(new StartRequested(id, now()))
         .thenRun(s -> runBlocking(() -> {
           Instant startedAt = now();
-          deps.operations().start(id);
-          return startedAt;
-        }, (startedAt, failure) -> new StartDone(startedAt, failure, c.replyTo())))
+          return new StartOutcome(startedAt, deps.operations().start(id).orElse(null));
+        }, (started, failure) -> started == null ? new StartDone(null, null, failure, c.replyTo())
+            : new StartDone(started.startedAt(), started.exit(), null, c.replyTo())))
         .thenNoReply();
   }
 
   private ReplyEffect<Event, State> onStartDone(State state, StartDone r) {
     busy = false;
+    if (r.failure() == null && r.exit() != null) {
+      // both facts in one write: the exit file was there when runc start returned, so the exit
+      // watcher's report comes after Exited and is ignored
+      return persist(List.of(new Started(id, state.facts().pid(), r.startedAt()), Exited.of(id, r.exit())))
+          .thenRun(this::afterFinish)
+          .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
+          .thenUnstashAll();
+    }
     if (r.failure() == null) {
       return persist(new Started(id, state.facts().pid(), r.startedAt()))
           .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))

@@ -219,8 +219,15 @@ public class ContainerOperations {
     runtime.update(id, resources);
   }
 
-  public void start(String id) throws RuntimeFailure {
+  /**
+   * Starts the created container.
+   *
+   * @return its exit, when the process has already ended by the time runc start returns (a short
+   *         command such as {@code /bin/true}): the caller journals it with the start, in one write
+   */
+  public Optional<ExitRecord> start(String id) throws RuntimeFailure {
     runtime.start(id);
+    return runtime.exitRecord(id);
   }
 
   public void kill(String id, int signal) throws RuntimeFailure {

@@ -345,6 +345,21 @@ class ContainerActorTest {
   }
 
   @Test
+  void aProcessThatEndedBeforeRuncStartReturnedIsJournaledExitedWithItsStart() throws IOException {
+    create();
+    runtime.beforeStart = () -> runtime.exits.put(id, new dev.conman.runc.ExitRecord(0, Instant.now()));
+    ContainerView v = ask(ContainerActor.Start::new).getValue();
+    assertEquals(Phase.EXITED, v.phase());
+    assertEquals(0, v.exitCode());
+    List<Object> events = journaled();
+    assertInstanceOf(ContainerActor.Started.class, events.get(events.size() - 2));
+    assertInstanceOf(ContainerActor.Exited.class, events.get(events.size() - 1));
+    // the exit watcher's report of the same exit, later, changes nothing
+    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    assertEquals(events.size(), journaled().size());
+  }
+
+  @Test
   void afterARestartTheStatusWaitsForTheReconciliation() throws Exception {
     create();
     ask(ContainerActor.Start::new);
