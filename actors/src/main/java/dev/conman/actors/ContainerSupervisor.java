@@ -71,7 +71,8 @@ public final class ContainerSupervisor
   public record Notify(String id, ContainerActor.Command command) implements Command {}
 
   /** Every live container's actor, in creation order. */
-  public record ListContainers(ActorRef<List<ActorRef<ContainerActor.Command>>> replyTo) implements Command {}
+  /** The status of every registered container, oldest first; one that does not answer within {@code timeout} is left out. */
+  public record ListStatuses(Duration timeout, ActorRef<List<ContainerView>> replyTo) implements Command {}
 
   /** The full id of the live container that {@code ref} (id, name or unique id prefix) names. */
   public record Resolve(String ref, ActorRef<StatusReply<String>> replyTo) implements Command {}
@@ -272,8 +273,11 @@ public final class ContainerSupervisor
     return newCommandHandlerWithReplyBuilder().forAnyState()
         .onCommand(Create.class, this::onCreate)
         .onCommand(Forward.class, this::onForward)
-        .onCommand(ListContainers.class, (r, c) -> Effect().reply(c.replyTo(),
-            r.namesById.keySet().stream().map(this::child).toList()))
+        .onCommand(ListStatuses.class, (r, c) -> {
+          ctx.spawnAnonymous(StatusCollector.create(r.namesById.keySet().stream().map(this::child).toList(),
+              c.replyTo(), c.timeout()));
+          return Effect().noReply();
+        })
         .onCommand(Resolve.class, this::onResolve)
         .onCommand(Notify.class, (r, n) -> {
           if (r.namesById.containsKey(n.id())) {

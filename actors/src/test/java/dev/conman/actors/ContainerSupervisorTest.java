@@ -64,7 +64,7 @@ class ContainerSupervisorTest {
   @Test
   void aCreateTheJournalRefusesIsAnsweredAtOnceAndLeavesNoTraceNorOtherContainersDisturbed() {
     String first = create(spec).getValue().id();
-    List<ActorRef<ContainerActor.Command>> before = children();
+    List<ContainerView> before = statuses();
     ContainerSpec other = new ContainerSpec("api", spec.image(), spec.command(), List.of(), "/", false, Map.of());
 
     org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(kit.system()).failNextPersisted();
@@ -73,16 +73,16 @@ class ContainerSupervisorTest {
     assertEquals(ContainerException.Code.JOURNAL_UNAVAILABLE, e.code());
     assertTrue(e.getMessage().contains("no container was created"), e.getMessage());
 
-    // restarted from its journal: the refused container is not registered, the live one is the same actor
-    assertEquals(before, children());
+    // restarted from its journal: the refused container is not registered, the live one is unchanged
+    assertEquals(before, statuses());
     assertEquals(Phase.CREATED, this.<ContainerView>forward(first, ContainerActor.GetStatus::new).getValue().phase());
     assertTrue(create(other).isSuccess(), "once the journal takes writes, the name is free to use");
-    assertEquals(2, children().size());
+    assertEquals(2, statuses().size());
   }
 
-  private List<ActorRef<ContainerActor.Command>> children() {
-    TestProbe<List<ActorRef<ContainerActor.Command>>> probe = kit.createTestProbe();
-    supervisor.tell(new ContainerSupervisor.ListContainers(probe.ref()));
+  private List<ContainerView> statuses() {
+    TestProbe<List<ContainerView>> probe = kit.createTestProbe();
+    supervisor.tell(new ContainerSupervisor.ListStatuses(Duration.ofSeconds(5), probe.ref()));
     return probe.receiveMessage(Duration.ofSeconds(5));
   }
 

@@ -48,27 +48,12 @@ public final class ContainerAsks {
   }
 
   /**
-   * The status of every live container, oldest first: the supervisor lists its children, then every
-   * child is asked at once; one that is gone meanwhile is left out, not an error.
+   * The status of every live container, oldest first: the supervisor has every one asked at once;
+   * one that is gone meanwhile is left out, not an error.
    */
   public CompletionStage<java.util.List<dev.conman.actors.ContainerView>> all() {
-    return AskPattern.<ContainerSupervisor.Command, java.util.List<ActorRef<ContainerActor.Command>>>ask(supervisor,
-            ContainerSupervisor.ListContainers::new, timeout, scheduler)
-        .thenCompose(children -> {
-          java.util.List<java.util.concurrent.CompletableFuture<dev.conman.actors.ContainerView>> asks = children.stream()
-              .map(child -> AskPattern.<ContainerActor.Command, dev.conman.actors.ContainerView>askWithStatus(child,
-                      ContainerActor.GetStatus::new, timeout, scheduler)
-                  .toCompletableFuture()
-                  .exceptionally(e -> null))
-              .toList();
-          return java.util.concurrent.CompletableFuture.allOf(
-                  asks.toArray(java.util.concurrent.CompletableFuture[]::new))
-              .thenApply(done -> asks.stream()
-                  .map(java.util.concurrent.CompletableFuture::join)
-                  .filter(java.util.Objects::nonNull)
-                  .sorted(java.util.Comparator.comparing(dev.conman.actors.ContainerView::createdAt))
-                  .toList());
-        });
+    return AskPattern.<ContainerSupervisor.Command, java.util.List<dev.conman.actors.ContainerView>>ask(supervisor,
+        replyTo -> new ContainerSupervisor.ListStatuses(timeout, replyTo), timeout.plusSeconds(1), scheduler);
   }
 
   /** The full id of the live container {@code ref} names. */
