@@ -325,7 +325,8 @@ public final class SqliteDatabase {
     /** Waits for the turn, then checkpoints and closes; later writes fail as closed. */
     void close() {
       while (!turn.compareAndSet(false, true)) {
-        Thread.onSpinWait();
+        // a transaction in progress (busy_timeout may hold it for seconds): wait without spinning
+        java.util.concurrent.locks.LockSupport.parkNanos(100_000);
       }
       try {
         drain();
