@@ -139,11 +139,14 @@ public final class ContainerActor
 
   private record NetworkReleased(Throwable failure) implements Command {}
 
-  /** {@code startedAt} is taken just before runc start, so that it never follows the process's exit. */
-  /** {@code exit}: the process had already ended when runc start returned; null while it runs. */
-  private record StartDone(Instant startedAt, ExitRecord exit, Throwable failure,
-      ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
+  /** {@code started} is null when runc start failed. */
+  private record StartDone(StartOutcome started, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo)
+      implements Command, JournalWrites.Awaited {}
 
+  /**
+   * {@code startedAt} is taken just before runc start, so that it never follows the process's exit;
+   * {@code exit}: the process had already ended when runc start returned, null while it runs.
+   */
   private record StartOutcome(Instant startedAt, ExitRecord exit) {}
 
   private record StopDone(ExitRecord exit, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
@@ -801,23 +804,23 @@ public final class ContainerActor
         .thenRun(s -> runBlocking(() -> {
           Instant startedAt = now();
           return new StartOutcome(startedAt, deps.operations().start(id).orElse(null));
-        }, (started, failure) -> started == null ? new StartDone(null, null, failure, c.replyTo())
-            : new StartDone(started.startedAt(), started.exit(), null, c.replyTo())))
+        }, (started, failure) -> new StartDone(started, failure, c.replyTo())))
         .thenNoReply();
   }
 
   private ReplyEffect<Event, State> onStartDone(State state, StartDone r) {
     busy = false;
-    if (r.failure() == null && r.exit() != null) {
+    if (r.failure() == null && r.started().exit() != null) {
       // both facts in one write: the exit file was there when runc start returned, so the exit
       // watcher's report comes after Exited and is ignored
-      return persist(List.of(new Started(id, state.facts().pid(), r.startedAt()), Exited.of(id, r.exit())))
+      return persist(List.of(new Started(id, state.facts().pid(), r.started().startedAt()),
+          Exited.of(id, r.started().exit())))
           .thenRun(this::afterFinish)
           .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
           .thenUnstashAll();
     }
     if (r.failure() == null) {
-      return persist(new Started(id, state.facts().pid(), r.startedAt()))
+      return persist(new Started(id, state.facts().pid(), r.started().startedAt()))
           .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
           .thenUnstashAll();
     }

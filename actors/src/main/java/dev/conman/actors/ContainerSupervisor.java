@@ -70,7 +70,6 @@ public final class ContainerSupervisor
   /** Delivers a command that expects no answer to live container {@code id}; dropped if it is gone. */
   public record Notify(String id, ContainerActor.Command command) implements Command {}
 
-  /** Every live container's actor, in creation order. */
   /** The status of every registered container, oldest first; one that does not answer within {@code timeout} is left out. */
   public record ListStatuses(Duration timeout, ActorRef<List<ContainerView>> replyTo) implements Command {}
 

@@ -101,11 +101,7 @@ public final class SqliteJournal extends AbstractActor {
    * One AtomicWrite (all of its events or none), or a deferred message that only loops back; a
    * write whose event cannot be serialized is rejected alone and the persistent actor decides.
    */
-  private record Entry(PersistentEnvelope envelope, List<Row> rows, RuntimeException rejected) {
-    boolean stored() {
-      return envelope instanceof AtomicWrite && rejected == null;
-    }
-  }
+  private record Entry(PersistentEnvelope envelope, List<Row> rows, RuntimeException rejected) {}
 
   /** Sent to itself after the first write of a batch: the writes received until then commit together. */
   private enum Flush { INSTANCE }
@@ -177,7 +173,7 @@ public final class SqliteJournal extends AbstractActor {
     return new Entry(write, rows, null);
   }
 
-  /** Runs on the thread that completed the write (the writer's, after the commit). */
+  /** Runs on the thread that committed the write, right after the commit. */
   private static void answerWrite(WriteMessages request, List<Entry> entries, Throwable failure, ActorRef journal) {
     ActorRef actor = request.persistentActor();
     int instance = request.actorInstanceId();
