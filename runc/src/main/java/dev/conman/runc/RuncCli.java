@@ -11,8 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs runc against conman's root. Each call gets its own JSON log file because runc's stderr
- * is only a summary: the log holds the precise error even when runc's wrapping changes.
+ * Runs runc against conman's root, with its log in JSON on stderr: the log holds the precise error
+ * even when runc's wrapping of its plain message changes. Without {@code --log}, runc writes the
+ * log to stderr, next to that plain message, which saves a file per call (created, opened O_SYNC
+ * by runc, removed).
  */
 final class RuncCli {
 
@@ -20,14 +22,12 @@ final class RuncCli {
 
   private final Path runc;
   private final Path root;
-  private final Path logDir;
   private final CommandRunner runner;
   private final Duration timeout;
 
-  RuncCli(Path runc, Path root, Path logDir, CommandRunner runner, Duration timeout) {
+  RuncCli(Path runc, Path root, CommandRunner runner, Duration timeout) {
     this.runc = runc;
     this.root = root;
-    this.logDir = logDir;
     this.runner = runner;
     this.timeout = timeout;
   }
@@ -43,28 +43,17 @@ final class RuncCli {
    * @throws RuntimeFailure only when runc could not run or timed out
    */
   Outcome call(String... args) throws RuntimeFailure {
-    Path logFile = newLogFile();
-    try {
-      List<String> argv = new ArrayList<>(List.of(runc.toString(),
-          "--root", root.toString(), "--log", logFile.toString(), "--log-format", "json"));
-      argv.addAll(List.of(args));
-      String display = "runc " + String.join(" ", args);
-      CommandResult result = runner.run(Command.of(argv), timeout);
-      Optional<String> error = result.ok() ? Optional.empty() : RuncJson.lastError(readQuietly(logFile));
-      log.debug("{} -> exit status {}", display, result.exitCode());
-      return new Outcome(display, result, error);
-    } finally {
-      deleteQuietly(logFile);
+    List<String> argv = new ArrayList<>(List.of(runc.toString(), "--root", root.toString(), "--log-format", "json"));
+    argv.addAll(List.of(args));
+    String display = "runc " + String.join(" ", args);
+    CommandResult raw = runner.run(Command.of(argv), timeout);
+    log.debug("{} -> exit status {}", display, raw.exitCode());
+    if (raw.ok()) {
+      return new Outcome(display, raw, Optional.empty());
     }
-  }
-
-  private Path newLogFile() throws RuntimeFailure {
-    try {
-      return Files.createTempFile(logDir, "runc-", ".json");
-    } catch (IOException e) {
-      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED,
-          "cannot create a log file for runc in " + logDir + ": " + e.getMessage(), e);
-    }
+    CommandResult result = new CommandResult(raw.command(), raw.exitCode(), raw.stdout(),
+        RuncJson.withoutLogLines(raw.stderr()));
+    return new Outcome(display, result, RuncJson.lastError(raw.stderr()));
   }
 
   /** A log or output file for an error message: missing or unreadable reads as empty. */
@@ -76,14 +65,6 @@ final class RuncCli {
     } catch (IOException e) {
       log.warn("cannot read {}: {}", file, e.toString());
       return "";
-    }
-  }
-
-  private static void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      log.warn("cannot remove runc log {}: {}", file, e.toString());
     }
   }
 

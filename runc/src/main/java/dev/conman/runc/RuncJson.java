@@ -100,6 +100,32 @@ final class RuncJson {
     }
     return Optional.ofNullable(last);
   }
+  /**
+   * runc's stderr without the lines of its JSON log, which runc writes there too when it has no
+   * {@code --log} file: what is left is what runc printed for people (its final error, a usage).
+   */
+  static String withoutLogLines(String stderr) {
+    StringBuilder plain = new StringBuilder();
+    for (String line : stderr.split("\n")) {
+      if (!isLogLine(line)) {
+        plain.append(line).append('\n');
+      }
+    }
+    return plain.toString();
+  }
+
+  private static boolean isLogLine(String line) {
+    String l = line.strip();
+    if (!l.startsWith("{") || !l.endsWith("}")) {
+      return false;
+    }
+    try {
+      return MAPPER.readTree(l).has("level");
+    } catch (JsonProcessingException e) {
+      return false;
+    }
+  }
+
 
   private static RuntimeState toState(JsonNode node) throws RuntimeFailure {
     String id = node.path("id").asText(null);

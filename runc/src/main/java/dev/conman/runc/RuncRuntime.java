@@ -43,7 +43,7 @@ public final class RuncRuntime implements ContainerRuntime {
     sweepStaleLogs(paths.conmonDir());
     CommandRunner runner = new CommandRunner();
     this.paths = paths;
-    this.runc = new RuncCli(runcBinary, paths.runcRoot(), paths.conmonDir(), runner, timeout);
+    this.runc = new RuncCli(runcBinary, paths.runcRoot(), runner, timeout);
     this.conmon = new ConmonLauncher(conmonBinary, paths, runc, timeout);
   }
 

@@ -87,6 +87,17 @@ class RuncJsonTest {
   }
 
   @Test
+  void stderrWithoutLogLinesKeepsWhatRuncPrintedForPeople() {
+    String stderr = """
+        {"level":"error","msg":"container not running","time":"2026-11-28T19:45:04Z"}
+        container not running
+        {not a log line}
+        """;
+    assertEquals("container not running\n{not a log line}\n", RuncJson.withoutLogLines(stderr));
+    assertEquals(Optional.of("container not running"), RuncJson.lastError(stderr));
+  }
+
+  @Test
   void failureMessageNamesStatusAndRuncsErrorOnce() {
     String once = RuncCli.failureMessage("runc kill x 15", 1, "container not running\n",
         Optional.of("container not running"));

@@ -25,7 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RuncRuntimeFakeBinariesTest {
 
-  /** Strips runc's global options, logs each call, and fails like runc for some ids. */
+  /**
+   * Strips runc's global options, logs each call, and fails like runc for some ids: the JSON log
+   * line goes to --log, or to stderr without one, then the plain message to stderr.
+   */
   private static final String FAKE_RUNC = """
       #!/bin/sh
       log=""
@@ -39,7 +42,7 @@ class RuncRuntimeFakeBinariesTest {
       done
       echo "$*" >> "$CALLS"
       fail() {
-        printf '{"level":"error","msg":"%s","time":"2026-11-28T19:45:09Z"}\\n' "$1" >> "$log"
+        printf '{"level":"error","msg":"%s","time":"2026-11-28T19:45:09Z"}\\n' "$1" >> "${log:-/dev/stderr}"
         echo "$1" >&2
         exit 1
       }
