@@ -1,7 +1,10 @@
 package dev.conman.runc;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -28,7 +31,7 @@ final class CgroupOom {
   static long kills(Path runcStateJson) {
     JsonNode paths;
     try {
-      paths = MAPPER.readTree(Files.readString(runcStateJson)).path("cgroup_paths");
+      paths = cgroupPaths(Files.readAllBytes(runcStateJson));
     } catch (NoSuchFileException e) {
       return 0;
     } catch (IOException e) {
@@ -41,6 +44,27 @@ final class CgroupOom {
     }
     String unified = paths.path("").asText("");
     return unified.isEmpty() ? 0 : counter(Path.of(unified, "memory.events"));
+  }
+
+  /**
+   * The {@code cgroup_paths} object of runc's state.json, read without building a tree of the rest:
+   * the state holds the whole runtime config, ten times the size of what is needed here.
+   */
+  static JsonNode cgroupPaths(byte[] state) throws IOException {
+    try (JsonParser p = MAPPER.getFactory().createParser(state)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return MissingNode.getInstance();
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.getCurrentName();
+        p.nextToken();
+        if (name.equals("cgroup_paths")) {
+          return MAPPER.readTree(p);
+        }
+        p.skipChildren();
+      }
+      return MissingNode.getInstance();
+    }
   }
 
   private static long counter(Path file) {

@@ -75,7 +75,9 @@ class StatsAndOomTest {
     Path memory = Files.createDirectories(dir.resolve("memory/conman/c"));
     Path unified = Files.createDirectories(dir.resolve("unified/conman/c"));
     Path state = dir.resolve("state.json");
-    Files.writeString(state, "{\"id\":\"c\",\"cgroup_paths\":{\"\":\"" + unified + "\",\"memory\":\"" + memory + "\"}}");
+    // the runtime config comes first in runc's state; a field of the same name inside it is not the one
+    Files.writeString(state, "{\"id\":\"c\",\"config\":{\"x\":[1,{\"cgroup_paths\":{\"memory\":\"/nowhere\"}}]},"
+        + "\"cgroup_paths\":{\"\":\"" + unified + "\",\"memory\":\"" + memory + "\"}}");
     assertEquals(0, CgroupOom.kills(state), "no cgroup files");
     Files.writeString(memory.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
     assertEquals(2, CgroupOom.kills(state));
