@@ -55,7 +55,24 @@ public final class Conmand {
     return 0;
   }
 
+  /** JDK property for the size of the common ForkJoinPool. */
+  static final String COMMON_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+  /**
+   * Gives the common pool at least two threads, before anything uses it. Pekko's asks answer through
+   * Scala's CompletionStage, which runs even the non-async stages (thenApply, whenComplete) on
+   * CompletableFuture's default executor; with one thread in the common pool (a 2-core machine)
+   * that executor starts a new thread per task, so every reply to a gRPC call cost a thread.
+   */
+  static void ensureCommonPoolThreads() {
+    if (System.getProperty(COMMON_PARALLELISM) == null) {
+      int cores = Runtime.getRuntime().availableProcessors();
+      System.setProperty(COMMON_PARALLELISM, Integer.toString(Math.max(2, cores - 1)));
+    }
+  }
+
   public static void main(String[] argv) {
+    ensureCommonPoolThreads();
     CommandLineArgs args;
     try {
       args = CommandLineArgs.parse(argv);
