@@ -36,11 +36,33 @@ public final class ContainerAsks {
     return scheduler;
   }
 
-  /** Sends {@code request} to the container {@code ref} names; fails with its ContainerException. */
+  /**
+   * Sends {@code request} to the container {@code ref} names; fails with its ContainerException.
+   * The answer arrives {@link #inPlace in place}: what callers chain on it must not block.
+   */
   public <R> CompletionStage<R> forward(String ref, Function<ActorRef<StatusReply<R>>, ContainerActor.Request<R>> request,
       Duration timeout) {
-    return AskPattern.<ContainerSupervisor.Command, R>askWithStatus(supervisor,
-        replyTo -> new ContainerSupervisor.Forward(ref, request.apply(replyTo)), timeout, scheduler);
+    return inPlace(AskPattern.<ContainerSupervisor.Command, R>askWithStatus(supervisor,
+        replyTo -> new ContainerSupervisor.Forward(ref, request.apply(replyTo)), timeout, scheduler));
+  }
+
+  /**
+   * The answer of an ask, as a stage whose dependents run on the thread that answers (an actor's),
+   * not on another. Pekko's asks answer through Scala's CompletionStage, which hands even
+   * {@code thenApply} and {@code whenComplete} to the common pool: one more thread switch per call
+   * for what is a conversion to protobuf and a write to the call. Only for answers whose
+   * dependents are that short: blocking work belongs on an executor of its own.
+   */
+  public static <T> CompletionStage<T> inPlace(CompletionStage<T> ask) {
+    java.util.concurrent.CompletableFuture<T> answer = new java.util.concurrent.CompletableFuture<>();
+    ask.whenCompleteAsync((value, failure) -> {
+      if (failure != null) {
+        answer.completeExceptionally(failure);
+      } else {
+        answer.complete(value);
+      }
+    }, Runnable::run);
+    return answer;
   }
 
   public <R> CompletionStage<R> forward(String ref, Function<ActorRef<StatusReply<R>>, ContainerActor.Request<R>> request) {
@@ -49,14 +71,17 @@ public final class ContainerAsks {
 
   /**
    * The status of every live container, oldest first: the supervisor has every one asked at once;
-   * one that is gone meanwhile is left out, not an error.
+   * one that is gone meanwhile is left out, not an error. Answered {@link #inPlace in place}.
    */
   public CompletionStage<java.util.List<dev.conman.actors.ContainerView>> all() {
-    return AskPattern.<ContainerSupervisor.Command, java.util.List<dev.conman.actors.ContainerView>>ask(supervisor,
-        replyTo -> new ContainerSupervisor.ListStatuses(timeout, replyTo), timeout.plusSeconds(1), scheduler);
+    return inPlace(AskPattern.<ContainerSupervisor.Command, java.util.List<dev.conman.actors.ContainerView>>ask(
+        supervisor, replyTo -> new ContainerSupervisor.ListStatuses(timeout, replyTo), timeout.plusSeconds(1), scheduler));
   }
 
-  /** The full id of the live container {@code ref} names. */
+  /**
+   * The full id of the live container {@code ref} names. Not in place: callers read the journal
+   * in what they chain on it.
+   */
   public CompletionStage<String> resolve(String ref) {
     return AskPattern.askWithStatus(supervisor, replyTo -> new ContainerSupervisor.Resolve(ref, replyTo), timeout,
         scheduler);

@@ -85,8 +85,8 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   public void createContainer(CreateContainerRequest request, StreamObserver<CreateContainerResponse> out) {
     Responses.respond(out, () -> {
       var spec = validator.validate(ProtoConverter.fromProto(request));
-      return AskPattern.<ContainerSupervisor.Command, ContainerView>askWithStatus(supervisor,
-          replyTo -> new ContainerSupervisor.Create(spec, replyTo), askTimeout, scheduler);
+      return ContainerAsks.inPlace(AskPattern.<ContainerSupervisor.Command, ContainerView>askWithStatus(supervisor,
+          replyTo -> new ContainerSupervisor.Create(spec, replyTo), askTimeout, scheduler));
     }, v -> CreateContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
   }
 
