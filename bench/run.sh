@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh -- conmand against bare runc (and, with --peers, containerd and podman), one command.
 #
-#   bench/run.sh [--quick] [--scenarios a,b,...] [--peers] [--keep]
+#   bench/run.sh [--quick] [--scenarios a,b,...] [--peers] [--keep] [--run-on-disk]
 #
 # Builds what is missing (conmand.jar, conmanctl.jar, the bench jar), makes a scratch directory
 # /tmp/cmb.XXXXXX (short paths: conmon's socket paths are limited), a busybox rootfs, starts a
@@ -13,6 +13,9 @@
 # roots are never touched); they are never installed by this script.
 # At the end, and on failure or Ctrl-C, the daemon is stopped and every container of the run
 # (conman's, bare runc's) is removed. --keep keeps the scratch directory (logs) afterwards.
+# conmand's state directory and bare runc's root go to <scratch>/run, a tmpfs mounted for the run:
+# they stand for /run/conman and /run/runc, and /run is a tmpfs on a standard host. Some machines
+# have /run on their root disk; --run-on-disk leaves them on the scratch directory's filesystem.
 # Scenarios: oneshot parallel50 events journal journal-direct memory restart50 cli restart1000
 # (default: all but restart1000; --scenarios all includes it). See bench/README.md.
 set -euo pipefail
@@ -21,8 +24,8 @@ here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 main=$(dirname "$here")
 peers_dir=${PEERS_DIR:-$(cd "$main/.." && pwd)/shared/bench/peers}
 
-quick=0; scenarios=""; peers=0; keep=0
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+quick=0; scenarios=""; peers=0; keep=0; run_on_disk=0
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case $1 in
     --quick) quick=1;;
@@ -30,6 +33,7 @@ while (($#)); do
     --scenarios=*) scenarios=${1#*=};;
     --peers) peers=1;;
     --keep) keep=1;;
+    --run-on-disk) run_on_disk=1;;
     -h|--help) usage; exit 0;;
     *) echo "run.sh: unknown argument $1" >&2; usage >&2; exit 2;;
   esac
@@ -57,6 +61,8 @@ fi
 # ---- scratch directory, clean-up ---------------------------------------------------------------
 work=$(mktemp -d /tmp/cmb.XXXXXX)
 chmod 711 "$work"
+run=$work/run
+mkdir "$run"
 stamp=$(date +%Y-%m-%d_%H%M%S)
 mkdir -p "$here/results"
 out=$here/results/$stamp.txt
@@ -84,13 +90,13 @@ cleanup() {
   fi
   # every container of this run: conman's runc root, then the bare runc root
   local r id
-  for r in "$work/state/runc" "$work/runc"; do
+  for r in "$run/state/runc" "$run/runc"; do
     [[ -d $r ]] || continue
     for id in $(runc --root "$r" list -q 2>/dev/null); do runc --root "$r" delete --force "$id" >/dev/null 2>&1; done
   done
   # conmons of this run whose container is gone exit by themselves; any still alive is ours (pid files under $work)
   local f cp
-  for f in "$work"/state/conmon/*.conmon.pid; do
+  for f in "$run"/state/conmon/*.conmon.pid; do
     [[ -f $f ]] || continue
     cp=$(cat "$f" 2>/dev/null)
     if [[ -n $cp ]] && kill -0 "$cp" 2>/dev/null && tr '\0' ' ' < "/proc/$cp/cmdline" | grep -q -- "$work/"; then
@@ -98,6 +104,7 @@ cleanup() {
     fi
   done
   if ((peers_started)); then bash "$peers_dir/teardown.sh" >/dev/null 2>&1; fi
+  if mountpoint -q "$run"; then umount "$run" || umount -l "$run"; fi
   if ((rc != 0)) && [[ -f $work/conmand.log ]]; then
     cp "$work/conmand.log" "$here/results/$stamp.conmand.log" 2>/dev/null
     echo "run.sh: failed (exit $rc); daemon log kept in bench/results/$stamp.conmand.log" >&2
@@ -108,6 +115,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+((run_on_disk)) || mount -t tmpfs -o mode=711,size=1g conman-bench "$run"
 
 # ---- busybox rootfs (as scripts/make-rootfs.sh) -----------------------------------------------
 rootfs=$work/rootfs
@@ -153,8 +161,9 @@ info=(
   --info "conman bench $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname): $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
   --info "commit $(git -C "$main" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$main" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'); $(runc --version | head -1); $(conmon --version 2>&1 | head -1); $(java -version 2>&1 | head -1)"
   --info "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  --info "conmand root (journal, bundles) on $(stat -f -c %T "$work"); its state and bare runc's root on $(stat -f -c %T "$run") ($(stat -f -c %T /run) is what /run is here)"
 )
-args=(--work "$work" --conmand "$main/bin/conmand" --conmanctl "$main/bin/conmanctl" --out "$out")
+args=(--work "$work" --run-dir "$run" --conmand "$main/bin/conmand" --conmanctl "$main/bin/conmanctl" --out "$out")
 ((quick)) && args+=(--quick)
 [[ -n $scenarios ]] && args+=(--scenarios "$scenarios")
 # the harness's own JVM: small, serial GC, so that it takes little CPU from what it measures

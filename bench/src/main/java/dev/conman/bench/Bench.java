@@ -27,8 +27,11 @@ public final class Bench implements Callable<Integer> {
   /** restart1000 (slow), timeline and rpc (diagnostics) only when asked for. */
   static final List<String> DEFAULT = ALL.subList(0, ALL.size() - 3);
 
-  @Option(names = "--work", required = true, description = "Scratch directory (run.sh makes it): root/, state/, rootfs/, runc/")
+  @Option(names = "--work", required = true, description = "Scratch directory (run.sh makes it): root/, rootfs/, logs")
   Path work;
+  @Option(names = "--run-dir", description = "Where conmand's state/ and bare runc's root runc/ go, the stand-in "
+      + "for /run (run.sh mounts a tmpfs there, as /run is on a standard host; default: --work)")
+  Path runDir;
   @Option(names = "--conmand", required = true, description = "bin/conmand")
   Path conmand;
   @Option(names = "--conmanctl", required = true, description = "bin/conmanctl")
@@ -69,12 +72,13 @@ public final class Bench implements Callable<Integer> {
     chosen = ALL.stream().filter(chosen::contains).toList();
     Path rootfs = work.resolve("rootfs");
     Report report = new Report();
-    BareRunc bare = new BareRunc(runc, work.resolve("runc"), work, rootfs);
+    Path run = runDir == null ? work : runDir;
+    BareRunc bare = new BareRunc(runc, run.resolve("runc"), work, rootfs);
     Peers peers = new Peers(ctr, podman, peerImage, work.resolve("peers.log"));
-    Conmand daemon = new Conmand(conmand, work.resolve("root"), work.resolve("state"), work.resolve("conmand.log"),
+    Conmand daemon = new Conmand(conmand, work.resolve("root"), run.resolve("state"), work.resolve("conmand.log"),
         work.resolve("conmand.pid"));
-    String run = "b" + Long.toString(System.currentTimeMillis() % 1_000_000L, 36);
-    Ctx c = new Ctx(quick, daemon, bare, peers, report, rootfs, work, conmanctl, run);
+    String runId = "b" + Long.toString(System.currentTimeMillis() % 1_000_000L, 36);
+    Ctx c = new Ctx(quick, daemon, bare, peers, report, rootfs, work, conmanctl, runId);
     if (peerRestartSummary != null && Files.exists(peerRestartSummary)) {
       c.peerRestartSummary = Files.readString(peerRestartSummary).strip().replace('\n', ';');
     }
@@ -102,7 +106,7 @@ public final class Bench implements Callable<Integer> {
           failures++;
           report.failure(name, e);
           e.printStackTrace(System.out);
-          cleanUp(c, run);
+          cleanUp(c, runId);
         }
         if (!daemon.alive()) {
           report.note("conmand was not running after " + name + " (see conmand.log); restarted");
@@ -113,7 +117,7 @@ public final class Bench implements Callable<Integer> {
       }
     } finally {
       try {
-        cleanUp(c, run);
+        cleanUp(c, runId);
       } catch (RuntimeException e) {
         System.out.println("final clean-up: " + e.getMessage());
       }
