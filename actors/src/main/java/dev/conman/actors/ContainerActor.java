@@ -565,7 +565,16 @@ public final class ContainerActor
       ActorRef<ContainerGone> supervisor) {}
 
   public static Behavior<Command> create(String id, Deps deps) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ContainerActor(id, deps, ctx, timers)));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ContainerActor(id, deps, ctx, timers, false)));
+  }
+
+  /**
+   * The actor of a container whose id was registered just now: its recovery skips the snapshot
+   * store's read, which could only find nothing (a snapshot comes every 100 events). Were there
+   * events, they would still be replayed from the first: the state is right either way.
+   */
+  public static Behavior<Command> createNew(String id, Deps deps) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ContainerActor(id, deps, ctx, timers, true)));
   }
 
   public static PersistenceId persistenceId(String id) {
@@ -588,13 +597,25 @@ public final class ContainerActor
   /** The restart policy's backoff timer. */
   private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
 
+  /** See {@link #createNew}. */
+  private final boolean registeredJustNow;
+
   private ContainerActor(String id, Deps deps, ActorContext<Command> ctx,
-      org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers) {
+      org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers, boolean registeredJustNow) {
     super(persistenceId(id), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.id = id;
     this.deps = deps;
     this.ctx = ctx;
     this.timers = timers;
+    this.registeredJustNow = registeredJustNow;
+  }
+
+  @Override
+  public org.apache.pekko.persistence.typed.javadsl.Recovery recovery() {
+    return registeredJustNow
+        ? org.apache.pekko.persistence.typed.javadsl.Recovery.withSnapshotSelectionCriteria(
+            org.apache.pekko.persistence.typed.SnapshotSelectionCriteria.none())
+        : super.recovery();
   }
 
   @Override

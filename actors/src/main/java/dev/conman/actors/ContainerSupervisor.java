@@ -298,7 +298,7 @@ public final class ContainerSupervisor
     }
     String id = Ids.next();
     return Effect().persist(new Registered(id, name, deps.clock().instant()))
-        .thenRun(r -> child(id).tell(new ContainerActor.Create(c.spec(), c.replyTo())))
+        .thenRun(r -> newChild(id).tell(new ContainerActor.Create(c.spec(), c.replyTo())))
         .thenNoReply();
   }
 
@@ -365,5 +365,10 @@ public final class ContainerSupervisor
 
   private ActorRef<ContainerActor.Command> child(String id) {
     return children.computeIfAbsent(id, i -> ctx.spawn(ContainerActor.create(i, childDeps), "container-" + i));
+  }
+
+  /** The actor of a container registered just now: it has no snapshot to look for. */
+  private ActorRef<ContainerActor.Command> newChild(String id) {
+    return children.computeIfAbsent(id, i -> ctx.spawn(ContainerActor.createNew(i, childDeps), "container-" + i));
   }
 }

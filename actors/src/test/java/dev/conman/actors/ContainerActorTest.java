@@ -419,6 +419,16 @@ class ContainerActorTest {
   }
 
   @Test
+  void theActorOfANewIdStillReplaysWhatTheJournalHasForIt() throws IOException {
+    kit = EventSourcedBehaviorTestKit.create(KIT.system(), ContainerActor.createNew(id, deps()));
+    create();
+    ask(ContainerActor.Start::new);
+    ContainerActor.State before = kit.getState();
+    kit.restart();
+    assertEquals(before, kit.getState());
+  }
+
+  @Test
   void everyPrefixOfAHistoryFolds() throws IOException {
     ContainerSpec spec = spec();
     Instant t = Instant.parse("2026-01-01T00:00:00Z");
