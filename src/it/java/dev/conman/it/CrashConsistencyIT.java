@@ -1092,7 +1092,7 @@ class CrashConsistencyIT {
       ConmanDaemon.sleep(500);
       List<String> left = new ArrayList<>();
       for (java.nio.file.Path dir : List.of(daemon.exits(), daemon.state().resolve("conmon"), daemon.state().resolve("attach"),
-          daemon.root().resolve("containers"))) {
+          daemon.state().resolve("bundles"), daemon.root().resolve("containers"))) {
         try (var files = java.nio.file.Files.list(dir)) {
           files.forEach(f -> left.add(daemon.dir().relativize(f).toString()));
         } catch (java.io.IOException ignored) {

@@ -773,7 +773,7 @@ class HostileInputIT {
   /**
    * Every file under the sentinel directory and under the daemon's temporary directory except its
    * root, state and log (path, type, size, mode, mtime, symlink target), plus the names of the
-   * per-container entries inside the roots (containers, runc, exits, conmon, attach).
+   * per-container entries inside the roots (containers, runc, exits, conmon, attach, bundles).
    */
   private static Map<String, String> snapshot() {
     ConmanDaemon d = conman.daemon();
@@ -781,7 +781,7 @@ class HostileInputIT {
     walk(sentinel, "sentinel", Set.of(), s);
     walk(d.dir(), "daemon-dir", Set.of(d.root(), d.state(), d.log()), s);
     for (Path p : List.of(d.root().resolve("containers"), d.runcRoot(), d.exits(), d.state().resolve("conmon"),
-        d.state().resolve("attach"))) {
+        d.state().resolve("attach"), d.state().resolve("bundles"))) {
       if (Files.isDirectory(p)) {
         try (Stream<Path> entries = Files.list(p)) {
           entries.forEach(e -> s.put("inside-roots:" + d.dir().relativize(e), "present"));

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * (neither the containers' states nor the host: no runc work without its journaled intent), and
  * reads keep being served. Once the space is back the same commands succeed without a restart of
  * the daemon, and a restart replays a journal that agrees with runc. The daemon's root (journal,
- * bundles, logs) is a small file system of its own.
+ * logs) is a small file system of its own.
  */
 class JournalDiskFullIT {
 

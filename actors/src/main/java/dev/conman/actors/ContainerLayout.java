@@ -3,10 +3,14 @@ package dev.conman.actors;
 import java.nio.file.Path;
 
 /**
- * Where a container's persistent files live: {@code <root>/containers/<id>/} holds the bundle and
- * the log. Ids are validated hex strings, so a path built from one never leaves this directory.
+ * Where a container's files live. {@code <root>/containers/<id>/} holds what must outlive a host
+ * reboot: the log, an image's root filesystem, the DNS files. {@code <state>/bundles/<id>/} holds
+ * the runtime bundle (config.json, and conmon's fifos and attach socket), which is runtime state
+ * like runc's own: made again from the journaled spec when it is gone (see
+ * ContainerOperations#restart), and on tmpfs on a standard host, as containerd and cri-o keep theirs
+ * under /run. Ids are validated hex strings, so a path built from one never leaves these directories.
  */
-public record ContainerLayout(Path containersDir) {
+public record ContainerLayout(Path containersDir, Path bundlesDir) {
 
   public Path dir(String id) {
     Ids.requireValid(id);
@@ -14,7 +18,8 @@ public record ContainerLayout(Path containersDir) {
   }
 
   public Path bundle(String id) {
-    return dir(id).resolve("bundle");
+    Ids.requireValid(id);
+    return bundlesDir.resolve(id);
   }
 
   public Path log(String id) {

@@ -57,6 +57,10 @@ public class ContainerOperations {
    *                  needs a moment to reap, conmon a moment to write
    * @param logSizeMax bytes after which conmon starts a container's log afresh; 0: no limit
    */
+  /** Directories only root may enter: a bundle holds the container's environment. */
+  private static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
   public ContainerOperations(ContainerRuntime runtime, ContainerLayout layout,
       Observer observer, Duration killGrace, long logSizeMax, Images images) {
     this(runtime, layout, observer, killGrace, logSizeMax, images, Networks.HOST_ONLY, new ExitSignals(POLL));
@@ -87,21 +91,16 @@ public class ContainerOperations {
   public CreateOutcome create(String id, ContainerSpec spec) throws RuntimeFailure, IOException, NetworkException {
     Path dir = layout.dir(id);
     Files.createDirectories(layout.containersDir());
-    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Files.createDirectories(layout.bundlesDir());
+    Files.createDirectory(dir, PRIVATE);
     NetworkAttachment attachment = null;
     try {
-      Path bundle = layout.bundle(id);
-      Files.createDirectory(bundle);
+      Files.createDirectory(layout.bundle(id), PRIVATE);
       Path rootfs = spec.fromImage() ? images.prepare(spec.imageId(), dir) : Path.of(spec.image());
-      NetworkSpec net = spec.network();
-      if (net.mode() == NetworkMode.BRIDGE) {
-        attachment = networks.attach(id, net.ports());
+      if (spec.network().mode() == NetworkMode.BRIDGE) {
+        attachment = networks.attach(id, spec.network().ports());
       }
-      String hostname = net.hostnameFor(id);
-      BundleWriter.write(bundle, id, new BundleSpec(spec.command(), spec.env(), spec.workdir(), rootfs, spec.readOnly(),
-          hostname).withResources(spec.resources()).withSecurity(security(rootfs, spec.security()))
-          .withNetwork(namespace(net.mode(), attachment), dnsMounts(id, rootfs, spec, hostname, attachment))
-          .withTerminal(spec.stdio().terminal()));
+      writeBundle(id, spec, rootfs, attachment);
       return new CreateOutcome(createInRunc(id, spec), attachment);
     } catch (RuntimeFailure | IOException | NetworkException | RuntimeException e) {
       if (attachment != null) {
@@ -110,6 +109,17 @@ public class ContainerOperations {
       removeFiles(id);
       throw e;
     }
+  }
+
+  /** config.json in the container's bundle, from its spec, root filesystem and network attachment. */
+  private void writeBundle(String id, ContainerSpec spec, Path rootfs, NetworkAttachment attachment)
+      throws IOException {
+    NetworkSpec net = spec.network();
+    String hostname = net.hostnameFor(id);
+    BundleWriter.write(layout.bundle(id), id, new BundleSpec(spec.command(), spec.env(), spec.workdir(), rootfs,
+        spec.readOnly(), hostname).withResources(spec.resources()).withSecurity(security(rootfs, spec.security()))
+        .withNetwork(namespace(net.mode(), attachment), dnsMounts(id, rootfs, spec, hostname, attachment))
+        .withTerminal(spec.stdio().terminal()));
   }
 
   private static NetNamespace namespace(NetworkMode mode, NetworkAttachment attachment) {
@@ -198,17 +208,24 @@ public class ContainerOperations {
 
   /**
    * Runs an exited container again, for its restart policy: runc cannot start a stopped container,
-   * so it is removed from runc and created anew from the same bundle and root filesystem.
+   * so it is removed from runc and created anew from the same bundle and root filesystem. The
+   * bundle is written again when it is gone: it lives in the state directory, which a host reboot
+   * empties.
    *
    * @return the new init pid
    */
-  public int restart(String id, ContainerSpec spec) throws RuntimeFailure {
-    if (spec.fromImage()) {
-      // idempotent: mounts the overlay again if it is gone (a host reboot), keeping the container's changes
-      images.prepare(spec.imageId(), layout.dir(id));
-    }
+  public int restart(String id, ContainerSpec spec) throws RuntimeFailure, IOException, NetworkException {
+    // idempotent: mounts the overlay again if it is gone (a host reboot), keeping the container's changes
+    Path rootfs = spec.fromImage() ? images.prepare(spec.imageId(), layout.dir(id)) : Path.of(spec.image());
     runtime.delete(id, true);
     runtime.forgetRuntimeFiles(id);
+    if (!Files.isRegularFile(layout.bundle(id).resolve("config.json"), LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectories(layout.bundlesDir());
+      if (!Files.isDirectory(layout.bundle(id), LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectory(layout.bundle(id), PRIVATE);
+      }
+      writeBundle(id, spec, rootfs, networks.attachment(id).orElse(null));
+    }
     int pid = createInRunc(id, spec);
     runtime.start(id);
     return pid;
@@ -290,15 +307,23 @@ public class ContainerOperations {
   }
 
   /**
-   * Deletes {@code <root>/containers/<id>} recursively, after unmounting an image's root filesystem
-   * (deleting through the mount would only whiteout files); links are removed, never followed.
+   * Deletes {@code <root>/containers/<id>} and the bundle recursively, after unmounting an image's
+   * root filesystem (deleting through the mount would only whiteout files); links are removed,
+   * never followed.
    */
   private void removeFiles(String id) {
     Path dir = layout.dir(id);
-    if (!Files.exists(dir)) {
+    if (Files.exists(dir)) {
+      images.discard(dir);
+      deleteTree(dir);
+    }
+    deleteTree(layout.bundle(id));
+  }
+
+  private static void deleteTree(Path dir) {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    images.discard(dir);
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);

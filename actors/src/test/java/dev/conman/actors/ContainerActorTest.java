@@ -61,7 +61,8 @@ class ContainerActorTest {
   }
 
   private ContainerActor.Deps deps() {
-    ContainerOperations ops = new ContainerOperations(runtime, new ContainerLayout(root.resolve("containers")),
+    ContainerOperations ops = new ContainerOperations(runtime,
+        new ContainerLayout(root.resolve("containers"), root.resolve("state/bundles")),
         new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0, Images.NONE, networks,
         new dev.conman.runc.ExitSignals(ContainerOperations.POLL));
     return new ContainerActor.Deps(ops, BLOCKING, Clock.systemUTC(), new dev.conman.journal.JournalSignal(), supervisor.ref());
@@ -105,7 +106,8 @@ class ContainerActorTest {
     ContainerView v = create().getValue();
     assertEquals(Phase.CREATED, v.phase());
     assertEquals(100, v.pid());
-    assertTrue(Files.isRegularFile(root.resolve("containers").resolve(id).resolve("bundle/config.json")));
+    assertTrue(Files.isRegularFile(bundle().resolve("config.json")));
+    assertTrue(Files.isDirectory(root.resolve("containers").resolve(id)), "the directory for the log");
     assertInstanceOf(ContainerActor.State.Created.class, kit.getState());
   }
 
@@ -122,7 +124,8 @@ class ContainerActorTest {
     ContainerException e = error(client.receiveMessage());
     assertEquals(ContainerException.Code.RUNTIME_FAILED, e.code());
     assertTrue(e.getMessage().contains("/bin/nope"), e.getMessage());
-    assertFalse(Files.exists(root.resolve("containers").resolve(id)), "bundle removed after a failed create");
+    assertFalse(Files.exists(root.resolve("containers").resolve(id)), "directory removed after a failed create");
+    assertFalse(Files.exists(bundle()), "bundle removed after a failed create");
     assertEquals(Phase.CREATE_FAILED, kit.getState().phase());
   }
 
@@ -143,7 +146,7 @@ class ContainerActorTest {
     ContainerView created = createOnBridge("no").getValue();
     assertEquals("10.0.0.2", created.network().ip());
     assertEquals(List.of(dev.conman.network.PortMapping.tcp(8080, 80)), created.network().ports());
-    String config = Files.readString(root.resolve("containers").resolve(id).resolve("bundle/config.json"));
+    String config = Files.readString(bundle().resolve("config.json"));
     assertTrue(config.contains("/run/netns/test-" + id.substring(0, 12)), config);
     assertTrue(config.contains("\"hostname\" : \"web1\""), config);
     List<Object> events = journaled();
@@ -482,11 +485,7 @@ class ContainerActorTest {
 
   @Test
   void onFailureRestartsWithBackoffUpToItsLimitThenStaysExited() throws IOException {
-    ContainerSpec base = spec();
-    ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
-        base.labels(), null, RestartPolicy.parse("on-failure:2"), null, null);
-    kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r));
-    ask(ContainerActor.Start::new);
+    createAndStartWithRestartPolicy("on-failure:2");
     for (int restart = 1; restart <= 2; restart++) {
       runtime.exit(id, 1);
       kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
@@ -506,12 +505,46 @@ class ContainerActorTest {
   }
 
   @Test
-  void aUserStopEndsTheRestartLoop() throws IOException {
+  void aRestartWritesTheBundleAgainWhenAHostRebootEmptiedTheStateDirectory() throws IOException {
+    createAndStartWithRestartPolicy("always");
+    String before = Files.readString(bundle().resolve("config.json"));
+    deleteTree(root.resolve("state"));
+    runtime.exit(id, 0);
+    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    awaitCondition(() -> ask(ContainerActor.GetStatus::new).getValue().phase() == Phase.RUNNING
+        && kit.getState().facts().restartCount() == 1);
+    assertEquals(before, Files.readString(bundle().resolve("config.json")));
+    TestProbe<StatusReply<String>> client = KIT.createTestProbe();
+    kit.runCommand(new ContainerActor.Delete(true, client.ref()));
+    supervisor.expectMessageClass(ContainerActor.ContainerGone.class, Duration.ofSeconds(5)).afterForgotten().run();
+    assertEquals(id, client.receiveMessage().getValue());
+    assertFalse(Files.exists(bundle()), "a delete removes the bundle");
+    assertFalse(Files.exists(root.resolve("containers").resolve(id)));
+  }
+
+  private void createAndStartWithRestartPolicy(String policy) throws IOException {
     ContainerSpec base = spec();
     ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
-        base.labels(), null, RestartPolicy.parse("always"), null, null);
+        base.labels(), null, RestartPolicy.parse(policy), null, null);
     kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r));
     ask(ContainerActor.Start::new);
+  }
+
+  private Path bundle() {
+    return root.resolve("state/bundles").resolve(id);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  @Test
+  void aUserStopEndsTheRestartLoop() throws IOException {
+    createAndStartWithRestartPolicy("always");
     ask(r -> new ContainerActor.Stop(1, r));
     assertEquals(Phase.EXITED, awaitPhase(Phase.EXITED).phase());
     try {

@@ -37,7 +37,8 @@ class ContainerSupervisorTest {
         .withFallback(ConfigFactory.parseResources("conman-journal.conf"))
         .withFallback(ConfigFactory.load()));
     FakeRuntime runtime = new FakeRuntime();
-    ContainerOperations ops = new ContainerOperations(runtime, new ContainerLayout(root.resolve("containers")),
+    ContainerOperations ops = new ContainerOperations(runtime,
+        new ContainerLayout(root.resolve("containers"), root.resolve("state/bundles")),
         new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0, Images.NONE);
     supervisor = kit.spawn(ContainerSupervisor.create(new ContainerSupervisor.Deps(ops, runtime, Clock.systemUTC(), new dev.conman.journal.JournalSignal())));
     Path rootfs = Files.createDirectories(root.resolve("rootfs"));

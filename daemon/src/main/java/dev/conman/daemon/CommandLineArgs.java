@@ -31,8 +31,9 @@ final class CommandLineArgs {
                                      conman0), none (only loopback) or host (env
                                      CONMAN_DEFAULT_NETWORK; default bridge).
         -h, --help                 Show this help message and exit.
-            --root=DIR             Persistent data: SQLite journal, bundles, logs
-                                     (env CONMAN_ROOT; default /var/lib/conman).
+            --root=DIR             Persistent data: SQLite journal, logs, image
+                                     root filesystems (env CONMAN_ROOT; default
+                                     /var/lib/conman).
             --runtime=PATH         The OCI runtime binary, a path or a name on PATH
                                      (env CONMAN_RUNTIME; default runc).
             --socket=PATH          The API socket, created with mode 0660 (env
@@ -40,9 +41,9 @@ final class CommandLineArgs {
             --socket-group=GROUP   Group owning the API socket; its members may use
                                      the API (env CONMAN_SOCKET_GROUP; default:
                                      root's group only).
-            --state=DIR            Runtime data: socket, runc root, conmon exit files
-                                     and sockets (env CONMAN_STATE; default
-                                     /run/conman).
+            --state=DIR            Runtime data: socket, runc root, bundles, conmon
+                                     exit files and sockets (env CONMAN_STATE;
+                                     default /run/conman).
         -V, --version              Print version information and exit.
 
       Exit codes:

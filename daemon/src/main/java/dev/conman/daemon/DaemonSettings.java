@@ -39,6 +39,11 @@ public record DaemonSettings(
     return root.resolve("containers");
   }
 
+  /** Runtime bundles, with runc's and conmon's files in the state directory (see ContainerLayout). */
+  public Path bundlesDir() {
+    return state.resolve("bundles");
+  }
+
   public Path lockFile() {
     return root.resolve("conmand.lock");
   }
