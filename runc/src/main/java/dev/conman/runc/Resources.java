@@ -140,9 +140,13 @@ public record Resources(Long memoryBytes, Long memorySwapBytes, Long cpuQuota, L
   /**
    * Checks what only the host can say: that the cpuset names online CPUs and that the quota
    * does not ask for more CPUs than there are (runc's own errors for these are "numerical
-   * result out of range" or silence). Does nothing when the host's CPU list is unreadable.
+   * result out of range" or silence). Does nothing when the host's CPU list is unreadable, or
+   * when there are no CPU limits to check (most containers: no need to read sysfs then).
    */
   public void checkHost() {
+    if (cpusetCpus == null && cpus().isEmpty()) {
+      return;
+    }
     try {
       checkHost(Files.readString(ONLINE_CPUS).strip());
     } catch (IOException e) {
