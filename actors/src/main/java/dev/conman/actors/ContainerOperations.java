@@ -39,6 +39,9 @@ public class ContainerOperations {
   /** How often a wait for an exit file reads it when no signal came (a missed inotify event). */
   public static final Duration POLL = Duration.ofMillis(25);
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ContainerOperations.class);
+  /** Directories only root may enter: a bundle holds the container's environment. */
+  private static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
   private final ContainerRuntime runtime;
   private final ContainerLayout layout;
@@ -57,10 +60,6 @@ public class ContainerOperations {
    *                  needs a moment to reap, conmon a moment to write
    * @param logSizeMax bytes after which conmon starts a container's log afresh; 0: no limit
    */
-  /** Directories only root may enter: a bundle holds the container's environment. */
-  private static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
-      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-
   public ContainerOperations(ContainerRuntime runtime, ContainerLayout layout,
       Observer observer, Duration killGrace, long logSizeMax, Images images) {
     this(runtime, layout, observer, killGrace, logSizeMax, images, Networks.HOST_ONLY, new ExitSignals(POLL));

@@ -84,8 +84,9 @@ public final class Daemon implements AutoCloseable {
           pulled -> imageService.get().journalPull(pulled).toCompletableFuture().join());
       Networks networks = networks(s);
       ExitSignals exitSignals = new ExitSignals(ContainerOperations.POLL);
-      ContainerOperations operations = new ContainerOperations(runtime, new ContainerLayout(s.containersDir(), s.bundlesDir()),
-          new Observer(runtime, s.exitFileGrace()), s.killGrace(), s.logSizeMax(), images, networks, exitSignals);
+      ContainerOperations operations = new ContainerOperations(runtime,
+          new ContainerLayout(s.containersDir(), s.bundlesDir()), new Observer(runtime, s.exitFileGrace()),
+          s.killGrace(), s.logSizeMax(), images, networks, exitSignals);
       Config full = JournalSettings.withDatabase(config, s.database());
       JournalSignal journaled = new JournalSignal();
       ActorSystem<ContainerSupervisor.Command> system = ActorSystem.create(
