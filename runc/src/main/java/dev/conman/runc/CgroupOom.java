@@ -1,14 +1,9 @@
 package dev.conman.runc;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,48 +18,26 @@ import org.slf4j.LoggerFactory;
 final class CgroupOom {
 
   private static final Logger log = LoggerFactory.getLogger(CgroupOom.class);
-  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private CgroupOom() {}
 
   /** @return the OOM kills so far; 0 when runc's state or the cgroup is gone or unreadable */
   static long kills(Path runcStateJson) {
-    JsonNode paths;
+    Optional<RuncStateFile> state;
     try {
-      paths = cgroupPaths(Files.readAllBytes(runcStateJson));
-    } catch (NoSuchFileException e) {
-      return 0;
+      state = RuncStateFile.read(runcStateJson);
     } catch (IOException e) {
       log.debug("cannot read runc state {}: {}", runcStateJson, e.toString());
       return 0;
     }
-    String v1 = paths.path("memory").asText("");
-    if (!v1.isEmpty()) {
-      return counter(Path.of(v1, "memory.oom_control"));
+    if (state.isEmpty()) {
+      return 0;
     }
-    String unified = paths.path("").asText("");
-    return unified.isEmpty() ? 0 : counter(Path.of(unified, "memory.events"));
-  }
-
-  /**
-   * The {@code cgroup_paths} object of runc's state.json, read without building a tree of the rest:
-   * the state holds the whole runtime config, ten times the size of what is needed here.
-   */
-  static JsonNode cgroupPaths(byte[] state) throws IOException {
-    try (JsonParser p = MAPPER.getFactory().createParser(state)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return MissingNode.getInstance();
-      }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.getCurrentName();
-        p.nextToken();
-        if (name.equals("cgroup_paths")) {
-          return MAPPER.readTree(p);
-        }
-        p.skipChildren();
-      }
-      return MissingNode.getInstance();
+    Optional<Path> v1 = state.get().cgroup("memory");
+    if (v1.isPresent()) {
+      return counter(v1.get().resolve("memory.oom_control"));
     }
+    return state.get().cgroup("").map(unified -> counter(unified.resolve("memory.events"))).orElse(0L);
   }
 
   private static long counter(Path file) {

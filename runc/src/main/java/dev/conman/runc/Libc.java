@@ -21,6 +21,7 @@ final class Libc {
   static final int O_PATH = 0x200000;
   static final int O_CREAT = 0x40;
   static final int O_APPEND = 0x400;
+  static final int ESRCH = 3;
   static final int EINTR = 4;
   static final int EIO = 5;
   static final int ECHILD = 10;
@@ -30,6 +31,8 @@ final class Libc {
   static final short POSIX_SPAWN_SETSIGMASK = 0x08;
   /** The same number on x86_64 and aarch64 (Linux 5.3). */
   static final long SYS_PIDFD_OPEN = 434;
+  /** The same number on x86_64 and aarch64 (Linux 5.1). */
+  static final long SYS_PIDFD_SEND_SIGNAL = 424;
 
   private Libc() {}
 
@@ -58,6 +61,9 @@ final class Libc {
     int waitpid(int pid, int[] status, int options) throws LastErrorException;
 
     long syscall(long number, int pid, int flags) throws LastErrorException;
+
+    /** pidfd_send_signal(pidfd, signal, info, flags). */
+    long syscall(long number, int pidFd, int signal, Pointer info, int flags) throws LastErrorException;
 
     int sigemptyset(Pointer set);
 

@@ -106,7 +106,8 @@ public final class RuncRuntime implements ContainerRuntime {
   }
 
   /**
-   * runc 1.1 says "container not running" for a stopped container and "container does not
+   * Signals the init process directly when runc's state names it ({@link InitSignal}), else asks
+   * runc. runc 1.1 says "container not running" for a stopped container and "container does not
    * exist" for an unknown one; signalling an init that has just died (before runc notices)
    * fails with ESRCH, which runc words as "no such process" or "process already finished".
    *
@@ -115,7 +116,17 @@ public final class RuncRuntime implements ContainerRuntime {
   @Override
   public void kill(String id, int signal) throws RuntimeFailure {
     Signals.check(signal);
-    RuncCli.Outcome outcome = runc.call("kill", Ids.check(id), Integer.toString(signal));
+    switch (InitSignal.send(runcState(Ids.check(id)), signal)) {
+      case SENT -> {
+        return;
+      }
+      case NOT_RUNNING -> throw new RuntimeFailure(RuntimeFailure.Kind.NOT_RUNNING,
+          "container " + id + " is not running: its init process has ended");
+      case ASK_RUNC -> {
+        // below
+      }
+    }
+    RuncCli.Outcome outcome = runc.call("kill", id, Integer.toString(signal));
     if (outcome.ok()) {
       return;
     }
@@ -327,7 +338,12 @@ public final class RuncRuntime implements ContainerRuntime {
 
   private boolean oomKilled(String id) {
     return Files.exists(paths.persistDir(id).resolve("oom"))
-        || CgroupOom.kills(paths.runcRoot().resolve(id).resolve("state.json")) > 0;
+        || CgroupOom.kills(runcState(id)) > 0;
+  }
+
+  /** runc's own record of the container (see {@link RuncStateFile}). */
+  private Path runcState(String id) {
+    return paths.runcRoot().resolve(id).resolve("state.json");
   }
 
   @Override
