@@ -565,7 +565,7 @@ public final class ContainerActor
       ActorRef<ContainerGone> supervisor) {}
 
   public static Behavior<Command> create(String id, Deps deps) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ContainerActor(id, deps, ctx, timers, false)));
+    return behavior(id, deps, false);
   }
 
   /**
@@ -574,7 +574,12 @@ public final class ContainerActor
    * events, they would still be replayed from the first: the state is right either way.
    */
   public static Behavior<Command> createNew(String id, Deps deps) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ContainerActor(id, deps, ctx, timers, true)));
+    return behavior(id, deps, true);
+  }
+
+  private static Behavior<Command> behavior(String id, Deps deps, boolean registeredJustNow) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(
+        timers -> new ContainerActor(id, deps, ctx, timers, registeredJustNow)));
   }
 
   public static PersistenceId persistenceId(String id) {

@@ -364,11 +364,16 @@ public final class ContainerSupervisor
   }
 
   private ActorRef<ContainerActor.Command> child(String id) {
-    return children.computeIfAbsent(id, i -> ctx.spawn(ContainerActor.create(i, childDeps), "container-" + i));
+    return child(id, ContainerActor::create);
   }
 
   /** The actor of a container registered just now: it has no snapshot to look for. */
   private ActorRef<ContainerActor.Command> newChild(String id) {
-    return children.computeIfAbsent(id, i -> ctx.spawn(ContainerActor.createNew(i, childDeps), "container-" + i));
+    return child(id, ContainerActor::createNew);
+  }
+
+  private ActorRef<ContainerActor.Command> child(String id,
+      java.util.function.BiFunction<String, ContainerActor.Deps, Behavior<ContainerActor.Command>> behavior) {
+    return children.computeIfAbsent(id, i -> ctx.spawn(behavior.apply(i, childDeps), "container-" + i));
   }
 }

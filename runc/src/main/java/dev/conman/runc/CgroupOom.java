@@ -30,14 +30,8 @@ final class CgroupOom {
       log.debug("cannot read runc state {}: {}", runcStateJson, e.toString());
       return 0;
     }
-    if (state.isEmpty()) {
-      return 0;
-    }
-    Optional<Path> v1 = state.get().cgroup("memory");
-    if (v1.isPresent()) {
-      return counter(v1.get().resolve("memory.oom_control"));
-    }
-    return state.get().cgroup("").map(unified -> counter(unified.resolve("memory.events"))).orElse(0L);
+    return state.flatMap(s -> s.cgroupFile("memory", "memory.oom_control", "memory.events"))
+        .map(CgroupOom::counter).orElse(0L);
   }
 
   private static long counter(Path file) {

@@ -61,15 +61,18 @@ final class InitSignal {
     }
   }
 
-  /** Whether the container's cgroup is frozen or freezing (cgroup v1 freezer, else v2's cgroup.freeze). */
+  /**
+   * Whether the container's cgroup is frozen or freezing: v1's freezer.state says THAWED otherwise,
+   * v2's cgroup.freeze 0.
+   */
   private static boolean frozen(RuncStateFile state) {
+    Optional<Path> file = state.cgroupFile("freezer", "freezer.state", "cgroup.freeze");
+    if (file.isEmpty()) {
+      return false;
+    }
     try {
-      Optional<Path> v1 = state.cgroup("freezer");
-      if (v1.isPresent()) {
-        return !Files.readString(v1.get().resolve("freezer.state")).strip().equals("THAWED");
-      }
-      Optional<Path> unified = state.cgroup("");
-      return unified.isPresent() && Files.readString(unified.get().resolve("cgroup.freeze")).strip().equals("1");
+      String freeze = Files.readString(file.get()).strip();
+      return !freeze.equals("THAWED") && !freeze.equals("0");
     } catch (NoSuchFileException e) {
       return false;
     } catch (IOException e) {

@@ -60,4 +60,13 @@ record RuncStateFile(long initPid, long initStart, JsonNode cgroupPaths) {
     String dir = cgroupPaths.path(controller).asText("");
     return dir.isEmpty() ? Optional.empty() : Optional.of(Path.of(dir));
   }
+
+  /**
+   * A controller's file: {@code v1File} in the cgroup v1 directory of {@code controller} when runc
+   * recorded one, else {@code v2File} in the unified directory; empty when runc recorded neither.
+   */
+  Optional<Path> cgroupFile(String controller, String v1File, String v2File) {
+    Optional<Path> v1 = cgroup(controller);
+    return v1.isPresent() ? v1.map(dir -> dir.resolve(v1File)) : cgroup("").map(dir -> dir.resolve(v2File));
+  }
 }
