@@ -161,7 +161,7 @@ info=(
   --info "conman bench $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname): $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
   --info "commit $(git -C "$main" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$main" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'); $(runc --version | head -1); $(conmon --version 2>&1 | head -1); $(java -version 2>&1 | head -1)"
   --info "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
-  --info "conmand root (journal, bundles) on $(stat -f -c %T "$work"); its state and bare runc's root on $(stat -f -c %T "$run") ($(stat -f -c %T /run) is what /run is here)"
+  --info "conmand root (journal, logs) on $(stat -f -c %T "$work"); its state and bare runc's root on $(stat -f -c %T "$run") ($(stat -f -c %T /run) is what /run is here)"
 )
 args=(--work "$work" --run-dir "$run" --conmand "$main/bin/conmand" --conmanctl "$main/bin/conmanctl" --out "$out")
 ((quick)) && args+=(--quick)

@@ -100,6 +100,7 @@ final class RuncJson {
     }
     return Optional.ofNullable(last);
   }
+
   /**
    * runc's stderr without the lines of its JSON log, which runc writes there too when it has no
    * {@code --log} file: what is left is what runc printed for people (its final error, a usage).
@@ -125,7 +126,6 @@ final class RuncJson {
       return false;
     }
   }
-
 
   private static RuntimeState toState(JsonNode node) throws RuntimeFailure {
     String id = node.path("id").asText(null);

@@ -48,9 +48,10 @@ public final class RuncRuntime implements ContainerRuntime {
   }
 
   /**
-   * runc call logs left by a daemon killed during a call, and the sync FIFOs of daemons before
-   * {@link SyncPipeSpawn} ({@code <id>.sync}, spares {@code .spare-*.fifo}): no call of this daemon
-   * is running yet, and the root lock keeps other daemons out of this state directory.
+   * runc call logs left by daemons that gave runc a log file per call (one killed during a call),
+   * and the sync FIFOs of daemons before {@link SyncPipeSpawn} ({@code <id>.sync}, spares
+   * {@code .spare-*.fifo}): no call of this daemon is running yet, and the root lock keeps other
+   * daemons out of this state directory.
    */
   private static void sweepStaleLogs(Path conmonDir) throws IOException {
     try (var stale = Files.newDirectoryStream(conmonDir, "{runc-*.json,*.sync,.spare-*.fifo}")) {
