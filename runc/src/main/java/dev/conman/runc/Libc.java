@@ -49,13 +49,13 @@ final class Libc {
 
     int kill(int pid, int signal) throws LastErrorException;
 
-    // processes ({@link SyncPipeSpawn})
+    // processes ({@link Spawned})
 
     int pipe2(int[] fds, int flags) throws LastErrorException;
 
     String strerror(int errno);
 
-    /** {@code fds} is one struct pollfd: {fd, events | revents << 16} (little-endian shorts). */
+    /** {@code fds} holds {@code count} struct pollfds: {fd, events | revents << 16} (little-endian shorts). */
     int poll(int[] fds, long count, int timeoutMillis) throws LastErrorException;
 
     int waitpid(int pid, int[] status, int options) throws LastErrorException;
@@ -92,6 +92,9 @@ final class Libc {
     int posix_spawnattr_setsigdefault(Pointer attributes, Pointer set);
 
     int posix_spawn(int[] pid, String path, Pointer actions, Pointer attributes, String[] argv, String[] envp);
+
+    /** posix_spawn with the program looked up in PATH. */
+    int posix_spawnp(int[] pid, String file, Pointer actions, Pointer attributes, String[] argv, String[] envp);
 
     // sockets
 

@@ -2,6 +2,7 @@ package dev.conman.runc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,5 +89,48 @@ class CommandRunnerTest {
         () -> runner.run(Command.of("/nonexistent/prog"), Duration.ofSeconds(1)));
     assertEquals(RuntimeFailure.Kind.FAILED, failure.kind());
     assertTrue(failure.getMessage().contains("prog"), failure.getMessage());
+  }
+
+  @Test
+  void findsAProgramWithoutASlashInPath() throws Exception {
+    assertEquals("x\n", runner.run(Command.of("echo", "x"), Duration.ofSeconds(5)).stdout());
+  }
+
+  @Test
+  void reportsTheSignalThatKilledTheChild() throws Exception {
+    assertEquals(128 + 9, runner.run(Command.of("sh", "-c", "kill -9 $$"), Duration.ofSeconds(5)).exitCode());
+  }
+
+  @Test
+  void aDescendantThatKeepsTheOutputOpenDoesNotHoldTheCallerPastTheGrace() throws Exception {
+    long start = System.nanoTime();
+    CommandResult result = runner.run(Command.of("sh", "-c", "echo before; sleep 3 & echo after"),
+        Duration.ofMillis(100));
+    long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(result.ok(), "the child itself exited: " + result);
+    assertEquals("before\nafter\n", result.stdout());
+    assertTrue(elapsedMillis < 2000, "took " + elapsedMillis + " ms");
+  }
+
+  @Test
+  void anInterruptedCallerKillsTheChildAndFails() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread caller = new Thread(() -> {
+      try {
+        runner.run(Command.of("sleep", "5"), Duration.ofSeconds(10));
+      } catch (Throwable t) {
+        thrown.set(t);
+      }
+    });
+    long start = System.nanoTime();
+    caller.start();
+    Thread.sleep(200);
+    caller.interrupt();
+    caller.join(3000);
+    assertFalse(caller.isAlive());
+    assertTrue((System.nanoTime() - start) / 1_000_000 < 2000);
+    RuntimeFailure failure = assertInstanceOf(RuntimeFailure.class, thrown.get());
+    assertEquals(RuntimeFailure.Kind.FAILED, failure.kind());
+    assertTrue(failure.getMessage().contains("interrupted"), failure.getMessage());
   }
 }
