@@ -21,6 +21,11 @@ final class ExitFiles {
   private ExitFiles() {}
 
   static Optional<ExitRecord> read(Path file) {
+    // java.io.File says "missing" with 0 rather than an exception: a running container's exit file
+    // is missing at every start and stop, and an exception with its stack trace costs more than the read
+    if (file.toFile().lastModified() == 0) {
+      return Optional.empty();
+    }
     try {
       Instant modified = Files.getLastModifiedTime(file).toInstant();
       return parse(Files.readString(file), modified, file);
