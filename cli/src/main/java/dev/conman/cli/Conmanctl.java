@@ -4,6 +4,7 @@ import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -28,9 +29,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     scope = ScopeType.INHERIT,
     mixinStandardHelpOptions = true,
     versionProvider = Conmanctl.Version.class,
+    // the subcommands are in CommandTree: a run builds those its arguments name
     description = "Command-line client of conmand, the conman container manager daemon.",
-    subcommands = {ContainerCommand.class, ImageCommand.class, NetworkCommand.class, RunCommand.class, ExecCommand.class, AttachCommand.class,
-        LogsCommand.class, EventsCommand.class, StatsCommand.class, CommandLine.HelpCommand.class},
     footerHeading = "%n",
     footer = "A container is addressed by its full id, a unique prefix of its id, or its name (REF).")
 public final class Conmanctl implements Callable<Integer> {
@@ -100,17 +100,30 @@ public final class Conmanctl implements Callable<Integer> {
     return ExitCodes.USAGE;
   }
 
-  /** The configured command line, on conmanctl's own stdin, stdout and stderr. */
+  /** The configured command line with every command, on conmanctl's own stdin, stdout and stderr. */
   public static CommandLine commandLine() {
     return commandLine(Stdio.system());
   }
 
   /**
-   * The configured command line; tests call it too, with their own out and err (for conmanctl's
-   * messages) and stdio (for a container's bytes).
+   * The configured command line with every command; tests call it too, with their own out and err
+   * (for conmanctl's messages) and stdio (for a container's bytes).
    */
   static CommandLine commandLine(Stdio stdio) {
     CommandLine cmd = new CommandLine(new Conmanctl(stdio));
+    CommandTree.addAll(cmd, CommandTree.ROOT);
+    return configure(cmd);
+  }
+
+  /** The configured command line with the commands that {@code args} need ({@link CommandTree}). */
+  static CommandLine commandLine(Stdio stdio, String... args) {
+    CommandLine cmd = new CommandLine(new Conmanctl(stdio));
+    CommandTree.addFor(cmd, CommandTree.ROOT, List.of(args));
+    return configure(cmd);
+  }
+
+  /** Settings for the whole tree: picocli hands them down to the subcommands present. */
+  private static CommandLine configure(CommandLine cmd) {
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
     // the exit status table only on the top command (annotation attributes would be inherited)
     cmd.getCommandSpec().usageMessage()
@@ -146,7 +159,7 @@ public final class Conmanctl implements Callable<Integer> {
     if (System.getProperty(NETTY_JFR) == null) {
       System.setProperty(NETTY_JFR, "false");
     }
-    CommandLine cmd = commandLine();
+    CommandLine cmd = commandLine(Stdio.system(), args);
     // Directly on System.out, so that checkError() reports a closed pipe: 'events -f | head -1'
     // must end once head has gone (picocli's default writer hides stdout's errors).
     cmd.setOut(new PrintWriter(System.out, true));

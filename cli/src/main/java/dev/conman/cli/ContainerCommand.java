@@ -5,14 +5,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** The noun "container": its verbs are the subcommands. */
+/** The noun "container": its verbs are the subcommands (listed in {@link CommandTree}). */
 @Command(name = "container",
     description = "Create, run, inspect, limit and remove containers; read their output and"
-        + " resource use, run commands in them.",
-    subcommands = {CreateCommand.class, StartCommand.class, StopCommand.class, KillCommand.class,
-        DeleteCommand.class, StatusCommand.class, ListCommand.class, WaitCommand.class,
-        HistoryCommand.class, ExecCommand.class, LogsCommand.class, UpdateCommand.class,
-        StatsCommand.class})
+        + " resource use, run commands in them.")
 final class ContainerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

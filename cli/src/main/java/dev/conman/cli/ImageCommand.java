@@ -15,10 +15,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** The noun "image": pull, list, inspect and remove images in the daemon's store. */
-@Command(name = "image", description = "Pull images from OCI registries; list, inspect and remove them.",
-    subcommands = {ImageCommand.Pull.class, ImageCommand.ListImages.class, ImageCommand.Inspect.class,
-        ImageCommand.Remove.class})
+/** The noun "image": pull, list, inspect and remove images in the daemon's store ({@link CommandTree}). */
+@Command(name = "image", description = "Pull images from OCI registries; list, inspect and remove them.")
 final class ImageCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

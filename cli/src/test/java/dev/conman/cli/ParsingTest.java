@@ -27,12 +27,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 
-/** Argument parsing of every verb, through the same CommandLine that main() uses. */
+/** Argument parsing of every verb, through the command line that main() builds for the arguments. */
 class ParsingTest {
 
   /** Parses args and returns the user object of the innermost (sub)command. */
   private static Object parse(String... args) {
-    ParseResult result = Conmanctl.commandLine().parseArgs(args);
+    ParseResult result = Conmanctl.commandLine(Stdio.system(), args).parseArgs(args);
     while (result.hasSubcommand()) {
       result = result.subcommand();
     }
@@ -45,7 +45,7 @@ class ParsingTest {
 
   /** The root's global options, after parsing. */
   private static Conmanctl globals(String... args) {
-    CommandLine cmd = Conmanctl.commandLine();
+    CommandLine cmd = Conmanctl.commandLine(Stdio.system(), args);
     cmd.parseArgs(args);
     return (Conmanctl) cmd.getCommand();
   }
