@@ -46,7 +46,7 @@ public final class CommandRunner {
       throw Spawned.failure("cannot run " + command.display(), e.getErrorCode());
     } catch (RuntimeFailure e) {
       Spawned.closeAll(out[0], err[0]);
-      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "cannot run " + command.display() + ": " + e.getMessage(), e);
+      throw e;
     } finally {
       // the child has its copies: each pipe ends once the child (and what it started) closed them
       Spawned.closeAll(out[1], err[1]);
