@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** The noun "image": pull, list, inspect and remove images in the daemon's store ({@link CommandTree}). */
+/** The noun "image": pull, list, inspect and remove images in the daemon's store (its verbs: {@link CommandTree}). */
 @Command(name = "image", description = "Pull images from OCI registries; list, inspect and remove them.")
 final class ImageCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** The noun "network": what --network of create and run can name ({@link CommandTree}). */
+/** The noun "network": what --network of create and run can name (its verb: {@link CommandTree}). */
 @Command(name = "network", description = "Show the networks containers can be created on.")
 final class NetworkCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
