@@ -90,11 +90,10 @@ public class ContainerOperations {
   public CreateOutcome create(String id, ContainerSpec spec) throws RuntimeFailure, IOException, NetworkException {
     Path dir = layout.dir(id);
     Files.createDirectories(layout.containersDir());
-    Files.createDirectories(layout.bundlesDir());
     Files.createDirectory(dir, PRIVATE);
     NetworkAttachment attachment = null;
     try {
-      Files.createDirectory(layout.bundle(id), PRIVATE);
+      createBundleDir(id);
       Path rootfs = spec.fromImage() ? images.prepare(spec.imageId(), dir) : Path.of(spec.image());
       if (spec.network().mode() == NetworkMode.BRIDGE) {
         attachment = networks.attach(id, spec.network().ports());
@@ -108,6 +107,12 @@ public class ContainerOperations {
       removeFiles(id);
       throw e;
     }
+  }
+
+  /** The container's bundle directory, private, under the bundles directory (made if missing). */
+  private void createBundleDir(String id) throws IOException {
+    Files.createDirectories(layout.bundlesDir());
+    Files.createDirectory(layout.bundle(id), PRIVATE);
   }
 
   /** config.json in the container's bundle, from its spec, root filesystem and network attachment. */
@@ -219,9 +224,8 @@ public class ContainerOperations {
     runtime.delete(id, true);
     runtime.forgetRuntimeFiles(id);
     if (!Files.isRegularFile(layout.bundle(id).resolve("config.json"), LinkOption.NOFOLLOW_LINKS)) {
-      Files.createDirectories(layout.bundlesDir());
       if (!Files.isDirectory(layout.bundle(id), LinkOption.NOFOLLOW_LINKS)) {
-        Files.createDirectory(layout.bundle(id), PRIVATE);
+        createBundleDir(id);
       }
       writeBundle(id, spec, rootfs, networks.attachment(id).orElse(null));
     }
