@@ -16,6 +16,7 @@ import dev.conman.runc.ContainerRuntime;
 import dev.conman.runc.ExitRecord;
 import dev.conman.runc.ExitSignals;
 import dev.conman.runc.RuntimeFailure;
+import dev.conman.runc.RuntimeState;
 import dev.conman.runc.Signals;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -290,6 +291,11 @@ public class ContainerOperations {
 
   public Observation observe(String id) throws RuntimeFailure, InterruptedException {
     return observer.observe(id);
+  }
+
+  /** Every container in runc's root; the same {@code runc list} serves the observations of a start. */
+  public List<RuntimeState> runcContainers() throws RuntimeFailure {
+    return observer.list();
   }
 
   /** @return false when the process had already ended */

@@ -2,7 +2,6 @@ package dev.conman.actors;
 
 import dev.conman.journal.CborSerializable;
 import dev.conman.journal.JournalFailure;
-import dev.conman.runc.ContainerRuntime;
 import dev.conman.runc.ExitRecord;
 import dev.conman.runc.RuntimeState;
 import java.time.Clock;
@@ -167,7 +166,7 @@ public final class ContainerSupervisor
   // ---------------------------------------------------------------- behavior
 
   /** What the supervisor needs; runc work runs on {@link #BLOCKING_DISPATCHER}. */
-  public record Deps(ContainerOperations operations, ContainerRuntime runtime, Clock clock,
+  public record Deps(ContainerOperations operations, Clock clock,
       dev.conman.journal.JournalSignal journaled) {}
 
   /** The dispatcher for runc and file work, configured in this module's reference.conf. */
@@ -252,7 +251,7 @@ public final class ContainerSupervisor
     CompletableFuture.runAsync(() -> deps.operations().releaseUnknownNetworks(known), blocking);
     ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> {
       try {
-        return deps.runtime().list();
+        return deps.operations().runcContainers();
       } catch (Exception e) {
         throw new java.util.concurrent.CompletionException(e);
       }

@@ -40,7 +40,7 @@ class ContainerSupervisorTest {
     ContainerOperations ops = new ContainerOperations(runtime,
         new ContainerLayout(root.resolve("containers"), root.resolve("state/bundles")),
         new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0, Images.NONE);
-    supervisor = kit.spawn(ContainerSupervisor.create(new ContainerSupervisor.Deps(ops, runtime, Clock.systemUTC(), new dev.conman.journal.JournalSignal())));
+    supervisor = kit.spawn(ContainerSupervisor.create(new ContainerSupervisor.Deps(ops, Clock.systemUTC(), new dev.conman.journal.JournalSignal())));
     Path rootfs = Files.createDirectories(root.resolve("rootfs"));
     spec = new ContainerSpec("web", rootfs.toString(), List.of("/bin/true"), List.of(), "/", false, Map.of());
   }

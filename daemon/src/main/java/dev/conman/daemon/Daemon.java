@@ -29,11 +29,11 @@ import dev.conman.journal.JournalReader;
 import dev.conman.journal.JournalSchema;
 import dev.conman.journal.JournalSettings;
 import dev.conman.journal.JournalSignal;
-import dev.conman.journal.SqliteNativeLibrary;
 import dev.conman.reconcile.Observer;
 import dev.conman.runc.ExitSignals;
 import dev.conman.runc.ExitWatcher;
 import dev.conman.runc.RuncRuntime;
+import dev.conman.runc.Libc;
 import dev.conman.runc.RuntimePaths;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,7 +74,11 @@ public final class Daemon implements AutoCloseable {
     try {
       d.open(RootLock.acquire(s.lockFile()));
       refuseEmptiedJournal(s);
-      SqliteNativeLibrary.useCopyIn(s.root().resolve("native"));
+      NativeLibraries.useCopiesIn(s.root().resolve("native"));
+      // on a thread of its own: the first runc call, the list to reconcile with, would wait for it
+      Thread nativeLoad = new Thread(Libc::load, "native-load");
+      nativeLoad.setDaemon(true);
+      nativeLoad.start();
       JournalSchema.ensure(s.database());
       RuncRuntime runtime = new RuncRuntime(s.runtime(), s.conmon(), RuntimePaths.under(s.state()), s.runtimeTimeout());
       ImageStore store = d.open(ImageStore.open(s.root(), registryOptions(config)));
@@ -90,7 +94,7 @@ public final class Daemon implements AutoCloseable {
       Config full = JournalSettings.withDatabase(config, s.database());
       JournalSignal journaled = new JournalSignal();
       ActorSystem<ContainerSupervisor.Command> system = ActorSystem.create(
-          ContainerSupervisor.create(new ContainerSupervisor.Deps(operations, runtime, Clock.systemUTC(), journaled)),
+          ContainerSupervisor.create(new ContainerSupervisor.Deps(operations, Clock.systemUTC(), journaled)),
           "conmand", full);
       d.system = system;
       d.open(() -> {

@@ -11,7 +11,8 @@ import java.util.Optional;
  * Gathers an {@link Observation} of one container. Blocking: runs on the blocking dispatcher.
  *
  * <p>At a daemon start every container is observed at once: one {@code runc list}, shared by all
- * observations for {@link #SNAPSHOT_TTL}, replaces a {@code runc state} process per container.
+ * observations and the supervisor's search for orphans for {@link #SNAPSHOT_TTL}, replaces a
+ * {@code runc state} process per container.
  *
  * <p>runc reports "stopped" a moment before conmon has written the exit file; a stopped container
  * without an exit file is therefore looked at again for {@code exitFileGrace} before its exit code
@@ -42,6 +43,11 @@ public final class Observer {
       }
     }
     return new Observation(runc, exit);
+  }
+
+  /** Every container in runc's root, as runc saw it at most {@link #SNAPSHOT_TTL} ago. Blocking. */
+  public java.util.List<RuntimeState> list() throws RuntimeFailure {
+    return java.util.List.copyOf(snapshot().values());
   }
 
   /** runc's view of all containers, at most {@link #SNAPSHOT_TTL} old; callers wait for one list. */

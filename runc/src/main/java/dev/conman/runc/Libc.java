@@ -7,11 +7,11 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 
 /**
- * The few libc calls that the JDK does not offer ({@link SeqPacketSocket}, {@link PseudoTerminal}),
- * bound through JNA, with the Linux constants they take. Each call throws
+ * The few libc calls that the JDK does not offer ({@link SeqPacketSocket}, {@link PseudoTerminal},
+ * {@link Spawned}), bound through JNA, with the Linux constants they take. Each call throws
  * LastErrorException with errno when it returns -1.
  */
-final class Libc {
+public final class Libc {
 
   static final int O_WRONLY = 1;
   static final int O_RDWR = 2;
@@ -132,9 +132,21 @@ final class Libc {
     int tcsetattr(int fd, int when, Pointer termios) throws LastErrorException;
   }
 
-  /** Loaded on first use: a daemon that never attaches nor opens a terminal never loads native code. */
+  /** Loaded on first use (by its full name: "c" would make JNA run {@code ldconfig -p} to find it). */
   private static final class Holder {
-    static final Calls CALLS = Native.load("c", Calls.class);
+    static final Calls CALLS = Native.load(com.sun.jna.Platform.C_LIBRARY_NAME, Calls.class);
+  }
+
+  /**
+   * Loads the bindings now. The first load costs about 50 ms (JNA's own library, then libc's
+   * symbols), and every runc call needs them; a failure is left for that first real call to report.
+   */
+  public static void load() {
+    try {
+      calls();
+    } catch (LinkageError e) {
+      // reported, with its context, by the first call that needs the bindings
+    }
   }
 
   static Calls calls() {
