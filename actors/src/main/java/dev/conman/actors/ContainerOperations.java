@@ -39,6 +39,9 @@ public class ContainerOperations {
 
   /** How often a wait for an exit file reads it when no signal came (a missed inotify event). */
   public static final Duration POLL = Duration.ofMillis(25);
+
+  /** How long a start waits for conmon's exit file of a process that has ended. */
+  static final Duration ENDED_EXIT_WAIT = Duration.ofMillis(50);
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ContainerOperations.class);
   /** Directories only root may enter: a bundle holds the container's environment. */
   private static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
@@ -246,9 +249,19 @@ public class ContainerOperations {
    * @return its exit, when the process has already ended by the time runc start returns (a short
    *         command such as {@code /bin/true}): the caller journals it with the start, in one write
    */
-  public Optional<ExitRecord> start(String id) throws RuntimeFailure {
+  /**
+   * runc start, then the exit if the process has ended already: a short job often has by the time
+   * runc start returns, and conmon writes its exit file a moment later. Waiting for that moment lets
+   * Started and Exited share one journal write, so that a caller waiting for the exit does not
+   * wait for a second write. Without the file by then, the exit watcher reports the exit as usual.
+   */
+  public Optional<ExitRecord> start(String id) throws RuntimeFailure, InterruptedException {
     runtime.start(id);
-    return runtime.exitRecord(id);
+    Optional<ExitRecord> exit = runtime.exitRecord(id);
+    if (exit.isEmpty() && runtime.initEnded(id)) {
+      exit = awaitExit(id, ENDED_EXIT_WAIT);
+    }
+    return exit;
   }
 
   public void kill(String id, int signal) throws RuntimeFailure {

@@ -363,6 +363,23 @@ class ContainerActorTest {
   }
 
   @Test
+  void aProcessThatEndedBeforeItsExitFileWasWrittenIsJournaledExitedWithItsStart() throws IOException {
+    create();
+    runtime.beforeStart = () -> {
+      runtime.ended.add(id);
+      // conmon reaps the process and writes the exit file a moment after runc start returned
+      java.util.concurrent.CompletableFuture.delayedExecutor(5, java.util.concurrent.TimeUnit.MILLISECONDS)
+          .execute(() -> runtime.exits.put(id, new dev.conman.runc.ExitRecord(7, Instant.now())));
+    };
+    ContainerView v = ask(ContainerActor.Start::new).getValue();
+    assertEquals(Phase.EXITED, v.phase());
+    assertEquals(7, v.exitCode());
+    List<Object> events = journaled();
+    assertInstanceOf(ContainerActor.Started.class, events.get(events.size() - 2));
+    assertInstanceOf(ContainerActor.Exited.class, events.get(events.size() - 1));
+  }
+
+  @Test
   void afterARestartTheStatusWaitsForTheReconciliation() throws Exception {
     create();
     ask(ContainerActor.Start::new);

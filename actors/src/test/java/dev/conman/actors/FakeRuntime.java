@@ -103,6 +103,14 @@ final class FakeRuntime implements ContainerRuntime {
     return List.copyOf(containers.values());
   }
 
+  /** Containers whose process has ended before conmon wrote the exit file. */
+  final java.util.Set<String> ended = ConcurrentHashMap.newKeySet();
+
+  @Override
+  public boolean initEnded(String id) {
+    return exits.containsKey(id) || ended.contains(id);
+  }
+
   @Override
   public Optional<ExitRecord> exitRecord(String id) {
     return Optional.ofNullable(exits.get(id));

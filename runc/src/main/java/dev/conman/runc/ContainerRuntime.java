@@ -31,6 +31,12 @@ public interface ContainerRuntime {
    */
   void kill(String id, int signal) throws RuntimeFailure;
 
+  /**
+   * Whether the container's init process has ended, read from runc's state without running runc:
+   * conmon then has written its exit file or is about to. False while it runs, and when unknown.
+   */
+  boolean initEnded(String id);
+
   /** {@code runc delete}; {@code force} also kills a running container. Unknown ids are fine. */
   void delete(String id, boolean force) throws RuntimeFailure;
 

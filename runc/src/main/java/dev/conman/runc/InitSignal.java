@@ -62,6 +62,24 @@ final class InitSignal {
   }
 
   /**
+   * Whether the init process runc recorded in {@code runcStateJson} has ended: no such process, a
+   * zombie, or its pid names a process started at another time. False when runc's state does not
+   * say or cannot be read.
+   */
+  static boolean ended(Path runcStateJson) {
+    try {
+      Optional<RuncStateFile> state = RuncStateFile.read(runcStateJson);
+      if (state.isEmpty() || state.get().initPid() <= 0) {
+        return false;
+      }
+      Optional<ProcStat> stat = ProcStat.of((int) state.get().initPid());
+      return stat.isEmpty() || stat.get().startTime() != state.get().initStart() || stat.get().ended();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
    * Whether the container's cgroup is frozen or freezing: v1's freezer.state says THAWED otherwise,
    * v2's cgroup.freeze 0.
    */

@@ -137,6 +137,11 @@ public final class RuncRuntime implements ContainerRuntime {
   }
 
   @Override
+  public boolean initEnded(String id) {
+    return InitSignal.ended(runcState(Ids.check(id)));
+  }
+
+  @Override
   public void delete(String id, boolean force) throws RuntimeFailure {
     RuncCli.Outcome outcome = force
         ? runc.call("delete", "--force", Ids.check(id))

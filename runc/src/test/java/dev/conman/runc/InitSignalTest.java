@@ -1,6 +1,7 @@
 package dev.conman.runc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,6 +67,22 @@ class InitSignalTest {
     }
     assertEquals(InitSignal.Outcome.ASK_RUNC, InitSignal.send(dir.resolve("none/state.json"), 15),
         "runc says whether it knows the container");
+  }
+
+  @Test
+  void anInitHasEndedWhenItsPidIsAZombieGoneOrAnotherProcess() throws Exception {
+    Process p = new ProcessBuilder("sleep", "30").start();
+    try {
+      int pid = (int) p.pid();
+      long start = InitSignal.ProcStat.of(pid).orElseThrow().startTime();
+      assertFalse(InitSignal.ended(state(pid, start, null)));
+      assertTrue(InitSignal.ended(state(pid, start + 1, null)), "another start time: a reused pid");
+      p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      assertTrue(InitSignal.ended(state(pid, start, null)), "ended and reaped");
+    } finally {
+      p.destroyForcibly();
+    }
+    assertFalse(InitSignal.ended(dir.resolve("none/state.json")), "unknown: not known to have ended");
   }
 
   private Path state(int pid, long start, Path freezer) throws IOException {
