@@ -25,10 +25,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * The blocking side effects of the container lifecycle: bundle files, runc and conmon calls, and
@@ -343,13 +341,8 @@ public class ContainerOperations {
   }
 
   private static void deleteTree(Path dir) {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      dev.conman.images.Fs.deleteRecursively(dir);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("cannot remove " + dir, e);
     }

@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** File system helpers: atomic writes, recursive deletion that never follows symlinks, mknod. */
-final class Fs {
+public final class Fs {
 
   private static final boolean ROOT = computeRoot();
 
@@ -89,7 +89,7 @@ final class Fs {
   }
 
   /** Deletes {@code p} and everything below it; never follows a symlink out of it. */
-  static void deleteRecursively(Path p) throws IOException {
+  public static void deleteRecursively(Path p) throws IOException {
     if (lstat(p) == null) {
       return;
     }
