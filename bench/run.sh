@@ -88,15 +88,15 @@ cleanup() {
       kill -9 "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
     fi
   fi
-  # every container of this run: conman's runc root, then the bare runc root
+  # every container of this run: conman's runc root, the bare runc root, the runtime floor's
   local r id
-  for r in "$run/state/runc" "$run/runc"; do
+  for r in "$run/state/runc" "$run/runc" "$run/floor/runc"; do
     [[ -d $r ]] || continue
     for id in $(runc --root "$r" list -q 2>/dev/null); do runc --root "$r" delete --force "$id" >/dev/null 2>&1; done
   done
   # conmons of this run whose container is gone exit by themselves; any still alive is ours (pid files under $work)
   local f cp
-  for f in "$run"/state/conmon/*.conmon.pid; do
+  for f in "$run"/state/conmon/*.conmon.pid "$run"/floor/conmon/*.conmon.pid; do
     [[ -f $f ]] || continue
     cp=$(cat "$f" 2>/dev/null)
     if [[ -n $cp ]] && kill -0 "$cp" 2>/dev/null && tr '\0' ' ' < "/proc/$cp/cmdline" | grep -q -- "$work/"; then

@@ -78,7 +78,8 @@ public final class Bench implements Callable<Integer> {
     Conmand daemon = new Conmand(conmand, work.resolve("root"), run.resolve("state"), work.resolve("conmand.log"),
         work.resolve("conmand.pid"));
     String runId = "b" + Long.toString(System.currentTimeMillis() % 1_000_000L, 36);
-    Ctx c = new Ctx(quick, daemon, bare, peers, report, rootfs, work, conmanctl, runId);
+    Ctx c = new Ctx(quick, daemon, bare, new RuntimeFloor(run.resolve("floor"), work), peers, report, rootfs, work,
+        conmanctl, runId);
     if (peerRestartSummary != null && Files.exists(peerRestartSummary)) {
       c.peerRestartSummary = Files.readString(peerRestartSummary).strip().replace('\n', ';');
     }

@@ -16,6 +16,8 @@ public final class Ctx {
   public final boolean quick;
   public final Conmand daemon;
   public final BareRunc runc;
+  /** conmand's runtime layer without the daemon (conmon, runc create, runc start). */
+  final RuntimeFloor floor;
   public final Peers peers;
   public final Report report;
   public final Path rootfs;
@@ -33,11 +35,12 @@ public final class Ctx {
     return t;
   });
 
-  public Ctx(boolean quick, Conmand daemon, BareRunc runc, Peers peers, Report report, Path rootfs, Path work,
-      Path conmanctl, String run) {
+  public Ctx(boolean quick, Conmand daemon, BareRunc runc, RuntimeFloor floor, Peers peers, Report report, Path rootfs,
+      Path work, Path conmanctl, String run) {
     this.quick = quick;
     this.daemon = daemon;
     this.runc = runc;
+    this.floor = floor;
     this.peers = peers;
     this.report = report;
     this.rootfs = rootfs;

@@ -17,6 +17,8 @@ import java.util.Map;
  * <ul>
  *   <li>conman: CreateContainer + StartContainer + WaitContainer + DeleteContainer on a warm channel
  *   <li>runc_csd: runc create + runc start + wait for exit (poll /proc/PID until gone or zombie) + runc delete
+ *   <li>runtime_floor: the same through conmand's runtime layer without the daemon: conmon runs
+ *   runc create, runc start, wait for conmon's exit file, runc delete and conmon's files removed
  *   <li>runc_run: runc run (foreground; runc deletes on exit)
  *   <li>ctr_run / podman_run (--peers): ctr run --rm, podman run --rm --network none
  * </ul>
@@ -36,6 +38,7 @@ final class OneShot {
     Map<String, Variant> variants = new LinkedHashMap<>();
     variants.put("conman", id -> conman(c, id));
     variants.put("runc_csd", id -> runcCsd(c, id));
+    variants.put("runtime_floor", id -> floor(c, id));
     variants.put("runc_run", id -> {
       Procs.Result r = c.runc.detached("run", "--bundle", c.runc.bundleTrue().toString(), id).check();
       return Map.of("total", r.millis());
@@ -79,7 +82,7 @@ final class OneShot {
       }
       c.report.add("oneshot", v, s, "ms", "runc_csd", target, note);
     }
-    for (String v : List.of("conman", "runc_csd")) {
+    for (String v : List.of("conman", "runtime_floor", "runc_csd")) {
       StringBuilder b = new StringBuilder("oneshot " + v + " median breakdown (ms):");
       samples.get(v).forEach((k, l) -> {
         if (!k.equals("total")) {
@@ -128,6 +131,20 @@ final class OneShot {
     }
     long t3 = System.nanoTime();
     c.runc.call("delete", id).check();
+    long t4 = System.nanoTime();
+    return timings(t0, t1, t2, t3, t4);
+  }
+
+  /** The same steps through conmand's runtime layer without the daemon: conmon runs runc create. */
+  static Map<String, Double> floor(Ctx c, String id) {
+    long t0 = System.nanoTime();
+    c.floor.create(id, c.runc.bundleTrue());
+    long t1 = System.nanoTime();
+    c.floor.start(id);
+    long t2 = System.nanoTime();
+    c.floor.awaitExit(id);
+    long t3 = System.nanoTime();
+    c.floor.remove(id);
     long t4 = System.nanoTime();
     return timings(t0, t1, t2, t3, t4);
   }

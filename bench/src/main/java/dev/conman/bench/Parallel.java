@@ -58,6 +58,9 @@ final class Parallel {
         id -> c.runc.detached("run", "--detach", "--bundle", c.runc.bundleSleep().toString(), id).check(),
         id -> c.runc.call("delete", "--force", id).check(),
         c.runc::countRunning, c.runc::count));
+    engines.add(new Engine("runtime floor",
+        id -> c.floor.createAndStart(id, c.runc.bundleSleep()), c.floor::remove,
+        p -> c.floor.count(p, true), p -> c.floor.count(p, false)));
     if (c.peers.hasCtr()) {
       engines.add(new Engine("ctr", id -> c.peers.ctrStart(id).check(), id -> c.peers.ctrRemove(id).check(),
           c.peers::ctrCountRunning, c.peers::ctrCount));

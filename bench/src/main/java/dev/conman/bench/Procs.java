@@ -165,6 +165,17 @@ public final class Procs {
     }
   }
 
+  /** The executable {@code name} in a directory of PATH. */
+  public static Path onPath(String name) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin").split(":")) {
+      Path p = Path.of(dir.isEmpty() ? "." : dir, name);
+      if (Files.isExecutable(p)) {
+        return p.toAbsolutePath();
+      }
+    }
+    throw new IllegalStateException(name + " is not on PATH");
+  }
+
   /** True while /proc/PID exists and is not a zombie (what `runc state` calls running). */
   public static boolean aliveNotZombie(long pid) {
     try {
