@@ -244,14 +244,12 @@ public class ContainerOperations {
   /**
    * Starts the created container.
    *
-   * @return its exit, when the process has already ended by the time runc start returns (a short
-   *         command such as {@code /bin/true}): the caller journals it with the start, in one write
-   */
-  /**
-   * runc start, then the exit if the process has ended already: a short job often has by the time
-   * runc start returns, and conmon writes its exit file a moment later. Waiting for that moment lets
-   * Started and Exited share one journal write, so that a caller waiting for the exit does not
-   * wait for a second write. Without the file by then, the exit watcher reports the exit as usual.
+   * <p>A short job has often ended by the time runc start returns, and conmon writes its exit file a
+   * moment later; for a process that has ended, the start waits for that moment, so that the caller
+   * journals the exit with the start in one write and a Wait does not wait for a second one.
+   * Without the file by then, the exit watcher reports the exit as usual.
+   *
+   * @return its exit, when the process has already ended
    */
   public Optional<ExitRecord> start(String id) throws RuntimeFailure, InterruptedException {
     runtime.start(id);
