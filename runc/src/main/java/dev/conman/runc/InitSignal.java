@@ -46,8 +46,7 @@ final class InitSignal {
       return e.getErrorCode() == Libc.ESRCH ? Outcome.NOT_RUNNING : Outcome.ASK_RUNC;
     }
     try {
-      Optional<ProcStat> stat = ProcStat.of(pid);
-      if (stat.isEmpty() || stat.get().startTime() != state.get().initStart() || stat.get().ended()) {
+      if (initGone(state.get())) {
         return Outcome.NOT_RUNNING;
       }
       c.syscall(Libc.SYS_PIDFD_SEND_SIGNAL, pidFd, signal, null, 0);
@@ -72,11 +71,19 @@ final class InitSignal {
       if (state.isEmpty() || state.get().initPid() <= 0) {
         return false;
       }
-      Optional<ProcStat> stat = ProcStat.of((int) state.get().initPid());
-      return stat.isEmpty() || stat.get().startTime() != state.get().initStart() || stat.get().ended();
+      return initGone(state.get());
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /**
+   * The check against pid reuse: the recorded init has ended when its pid names no process, a
+   * zombie, or a process started at another time than runc recorded.
+   */
+  private static boolean initGone(RuncStateFile state) throws IOException {
+    Optional<ProcStat> stat = ProcStat.of((int) state.initPid());
+    return stat.isEmpty() || stat.get().startTime() != state.initStart() || stat.get().ended();
   }
 
   /**
