@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
@@ -68,10 +67,17 @@ final class RuntimeFloor {
     }
   }
 
-  /** Until conmon has written the exit file, polled every 0.1 ms as bare runc's wait polls /proc. */
+  /**
+   * Until conmon has written the exit file, polled every 0.1 ms as bare runc's wait polls /proc; a
+   * conmon that never writes it fails the run after {@link BareRunc#TIMEOUT} instead of hanging it.
+   */
   void awaitExit(String name) {
     String id = ids.get(name);
+    long deadline = System.nanoTime() + BareRunc.TIMEOUT.toNanos();
     while (runtime.exitRecord(id).isEmpty()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException(name + ": no exit file from conmon after " + BareRunc.TIMEOUT.toSeconds() + " s");
+      }
       java.util.concurrent.locks.LockSupport.parkNanos(100_000);
     }
   }
