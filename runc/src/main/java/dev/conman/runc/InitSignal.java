@@ -81,7 +81,7 @@ final class InitSignal {
    * The check against pid reuse: the recorded init has ended when its pid names no process, a
    * zombie, or a process started at another time than runc recorded.
    */
-  private static boolean initGone(RuncStateFile state) throws IOException {
+  static boolean initGone(RuncStateFile state) throws IOException {
     Optional<ProcStat> stat = ProcStat.of((int) state.initPid());
     return stat.isEmpty() || stat.get().startTime() != state.initStart() || stat.get().ended();
   }
@@ -90,7 +90,7 @@ final class InitSignal {
    * Whether the container's cgroup is frozen or freezing: v1's freezer.state says THAWED otherwise,
    * v2's cgroup.freeze 0.
    */
-  private static boolean frozen(RuncStateFile state) {
+  static boolean frozen(RuncStateFile state) {
     Optional<Path> file = state.cgroupFile("freezer", "freezer.state", "cgroup.freeze");
     if (file.isEmpty()) {
       return false;

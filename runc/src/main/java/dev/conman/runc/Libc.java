@@ -13,11 +13,13 @@ import com.sun.jna.Pointer;
  */
 public final class Libc {
 
+  static final int O_RDONLY = 0;
   static final int O_WRONLY = 1;
   static final int O_RDWR = 2;
   static final int O_NOCTTY = 0x100;
   static final int O_NONBLOCK = 0x800;
   static final int O_CLOEXEC = 0x80000;
+  static final int O_NOFOLLOW = 0x20000;
   static final int O_PATH = 0x200000;
   static final int O_CREAT = 0x40;
   static final int O_APPEND = 0x400;
@@ -25,7 +27,10 @@ public final class Libc {
   static final int EINTR = 4;
   static final int EIO = 5;
   static final int ECHILD = 10;
+  static final int EAGAIN = 11;
   static final short POLLIN = 1;
+  static final short POLLERR = 8;
+  static final short POLLHUP = 0x10;
   /** posix_spawnattr flags of glibc. */
   static final short POSIX_SPAWN_SETSIGDEF = 0x04;
   static final short POSIX_SPAWN_SETSIGMASK = 0x08;

@@ -32,6 +32,7 @@ public final class RuncRuntime implements ContainerRuntime {
   private final RuntimePaths paths;
   private final RuncCli runc;
   private final ConmonLauncher conmon;
+  private final Duration timeout;
 
   /**
    * @param timeout bound of each call; create includes conmon's start and {@code runc create}
@@ -45,6 +46,7 @@ public final class RuncRuntime implements ContainerRuntime {
     this.paths = paths;
     this.runc = new RuncCli(runcBinary, paths.runcRoot(), runner, timeout);
     this.conmon = new ConmonLauncher(conmonBinary, paths, runc, timeout);
+    this.timeout = timeout;
   }
 
   /**
@@ -98,9 +100,21 @@ public final class RuncRuntime implements ContainerRuntime {
     }
   }
 
+  /** Releases the waiting init directly where that is what runc would do ({@link InitStart}), else asks runc. */
   @Override
   public void start(String id) throws RuntimeFailure {
-    RuncCli.Outcome outcome = runc.call("start", Ids.check(id));
+    switch (InitStart.start(paths.runcRoot().resolve(Ids.check(id)), timeout)) {
+      case STARTED -> {
+        return;
+      }
+      case TIMED_OUT -> throw new RuntimeFailure(RuntimeFailure.Kind.TIMEOUT, "container " + id
+          + " did not start within " + timeout.toMillis() + " ms: its init took the start signal but did not"
+          + " run the process (a start hook that does not end?)");
+      case ASK_RUNC -> {
+        // below
+      }
+    }
+    RuncCli.Outcome outcome = runc.call("start", id);
     if (!outcome.ok()) {
       throw outcome.failure(RuntimeFailure.Kind.FAILED);
     }
@@ -349,7 +363,7 @@ public final class RuncRuntime implements ContainerRuntime {
 
   /** runc's own record of the container (see {@link RuncStateFile}). */
   private Path runcState(String id) {
-    return paths.runcRoot().resolve(id).resolve("state.json");
+    return paths.runcRoot().resolve(id).resolve(RuncStateFile.NAME);
   }
 
   @Override

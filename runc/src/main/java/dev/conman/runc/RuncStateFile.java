@@ -22,6 +22,9 @@ import java.util.Optional;
  */
 record RuncStateFile(long initPid, long initStart, JsonNode cgroupPaths) {
 
+  /** In runc's directory of the container. */
+  static final String NAME = "state.json";
+
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** @return empty when there is no such file (runc does not know the container) */
