@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conman.api.v1.Container;
-import dev.conman.api.v1.ContainerState;
 import dev.conman.api.v1.DeleteContainerRequest;
 import dev.conman.api.v1.Event;
 import dev.conman.api.v1.EventServiceGrpc;
@@ -32,9 +31,9 @@ import org.junit.jupiter.api.Test;
 /**
  * runc misbehaving under the daemon: a runtime wrapper (in front of the real runc) hangs or fails
  * the runc command named by a control file next to it. A hung call is killed after the configured
- * {@code conman.runtime-timeout} and the container's actor records the failure instead of hanging;
- * other containers are not held up meanwhile; a failed delete can be retried; a daemon killed in
- * the middle of a runc call leaves no debris behind once restarted.
+ * {@code conman.runtime-timeout} and the container's actor answers with the failure instead of
+ * hanging; other containers are not held up meanwhile; a failed delete can be retried; a daemon
+ * killed in the middle of a runc call finishes the operation once restarted.
  */
 class RuntimeFaultsIT {
 
@@ -80,43 +79,38 @@ class RuntimeFaultsIT {
     }
   }
 
+  /**
+   * runc delete is the hung call: the daemon starts a created container without a runc process
+   * (InitStart), and delete is the runc call every container makes.
+   */
   @Test
-  void aHungStartIsKilledAfterTheRuntimeTimeoutAndRecordedWithoutHoldingUpOthers() throws Exception {
+  void aHungRuncCallIsKilledAfterTheRuntimeTimeoutWithoutHoldingUpOthers() throws Exception {
     String id = create("hung");
-    control("hang-start", true);
+    control("hang-delete", true);
     var stub = RuntimeServiceGrpc.newBlockingStub(daemon.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
     long t0 = System.nanoTime();
-    CompletableFuture<Object> start = CompletableFuture.supplyAsync(() -> {
-      try {
-        return stub.startContainer(StartContainerRequest.newBuilder().setRef(id).build()).getContainer();
-      } catch (StatusRuntimeException e) {
-        return e.getStatus();
-      }
-    });
+    CompletableFuture<Status> delete = CompletableFuture.supplyAsync(
+        () -> Support.status(() -> stub.deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).build())));
     ConmanDaemon.sleep(500);
-    // meanwhile, another container is created (runc create goes through conmon, not the hung start)
+    // meanwhile, another container is created and started (no runc delete in either)
     long c0 = System.nanoTime();
     String other = create("other");
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(other).build());
     long otherMs = (System.nanoTime() - c0) / 1_000_000;
-    assertTrue(otherMs < RUNTIME_TIMEOUT.toMillis(), "another container is not held up by the hung start: " + otherMs + " ms");
+    assertTrue(otherMs < RUNTIME_TIMEOUT.toMillis(), "another container is not held up by the hung delete: " + otherMs + " ms");
     assertEquals(ServingStatus.SERVING, daemon.health());
 
-    Object outcome = start.get(60, TimeUnit.SECONDS);
+    Status s = delete.get(60, TimeUnit.SECONDS);
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    assertTrue(outcome instanceof Status, () -> "the hung start cannot succeed: " + outcome);
-    Status s = (Status) outcome;
-    assertTrue(s.getCode() == Code.DEADLINE_EXCEEDED || s.getCode() == Code.INTERNAL, () -> "start answered " + s);
+    assertTrue(s.getCode() == Code.DEADLINE_EXCEEDED || s.getCode() == Code.INTERNAL, () -> "delete answered " + s);
     assertTrue(ms < RUNTIME_TIMEOUT.toMillis() + 5000, "answered within the runtime timeout (took " + ms + " ms)");
     assertTrue(ms >= RUNTIME_TIMEOUT.toMillis() - 500, "the runtime had its full timeout (took " + ms + " ms)");
     Support.await("the hung runc killed", Duration.ofSeconds(5), () -> hungProcesses().isEmpty());
-
-    Container c = get(id);
-    assertEquals(ContainerState.CONTAINER_STATE_FAILED, c.getState(), () -> "the failure is recorded: " + CrashConsistencyIT.brief(c));
     List<String> types = history(id).stream().map(Event::getType).toList();
-    assertEquals(List.of("create_requested", "created", "start_requested", "start_failed"), types);
+    assertEquals(List.of("create_requested", "created", "delete_requested"), types, "the intent stays journaled");
 
-    control("hang-start", false);
-    daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
+    control("hang-delete", false);
+    daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).build());
     daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(other).setForce(true).build());
     assertEquals(List.of(), daemon.runcContainers());
   }
@@ -149,36 +143,39 @@ class RuntimeFaultsIT {
   }
 
   /**
-   * Every runc call writes a JSON log ({@code <state>/conmon/runc-*.json}) and removes it when the
-   * call returns; a daemon killed during the call never does, and nothing removes it later.
+   * A daemon killed during a runc call (the delete, as above) finishes the journaled operation once
+   * restarted, and leaves nothing of the call behind: runc call logs of daemons before runc's log
+   * went to stderr ({@code <state>/conmon/runc-*.json}) are swept at start.
    */
   @Test
-  void aDaemonKilledDuringARuncCallLeavesNoRuncLogFilesOnceRestarted() throws Exception {
+  void aDaemonKilledDuringARuncCallFinishesTheOperationOnceRestarted() throws Exception {
     String id = create("interrupted");
-    control("hang-start", true);
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());
+    control("hang-delete", true);
     CompletableFuture.runAsync(() -> Support.status(() -> RuntimeServiceGrpc.newBlockingStub(daemon.channel())
-        .withDeadlineAfter(30, TimeUnit.SECONDS).startContainer(StartContainerRequest.newBuilder().setRef(id).build())));
-    Support.await("runc start in flight", Duration.ofSeconds(10), () -> !hungProcesses().isEmpty());
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build())));
+    Support.await("runc delete in flight", Duration.ofSeconds(10), () -> !hungProcesses().isEmpty());
+    Files.writeString(daemon.state().resolve("conmon").resolve("runc-left-by-an-old-daemon.json"), "{}");
     daemon.kill9();
-    control("hang-start", false);
+    control("hang-delete", false);
     // the orphaned hung runc is the host's business here, not conman's: end it
     hungProcesses().forEach(ProcessHandle::destroyForcibly);
     daemon.restart();
 
-    Support.await("the interrupted start reconciled", Duration.ofSeconds(15),
-        () -> get(id).getState() == ContainerState.CONTAINER_STATE_CREATED);
+    Support.await("the interrupted delete finished", Duration.ofSeconds(15), () -> daemon.runcContainers().isEmpty());
     List<String> types = history(id).stream().map(Event::getType).toList();
-    assertEquals(List.of("create_requested", "created", "start_requested", "reconciled"), types);
-    Container started = daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build()).getContainer();
-    assertEquals(ContainerState.CONTAINER_STATE_RUNNING, started.getState(), "the container works after all");
-    daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
+    assertEquals("deleted", types.get(types.size() - 1), () -> "the journaled delete is finished: " + types);
+    assertEquals(List.of("create_requested", "created", "start_requested", "started", "delete_requested"),
+        types.subList(0, 5), () -> "history " + types);
+    Status gone = Support.status(() -> get(id));
+    assertEquals(Code.NOT_FOUND, gone.getCode(), () -> "deleted: " + gone);
 
     List<String> debris;
     try (Stream<Path> files = Files.list(daemon.state().resolve("conmon"))) {
       debris = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("runc-")).toList();
     }
-    assertEquals(List.of(), debris, "runc log files of calls the killed daemon never finished (the restarted daemon"
-        + " should sweep <state>/conmon/runc-*.json at start)");
+    assertEquals(List.of(), debris, "runc call logs left in <state>/conmon are swept at start");
   }
 
   // ------------------------------------------------------------------ helpers

@@ -21,7 +21,9 @@ import java.util.Optional;
  * would give, and answers {@link Outcome#ASK_RUNC} everywhere else, so that runc checks and words
  * the refusal: no state.json (no such container), no FIFO (running or stopped), a frozen cgroup
  * (paused), an init that has ended or whose pid names another process, a FIFO the init closed
- * without writing, anything unexpected.
+ * without writing, anything unexpected. A container whose config has poststart hooks is runc's
+ * too: runc 1.1 runs them in create, and later versions in start, after the handshake. The
+ * daemon's own bundles have no hooks.
  */
 final class InitStart {
 
@@ -49,7 +51,7 @@ final class InitStart {
     Optional<RuncStateFile> state;
     try {
       state = RuncStateFile.read(containerDir.resolve(RuncStateFile.NAME));
-      if (state.isEmpty() || state.get().initPid() <= 0 || !isFifo(fifo)
+      if (state.isEmpty() || state.get().initPid() <= 0 || state.get().poststartHooks() || !isFifo(fifo)
           || InitSignal.frozen(state.get()) || InitSignal.initGone(state.get())) {
         return Outcome.ASK_RUNC;
       }

@@ -15,12 +15,15 @@ import java.util.Optional;
  * What the daemon reads from runc's own record of a container, {@code <runc root>/<id>/state.json}
  * (runc 1.x): the init process's pid and start time (in clock ticks after boot, as in
  * /proc/PID/stat), and the container's cgroup directories by controller ("" is the unified one).
- * Read with a streaming parser: the file also holds the whole runtime config, ten times the size.
+ * Read with a streaming parser: the file also holds the whole runtime config, ten times the size,
+ * of which only the hooks are looked at.
  *
  * @param initPid 0 when runc recorded none
  * @param cgroupPaths a missing node when runc recorded none
+ * @param poststartHooks whether the config names poststart hooks (runc 1.1 runs them in create,
+ *     later versions in start)
  */
-record RuncStateFile(long initPid, long initStart, JsonNode cgroupPaths) {
+record RuncStateFile(long initPid, long initStart, JsonNode cgroupPaths, boolean poststartHooks) {
 
   /** In runc's directory of the container. */
   static final String NAME = "state.json";
@@ -40,6 +43,7 @@ record RuncStateFile(long initPid, long initStart, JsonNode cgroupPaths) {
     long pid = 0;
     long start = 0;
     JsonNode cgroups = MissingNode.getInstance();
+    JsonNode hooks = MissingNode.getInstance();
     try (JsonParser p = MAPPER.getFactory().createParser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IOException("runc's state is not a JSON object");
@@ -51,11 +55,27 @@ record RuncStateFile(long initPid, long initStart, JsonNode cgroupPaths) {
           case "init_process_pid" -> pid = value.isNumeric() ? p.getLongValue() : 0;
           case "init_process_start" -> start = value.isNumeric() ? p.getLongValue() : 0;
           case "cgroup_paths" -> cgroups = MAPPER.readTree(p);
+          case "config" -> hooks = value == JsonToken.START_OBJECT ? hooksOfConfig(p) : MissingNode.getInstance();
           default -> p.skipChildren();
         }
       }
     }
-    return new RuncStateFile(pid, start, cgroups);
+    return new RuncStateFile(pid, start, cgroups, hooks.path("poststart").size() > 0);
+  }
+
+  /** runc's config ("Hooks" in runc 1.x), the parser at its start; leaves it at its end. */
+  private static JsonNode hooksOfConfig(JsonParser p) throws IOException {
+    JsonNode hooks = MissingNode.getInstance();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.getCurrentName();
+      p.nextToken();
+      if (name.equals("Hooks")) {
+        hooks = MAPPER.readTree(p);
+      } else {
+        p.skipChildren();
+      }
+    }
+    return hooks;
   }
 
   /** The directory of one controller's cgroup; "" for the unified hierarchy. */

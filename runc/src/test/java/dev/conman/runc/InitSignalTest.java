@@ -29,6 +29,11 @@ class InitSignalTest {
     assertEquals(3764703, s.initStart());
     assertEquals(Path.of("/sys/fs/cgroup/freezer/c"), s.cgroup("freezer").orElseThrow());
     assertTrue(s.cgroup("memory").isEmpty());
+    assertFalse(s.poststartHooks());
+    assertTrue(RuncStateFile.parse(("{\"config\":{\"rootfs\":\"/r\",\"Hooks\":{\"poststart\":[{\"path\":\"/bin/true\"}],"
+        + "\"prestart\":null}},\"init_process_pid\":1}").getBytes(StandardCharsets.UTF_8)).poststartHooks());
+    assertFalse(RuncStateFile.parse("{\"config\":{\"Hooks\":{\"poststart\":null,\"poststop\":[{}]}}}"
+        .getBytes(StandardCharsets.UTF_8)).poststartHooks());
     assertThrows(IOException.class, () -> RuncStateFile.parse("[1]".getBytes(StandardCharsets.UTF_8)));
   }
 

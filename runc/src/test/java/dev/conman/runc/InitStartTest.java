@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,10 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * Releasing a created container's init, against a shell that waits on a real FIFO as runc's init
- * does, and a hand-written state.json naming it.
- */
+/** Releasing a created container's init, against a shell that waits on a real FIFO as runc's init does. */
 class InitStartTest {
 
   private static final Duration BOUND = Duration.ofSeconds(10);
@@ -26,18 +21,17 @@ class InitStartTest {
 
   @Test
   void releasesTheWaitingInitAndRemovesTheFifoAsRuncStartDoes() throws Exception {
-    Path fifo = fifo();
     Path ran = dir.resolve("ran");
     // writes its byte, then runs the user's process in its place (the write end closes with the exec)
-    Process init = waitingInit("printf 0 >&3; exec 3>&-; touch " + ran + "; exec sleep 30");
+    Process init = WaitingInit.start(dir, "printf 0 >&3; exec 3>&-; touch " + ran + "; exec sleep 30");
     try {
       assertFalse(Files.exists(ran), "held until the start");
       assertEquals(InitStart.Outcome.STARTED, InitStart.start(dir, BOUND));
-      assertFalse(Files.exists(fifo), "runc tells a running container from a created one by the FIFO");
+      assertFalse(Files.exists(dir.resolve(InitStart.EXEC_FIFO)),
+          "runc tells a running container from a created one by the FIFO");
       assertTrue(awaitFile(ran), "the process ran after the start");
       assertTrue(init.isAlive());
-      assertEquals(InitStart.Outcome.ASK_RUNC, InitStart.start(dir, BOUND),
-          "running: no FIFO, runc says so");
+      assertEquals(InitStart.Outcome.ASK_RUNC, InitStart.start(dir, BOUND), "running: no FIFO, runc says so");
     } finally {
       init.destroyForcibly();
     }
@@ -45,26 +39,24 @@ class InitStartTest {
 
   @Test
   void anInitThatEndsWithoutOpeningTheFifoIsLeftToRunc() throws Exception {
-    Path fifo = fifo();
+    Path fifo = WaitingInit.fifo(dir);
     Process init = new ProcessBuilder("sleep", "0.3").start();
-    writeState(init.pid(), startTime(init));
+    WaitingInit.writeState(dir, init.pid(), WaitingInit.startTime(init), "{}", "{}");
     assertEquals(InitStart.Outcome.ASK_RUNC, InitStart.start(dir, BOUND), "runc says it has stopped");
     assertTrue(Files.exists(fifo));
   }
 
   @Test
   void anInitThatEndsAfterItsByteIsStarted() throws Exception {
-    Path fifo = fifo();
-    Process init = waitingInit("printf 0 >&3; exit 0");
+    Process init = WaitingInit.start(dir, "printf 0 >&3; exit 0");
     assertEquals(InitStart.Outcome.STARTED, InitStart.start(dir, BOUND));
     assertTrue(init.waitFor(5, TimeUnit.SECONDS));
-    assertFalse(Files.exists(fifo));
+    assertFalse(Files.exists(dir.resolve(InitStart.EXEC_FIFO)));
   }
 
   @Test
   void anInitThatClosesWithoutWritingIsLeftToRunc() throws Exception {
-    fifo();
-    Process init = waitingInit("exec 3>&-; exec sleep 30");
+    Process init = WaitingInit.start(dir, "exec 3>&-; exec sleep 30");
     try {
       assertEquals(InitStart.Outcome.ASK_RUNC, InitStart.start(dir, BOUND));
     } finally {
@@ -74,8 +66,7 @@ class InitStartTest {
 
   @Test
   void anInitThatWritesButNeverRunsItsProcessTimesOut() throws Exception {
-    fifo();
-    Process init = waitingInit("printf 0 >&3; exec sleep 30");
+    Process init = WaitingInit.start(dir, "printf 0 >&3; exec sleep 30");
     try {
       assertEquals(InitStart.Outcome.TIMED_OUT, InitStart.start(dir, Duration.ofMillis(300)),
           "the write end stays open, as in a start hook that does not end");
@@ -89,49 +80,25 @@ class InitStartTest {
     assertEquals(InitStart.Outcome.ASK_RUNC, InitStart.start(dir, BOUND), "no state.json: unknown container");
     Process init = new ProcessBuilder("sleep", "30").start();
     try {
-      writeState(init.pid(), startTime(init));
+      long start = WaitingInit.startTime(init);
+      WaitingInit.writeState(dir, init.pid(), start, "{}", "{}");
       assertEquals(InitStart.Outcome.ASK_RUNC, InitStart.start(dir, BOUND), "no FIFO: running or stopped");
       Files.writeString(dir.resolve(InitStart.EXEC_FIFO), "0");
       assertEquals(InitStart.Outcome.ASK_RUNC, InitStart.start(dir, BOUND), "not a FIFO");
       Files.delete(dir.resolve(InitStart.EXEC_FIFO));
-      fifo();
-      writeState(init.pid(), startTime(init) + 1);
+      WaitingInit.fifo(dir);
+      WaitingInit.writeState(dir, init.pid(), start + 1, "{}", "{}");
       assertEquals(InitStart.Outcome.ASK_RUNC, InitStart.start(dir, BOUND), "another start time: a reused pid");
       Path freezer = Files.createDirectories(dir.resolve("freezer"));
       Files.writeString(freezer.resolve("freezer.state"), "FROZEN\n");
-      writeState(init.pid(), startTime(init), "{\"freezer\":\"" + freezer + "\"}");
+      WaitingInit.writeState(dir, init.pid(), start, "{}", "{\"freezer\":\"" + freezer + "\"}");
       assertEquals(InitStart.Outcome.ASK_RUNC, InitStart.start(dir, BOUND), "paused: runc refuses");
+      WaitingInit.writeState(dir, init.pid(), start, "{\"Hooks\":{\"poststart\":[{\"path\":\"/bin/true\"}]}}", "{}");
+      assertEquals(InitStart.Outcome.ASK_RUNC, InitStart.start(dir, BOUND), "later runc versions run the hooks in start");
+      assertTrue(Files.exists(dir.resolve(InitStart.EXEC_FIFO)));
     } finally {
       init.destroyForcibly();
     }
-  }
-
-  private Path fifo() throws Exception {
-    Path fifo = dir.resolve(InitStart.EXEC_FIFO);
-    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
-    return fifo;
-  }
-
-  /** A shell that opens the FIFO for writing on fd 3 (blocking until a reader comes), then runs {@code then}. */
-  private Process waitingInit(String then) throws IOException {
-    Process init = new ProcessBuilder("sh", "-c", "exec 3>" + dir.resolve(InitStart.EXEC_FIFO) + "; " + then)
-        .start();
-    writeState(init.pid(), startTime(init));
-    return init;
-  }
-
-  private static long startTime(Process p) throws IOException {
-    return InitSignal.ProcStat.of((int) p.pid()).orElseThrow().startTime();
-  }
-
-  private void writeState(long pid, long start) throws IOException {
-    writeState(pid, start, "{}");
-  }
-
-  private void writeState(long pid, long start, String cgroups) throws IOException {
-    Files.writeString(dir.resolve("state.json"), "{\"id\":\"c\",\"init_process_pid\":" + pid
-        + ",\"init_process_start\":" + start + ",\"config\":{},\"cgroup_paths\":" + cgroups + "}",
-        StandardCharsets.UTF_8);
   }
 
   private static boolean awaitFile(Path file) throws InterruptedException {

@@ -174,6 +174,23 @@ class RuncRuntimeFakeBinariesTest {
   }
 
   @Test
+  void aCreatedContainerStartsWithoutARuncProcessAndAStuckOneTimesOut() throws Exception {
+    RuncRuntime runtime = runtime("#!/bin/sh\nexit 0\n", Duration.ofMillis(300));
+    Process init = WaitingInit.start(paths.runcRoot().resolve("c1"), "printf 0 >&3; exec 3>&-; exec sleep 30");
+    Process stuck = WaitingInit.start(paths.runcRoot().resolve("c2"), "printf 0 >&3; exec sleep 30");
+    try {
+      runtime.start("c1");
+      RuntimeFailure failure = assertThrows(RuntimeFailure.class, () -> runtime.start("c2"));
+      assertEquals(RuntimeFailure.Kind.TIMEOUT, failure.kind());
+      assertTrue(failure.getMessage().contains("did not start within 300 ms"), failure.getMessage());
+      assertFalse(Files.exists(calls), "no runc process for either");
+    } finally {
+      init.destroyForcibly();
+      stuck.destroyForcibly();
+    }
+  }
+
+  @Test
   void createReturnsThePidConmonReportsAndPassesItsArguments() throws Exception {
     Path args = dir.resolve("conmon-args");
     RuncRuntime runtime = runtime("#!/bin/sh\necho \"$@\" > '" + args + "'\n"
