@@ -16,7 +16,7 @@ public final class Ctx {
   public final boolean quick;
   public final Conmand daemon;
   public final BareRunc runc;
-  /** conmand's runtime layer without the daemon (conmon, runc create, runc start). */
+  /** conmand's runtime layer without the daemon (conmon and runc create, the start's handshake, runc delete). */
   final RuntimeFloor floor;
   public final Peers peers;
   public final Report report;

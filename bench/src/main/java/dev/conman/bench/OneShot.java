@@ -18,7 +18,8 @@ import java.util.Map;
  *   <li>conman: CreateContainer + StartContainer + WaitContainer + DeleteContainer on a warm channel
  *   <li>runc_csd: runc create + runc start + wait for exit (poll /proc/PID until gone or zombie) + runc delete
  *   <li>runtime_floor: the same through conmand's runtime layer without the daemon: conmon runs
- *   runc create, runc start, wait for conmon's exit file, runc delete and conmon's files removed
+ *   runc create, the start's exec.fifo handshake in-process, wait for conmon's exit file, runc
+ *   delete and conmon's files removed
  *   <li>runc_run: runc run (foreground; runc deletes on exit)
  *   <li>ctr_run / podman_run (--peers): ctr run --rm, podman run --rm --network none
  * </ul>

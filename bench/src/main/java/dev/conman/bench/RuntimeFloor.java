@@ -20,8 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * conmand's runtime layer alone ({@link RuncRuntime}: conmon runs {@code runc create}, then
- * {@code runc start} is a process of its own), without actors, journal or gRPC: the floor under
+ * conmand's runtime layer alone ({@link RuncRuntime}: conmon runs {@code runc create}, the start is
+ * runc's exec.fifo handshake made in-process), without actors, journal or gRPC: the floor under
  * what the daemon can reach while it keeps conmon and runc. Its own state directory (beside
  * conmand's, on the run directory) and one bundle directory per container, since conmon makes its
  * fifos and attach socket in the bundle; each is a copy of bare runc's bundle.

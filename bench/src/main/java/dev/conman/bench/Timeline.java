@@ -86,7 +86,7 @@ final class Timeline {
         {"create_requested", "created", "CreateRequested write + bundle + conmon + runc create", "create"},
         {"created", "create_returned", "Created write + reply", null},
         {"create_returned", "start_requested", "gRPC request", null},
-        {"start_requested", "started", "StartRequested write + runc start", "start"},
+        {"start_requested", "started", "StartRequested write + start handshake", "start"},
         {"started", "start_returned", "Started write + reply", null},
         {"process_finished", "exited", "exit file written until the Exited write (waits for Started)", null},
         {"start_returned", "wait_returned", "Wait call", "wait"},
