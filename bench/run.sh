@@ -137,7 +137,7 @@ if ((peers)); then
   done
   if ((${#missing[@]})); then
     echo "run.sh: --peers: skipping containerd and podman: not installed: ${missing[*]}" \
-      "(see $peers_dir/setup.sh; this script installs nothing)"
+      "(this script installs nothing: apt-get install containerd podman umoci skopeo docker-registry)"
   else
     # shellcheck source=/dev/null
     source "$peers_dir/env.sh"
