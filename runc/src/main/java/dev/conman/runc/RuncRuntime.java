@@ -108,8 +108,8 @@ public final class RuncRuntime implements ContainerRuntime {
         return;
       }
       case TIMED_OUT -> throw new RuntimeFailure(RuntimeFailure.Kind.TIMEOUT, "container " + id
-          + " did not start within " + timeout.toMillis() + " ms: its init took the start signal but did not"
-          + " run the process (a start hook that does not end?)");
+          + " did not start within " + timeout.toMillis() + " ms: its init did not run the process (a start"
+          + " hook that does not end?)");
       case ASK_RUNC -> {
         // below
       }

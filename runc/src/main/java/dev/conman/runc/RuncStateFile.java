@@ -70,7 +70,8 @@ record RuncStateFile(long initPid, long initStart, JsonNode cgroupPaths, boolean
       String name = p.getCurrentName();
       p.nextToken();
       if (name.equals("Hooks")) {
-        hooks = MAPPER.readTree(p);
+        JsonNode read = MAPPER.readTree(p);
+        hooks = read == null ? MissingNode.getInstance() : read;
       } else {
         p.skipChildren();
       }

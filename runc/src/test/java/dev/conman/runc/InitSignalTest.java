@@ -34,6 +34,8 @@ class InitSignalTest {
         + "\"prestart\":null}},\"init_process_pid\":1}").getBytes(StandardCharsets.UTF_8)).poststartHooks());
     assertFalse(RuncStateFile.parse("{\"config\":{\"Hooks\":{\"poststart\":null,\"poststop\":[{}]}}}"
         .getBytes(StandardCharsets.UTF_8)).poststartHooks());
+    assertFalse(RuncStateFile.parse("{\"config\":{\"Hooks\":null},\"init_process_pid\":1}"
+        .getBytes(StandardCharsets.UTF_8)).poststartHooks());
     assertThrows(IOException.class, () -> RuncStateFile.parse("[1]".getBytes(StandardCharsets.UTF_8)));
   }
 
