@@ -139,13 +139,13 @@ public final class ContainerActor
 
   private record NetworkReleased(Throwable failure) implements Command {}
 
-  /** {@code started} is null when runc start failed. */
+  /** {@code started} is null when the start failed. */
   private record StartDone(StartOutcome started, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo)
       implements Command, JournalWrites.Awaited {}
 
   /**
-   * {@code startedAt} is taken just before runc start, so that it never follows the process's exit;
-   * {@code exit}: the process had already ended when runc start returned, null while it runs.
+   * {@code startedAt} is taken just before the start, so that it never follows the process's exit;
+   * {@code exit}: the process had already ended when the start returned, null while it runs.
    */
   private record StartOutcome(Instant startedAt, ExitRecord exit) {}
 
@@ -418,7 +418,7 @@ public final class ContainerActor
       }
     }
 
-    /** runc start in flight. */
+    /** The start in flight. */
     record Starting(Facts facts) implements State {
       public Phase phase() {
         return Phase.STARTING;
@@ -445,7 +445,7 @@ public final class ContainerActor
       }
     }
 
-    /** runc start failed; the message says why. */
+    /** The start failed; the message says why. */
     record Failed(Facts facts) implements State {
       public Phase phase() {
         return Phase.FAILED;
@@ -837,7 +837,7 @@ public final class ContainerActor
   private ReplyEffect<Event, State> onStartDone(State state, StartDone r) {
     busy = false;
     if (r.failure() == null && r.started().exit() != null) {
-      // both facts in one write: the exit file was there when runc start returned, so the exit
+      // both facts in one write: the exit file was there when the start returned, so the exit
       // watcher's report comes after Exited and is ignored
       return persist(List.of(new Started(id, state.facts().pid(), r.started().startedAt()),
           Exited.of(id, r.started().exit())))

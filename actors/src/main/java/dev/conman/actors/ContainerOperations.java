@@ -244,7 +244,7 @@ public class ContainerOperations {
   /**
    * Starts the created container.
    *
-   * <p>A short job has often ended by the time runc start returns, and conmon writes its exit file a
+   * <p>A short job has often ended by the time the start returns, and conmon writes its exit file a
    * moment later; for a process that has ended, the start waits for that moment, so that the caller
    * journals the exit with the start in one write and a Wait does not wait for a second one.
    * Without the file by then, the exit watcher reports the exit as usual.

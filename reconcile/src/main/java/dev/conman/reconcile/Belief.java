@@ -9,7 +9,7 @@ public enum Belief {
   /** CreateRequested without an outcome: the daemon died during runc create. */
   CREATING,
   CREATED,
-  /** StartRequested without an outcome: the daemon died during runc start. */
+  /** StartRequested without an outcome: the daemon died during the start. */
   STARTING,
   RUNNING,
   /** StopRequested without an exit: the daemon died while stopping. */

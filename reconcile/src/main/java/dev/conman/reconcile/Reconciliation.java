@@ -39,7 +39,7 @@ public final class Reconciliation {
     if (status == RuntimeState.Status.CREATED || status == RuntimeState.Status.CREATING) {
       return switch (belief) {
         case CREATED -> new Finding.Unchanged("created, as journaled");
-        case STARTING -> new Finding.NowCreated(pid, "the daemon stopped before runc start took effect");
+        case STARTING -> new Finding.NowCreated(pid, "the daemon stopped before the start took effect");
         default -> new Finding.NowCreated(pid, "runc reports the container created");
       };
     }

@@ -22,7 +22,7 @@ public interface ContainerRuntime {
    */
   int create(CreateRequest spec) throws RuntimeFailure;
 
-  /** {@code runc start}: runs the user process of a created container. */
+  /** Runs the user process of a created container (what {@code runc start} does). */
   void start(String id) throws RuntimeFailure;
 
   /**
