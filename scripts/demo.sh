@@ -21,6 +21,10 @@ socket=/run/conman/conman.sock
   echo "demo: bin/conmanctl run --rm --image $rootfs demo-hello -- /bin/sh -c 'exit 3'"
   ctl run --rm --image "$rootfs" demo-hello -- /bin/sh -c 'exit 3' && code=0 || code=$?
   echo "demo: conmanctl run exited with $code: the container's own exit code (125 would mean conmanctl failed)"
+  # a sleeper left by an earlier demo that has ended since (an hour later, or with the host) makes way
+  if ctl container status demo-sleeper 2>/dev/null | grep -qE '^State: +(CREATED|EXITED|FAILED)'; then
+    ctl container delete --force demo-sleeper >/dev/null
+  fi
   if ! ctl container status demo-sleeper >/dev/null 2>&1; then
     echo "demo: bin/conmanctl run -d --image $rootfs demo-sleeper -- /bin/sleep 3600"
     ctl run -d --image "$rootfs" demo-sleeper -- /bin/sleep 3600 >/dev/null
