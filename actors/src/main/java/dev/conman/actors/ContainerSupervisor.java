@@ -272,8 +272,9 @@ public final class ContainerSupervisor
         .onCommand(Create.class, this::onCreate)
         .onCommand(Forward.class, this::onForward)
         .onCommand(ListStatuses.class, (r, c) -> {
-          ctx.spawnAnonymous(StatusCollector.create(r.namesById.keySet().stream().map(this::child).toList(),
-              c.replyTo(), c.timeout()));
+          java.util.Map<String, ActorRef<ContainerActor.Command>> containers = new java.util.LinkedHashMap<>();
+          r.namesById.keySet().forEach(id -> containers.put(id, child(id)));
+          ctx.spawnAnonymous(StatusCollector.create(containers, c.replyTo(), c.timeout()));
           return Effect().noReply();
         })
         .onCommand(Resolve.class, this::onResolve)

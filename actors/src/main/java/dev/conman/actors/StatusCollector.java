@@ -3,7 +3,10 @@ package dev.conman.actors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -12,8 +15,10 @@ import org.apache.pekko.pattern.StatusReply;
 /**
  * Gathers the status of every container for one list: one short-lived actor and one timer, where
  * an ask per container cost a temporary actor, a future and a scheduled timeout each (a list of 50
- * took 7.5 ms of the daemon's CPU). A container that is gone meanwhile (deleted) or does not answer
- * in time is left out, as it was with the asks.
+ * took 7.5 ms of the daemon's CPU). A container that is gone meanwhile (deleted: its actor stops,
+ * and the request to it goes nowhere) or does not answer in time is left out. The collector
+ * watches each container's actor, so that a deleted one is left out at once instead of holding
+ * the list up until the timeout (the ask timeout, 60 s by default).
  */
 final class StatusCollector {
 
@@ -23,10 +28,13 @@ final class StatusCollector {
 
   private record Answer(StatusReply<ContainerView> reply) implements Message {}
 
+  /** The actor of container {@code id} has stopped. */
+  private record Gone(String id) implements Message {}
+
   private enum Timeout implements Message { INSTANCE }
 
   /** Answers {@code replyTo} with the views, oldest container first, then stops. */
-  static Behavior<Message> create(List<ActorRef<ContainerActor.Command>> containers,
+  static Behavior<Message> create(Map<String, ActorRef<ContainerActor.Command>> containers,
       ActorRef<List<ContainerView>> replyTo, Duration timeout) {
     return Behaviors.setup(ctx -> {
       if (containers.isEmpty()) {
@@ -36,36 +44,56 @@ final class StatusCollector {
       @SuppressWarnings("unchecked")
       Class<StatusReply<ContainerView>> replies = (Class<StatusReply<ContainerView>>) (Class<?>) StatusReply.class;
       ActorRef<StatusReply<ContainerView>> answers = ctx.messageAdapter(replies, Answer::new);
-      for (ActorRef<ContainerActor.Command> container : containers) {
+      containers.forEach((id, container) -> {
+        // an actor that has stopped already is reported at once
+        ctx.watchWith(container, new Gone(id));
         container.tell(new ContainerActor.GetStatus(answers));
-      }
+      });
       return Behaviors.withTimers(timers -> {
         timers.startSingleTimer(Timeout.INSTANCE, timeout);
-        return collecting(containers.size(), new ArrayList<>(), replyTo);
+        return new Collecting(containers.size(), replyTo).behavior();
       });
     });
   }
 
-  private static Behavior<Message> collecting(int awaited, List<ContainerView> views,
-      ActorRef<List<ContainerView>> replyTo) {
-    return Behaviors.receive(Message.class)
-        .onMessage(Answer.class, a -> {
-          if (a.reply().isSuccess()) {
-            views.add(a.reply().getValue());
-          }
-          return next(awaited - 1, views, replyTo);
-        })
-        .onMessage(Timeout.class, t -> finish(views, replyTo))
-        .build();
-  }
+  /**
+   * What has come in so far. An actor that answers and then stops is reported twice (its answer
+   * comes first): {@code answered} keeps it from being counted twice.
+   */
+  private static final class Collecting {
+    private int awaited;
+    private final List<ContainerView> views = new ArrayList<>();
+    private final Set<String> answered = new HashSet<>();
+    private final ActorRef<List<ContainerView>> replyTo;
 
-  private static Behavior<Message> next(int awaited, List<ContainerView> views, ActorRef<List<ContainerView>> replyTo) {
-    return awaited == 0 ? finish(views, replyTo) : collecting(awaited, views, replyTo);
-  }
+    Collecting(int awaited, ActorRef<List<ContainerView>> replyTo) {
+      this.awaited = awaited;
+      this.replyTo = replyTo;
+    }
 
-  private static Behavior<Message> finish(List<ContainerView> views, ActorRef<List<ContainerView>> replyTo) {
-    views.sort(Comparator.comparing(ContainerView::createdAt, Comparator.nullsLast(Comparator.naturalOrder())));
-    replyTo.tell(List.copyOf(views));
-    return Behaviors.stopped();
+    Behavior<Message> behavior() {
+      return Behaviors.receive(Message.class)
+          .onMessage(Answer.class, a -> {
+            if (a.reply().isSuccess()) {
+              views.add(a.reply().getValue());
+              answered.add(a.reply().getValue().id());
+            }
+            return counted();
+          })
+          .onMessage(Gone.class, g -> answered.add(g.id()) ? counted() : Behaviors.same())
+          .onMessage(Timeout.class, t -> finish())
+          .build();
+    }
+
+    private Behavior<Message> counted() {
+      awaited--;
+      return awaited == 0 ? finish() : Behaviors.same();
+    }
+
+    private Behavior<Message> finish() {
+      views.sort(Comparator.comparing(ContainerView::createdAt, Comparator.nullsLast(Comparator.naturalOrder())));
+      replyTo.tell(List.copyOf(views));
+      return Behaviors.stopped();
+    }
   }
 }
