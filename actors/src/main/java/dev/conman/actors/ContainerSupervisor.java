@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -272,7 +273,7 @@ public final class ContainerSupervisor
         .onCommand(Create.class, this::onCreate)
         .onCommand(Forward.class, this::onForward)
         .onCommand(ListStatuses.class, (r, c) -> {
-          java.util.Map<String, ActorRef<ContainerActor.Command>> containers = new java.util.LinkedHashMap<>();
+          Map<String, ActorRef<ContainerActor.Command>> containers = new LinkedHashMap<>();
           r.namesById.keySet().forEach(id -> containers.put(id, child(id)));
           ctx.spawnAnonymous(StatusCollector.create(containers, c.replyTo(), c.timeout()));
           return Effect().noReply();
