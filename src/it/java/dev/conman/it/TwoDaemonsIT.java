@@ -1,14 +1,18 @@
 package dev.conman.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conman.api.v1.Container;
+import dev.conman.api.v1.ListNetworksRequest;
+import dev.conman.api.v1.Network;
 import dev.conman.api.v1.ContainerState;
 import dev.conman.api.v1.DeleteContainerRequest;
 import dev.conman.api.v1.GetContainerRequest;
 import dev.conman.api.v1.StartContainerRequest;
+import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -17,7 +21,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** A root has one daemon: a second one on it refuses to start and leaves the first alone. */
+/**
+ * A root has one daemon: a second one on it refuses to start and leaves the first alone. A bridge
+ * has one daemon: a second one on it serves without the bridge network.
+ */
 class TwoDaemonsIT {
 
   @RegisterExtension
@@ -48,5 +55,31 @@ class TwoDaemonsIT {
       assertEquals(java.util.List.of(id), first.runcContainers(), "runc still runs exactly the first's container");
     }
     first.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
+  }
+
+  /**
+   * Two daemons on one bridge would hand out the same addresses, each from its own address book:
+   * the second serves without the bridge network, says why, and refuses creates on it.
+   */
+  @Test
+  void secondDaemonOnTheSameBridgeServesWithoutIt() throws Exception {
+    BridgeNetwork network = new BridgeNetwork("cmtwo0", "10.216.7.0/24");
+    try (ConmanDaemon first = network.start(); ConmanDaemon second = network.start()) {
+      Network taken = bridgeOf(second);
+      assertFalse(taken.getAvailable(), () -> "the second daemon has no bridge network: " + taken);
+      assertTrue(taken.getMessage().contains("cmtwo0 is in use by another conmand (pid " + first.pid() + ")"),
+          () -> "the reason names the bridge and the holder: " + taken.getMessage());
+      Path rootfs = Rootfs.build(second.dir().resolve("rfs"));
+      Status refused = Support.status(() -> second.runtime().createContainer(
+          Support.create(conman.name("on-bridge"), rootfs, "/bin/true").toBuilder().setNetwork("bridge").build()));
+      assertEquals(Status.Code.FAILED_PRECONDITION, refused.getCode(), () -> "refused: " + refused);
+      assertTrue(refused.getDescription().contains("in use by another conmand"), refused::getDescription);
+      assertTrue(bridgeOf(first).getAvailable(), "the first daemon keeps its bridge network");
+    }
+  }
+
+  private static Network bridgeOf(ConmanDaemon d) {
+    return d.runtime().listNetworks(ListNetworksRequest.getDefaultInstance()).getNetworksList().stream()
+        .filter(n -> n.getName().equals(BridgeNetwork.NAME)).findFirst().orElseThrow();
   }
 }

@@ -72,7 +72,8 @@ public final class Daemon implements AutoCloseable {
     createPrivateDir(s.state());
     Daemon d = new Daemon();
     try {
-      d.open(RootLock.acquire(s.lockFile()));
+      d.open(HolderLock.acquire(s.lockFile(), holder -> "another conmand (pid " + holder + ") already uses the root "
+          + s.lockFile().getParent() + "; stop it first, or give this one another --root"));
       refuseEmptiedJournal(s);
       NativeLibraries.useCopiesIn(s.root().resolve("native"));
       // on a thread of its own: the first runc call, the list to reconcile with, would wait for it
@@ -86,7 +87,7 @@ public final class Daemon implements AutoCloseable {
       AtomicReference<ImageServiceImpl> imageService = new AtomicReference<>();
       StoreImages images = new StoreImages(store,
           pulled -> imageService.get().journalPull(pulled).toCompletableFuture().join());
-      Networks networks = networks(s);
+      Networks networks = networks(s, d);
       ExitSignals exitSignals = new ExitSignals(ContainerOperations.POLL);
       ContainerOperations operations = new ContainerOperations(runtime,
           new ContainerLayout(s.containersDir(), s.bundlesDir()), new Observer(runtime, s.exitFileGrace()),
@@ -131,17 +132,28 @@ public final class Daemon implements AutoCloseable {
   }
 
   /**
-   * The bridge network, or none when this host cannot give it (plugins missing, subnet taken):
+   * Host-wide, beside {@code /run/netns}: one lock file per bridge name, held by the daemon whose
+   * containers are on that bridge.
+   */
+  private static final Path BRIDGE_LOCKS = Path.of("/run/conman-bridges");
+
+  /**
+   * The bridge network, or none when this host cannot give it (plugins missing, subnet taken, the
+   * bridge held by another daemon):
    * the daemon still serves, containers on none and host networks still work, and a create on the
    * bridge is refused with the reason.
    */
-  private static Networks networks(DaemonSettings s) {
+  private static Networks networks(DaemonSettings s, Daemon d) {
     NetworkConfig config = s.network();
     CniNetwork bridge = null;
     String unavailable = null;
     try {
+      d.open(HolderLock.acquire(BRIDGE_LOCKS.resolve(config.bridge() + ".lock"), holder -> "the bridge "
+          + config.bridge() + " is in use by another conmand (pid " + holder + "), which hands out its own addresses"
+          + " on it; give this daemon a bridge and a subnet of its own (conman.network.bridge and"
+          + " conman.network.subnet, or CONMAN_NETWORK_BRIDGE and CONMAN_NETWORK_SUBNET)"));
       bridge = new CniNetwork(config);
-    } catch (NetworkException | RuntimeException e) {
+    } catch (NetworkException | IOException | RuntimeException e) {
       unavailable = e.getMessage();
       log.warn("the bridge network {} is not available: {}", config.name(), unavailable);
     }
