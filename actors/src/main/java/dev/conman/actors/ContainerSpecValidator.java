@@ -175,15 +175,17 @@ public final class ContainerSpecValidator {
         throw ContainerException.invalid(e.getMessage());
       }
     }
+    // a request that contradicts itself is invalid whatever the host can give, so this comes
+    // before resolve, which refuses a bridge network the host does not have
+    try {
+      dev.conman.network.PortMapping.checkDistinct(requested.ports());
+    } catch (IllegalArgumentException e) {
+      throw ContainerException.invalid(e.getMessage());
+    }
     NetworkSpec resolved = requested.withNetwork(networks.resolve(requested.network()));
     if (!resolved.ports().isEmpty() && resolved.mode() != dev.conman.network.NetworkMode.BRIDGE) {
       throw ContainerException.invalid("ports can only be published on the bridge network, not with --network "
           + resolved.network());
-    }
-    try {
-      dev.conman.network.PortMapping.checkDistinct(resolved.ports());
-    } catch (IllegalArgumentException e) {
-      throw ContainerException.invalid(e.getMessage());
     }
     return resolved;
   }
