@@ -351,12 +351,7 @@ class ContainerActorTest {
   void aProcessThatEndedBeforeRuncStartReturnedIsJournaledExitedWithItsStart() throws IOException {
     create();
     runtime.beforeStart = () -> runtime.exits.put(id, new dev.conman.runc.ExitRecord(0, Instant.now()));
-    ContainerView v = ask(ContainerActor.Start::new).getValue();
-    assertEquals(Phase.EXITED, v.phase());
-    assertEquals(0, v.exitCode());
-    List<Object> events = journaled();
-    assertInstanceOf(ContainerActor.Started.class, events.get(events.size() - 2));
-    assertInstanceOf(ContainerActor.Exited.class, events.get(events.size() - 1));
+    List<Object> events = startExitsWithTheStart(0);
     // the exit watcher's report of the same exit, later, changes nothing
     kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
     assertEquals(events.size(), journaled().size());
@@ -371,12 +366,18 @@ class ContainerActorTest {
       java.util.concurrent.CompletableFuture.delayedExecutor(5, java.util.concurrent.TimeUnit.MILLISECONDS)
           .execute(() -> runtime.exits.put(id, new dev.conman.runc.ExitRecord(7, Instant.now())));
     };
+    startExitsWithTheStart(7);
+  }
+
+  /** Starts the container, which answers EXITED with {@code code}: Started and Exited in one write. */
+  private List<Object> startExitsWithTheStart(int code) {
     ContainerView v = ask(ContainerActor.Start::new).getValue();
     assertEquals(Phase.EXITED, v.phase());
-    assertEquals(7, v.exitCode());
+    assertEquals(code, v.exitCode());
     List<Object> events = journaled();
     assertInstanceOf(ContainerActor.Started.class, events.get(events.size() - 2));
     assertInstanceOf(ContainerActor.Exited.class, events.get(events.size() - 1));
+    return events;
   }
 
   @Test

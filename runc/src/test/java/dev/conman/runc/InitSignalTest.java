@@ -54,7 +54,7 @@ class InitSignalTest {
     Process p = new ProcessBuilder("sleep", "30").start();
     try {
       int pid = (int) p.pid();
-      long start = InitSignal.ProcStat.of(pid).orElseThrow().startTime();
+      long start = WaitingInit.startTime(p);
       Path state = state(pid, start + 1, null);
       assertEquals(InitSignal.Outcome.NOT_RUNNING, InitSignal.send(state, 15), "another start time: a reused pid");
       assertTrue(p.isAlive());
@@ -81,7 +81,7 @@ class InitSignalTest {
     Process p = new ProcessBuilder("sleep", "30").start();
     try {
       int pid = (int) p.pid();
-      long start = InitSignal.ProcStat.of(pid).orElseThrow().startTime();
+      long start = WaitingInit.startTime(p);
       assertFalse(InitSignal.ended(state(pid, start, null)));
       assertTrue(InitSignal.ended(state(pid, start + 1, null)), "another start time: a reused pid");
       p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
@@ -93,10 +93,7 @@ class InitSignalTest {
   }
 
   private Path state(int pid, long start, Path freezer) throws IOException {
-    Path file = dir.resolve("state.json");
-    String cgroups = freezer == null ? "{}" : "{\"freezer\":\"" + freezer + "\"}";
-    Files.writeString(file, "{\"id\":\"c\",\"init_process_pid\":" + pid + ",\"init_process_start\":" + start
-        + ",\"config\":{},\"cgroup_paths\":" + cgroups + "}");
-    return file;
+    WaitingInit.writeState(dir, pid, start, "{}", freezer == null ? "{}" : "{\"freezer\":\"" + freezer + "\"}");
+    return dir.resolve(RuncStateFile.NAME);
   }
 }
