@@ -86,8 +86,16 @@ public final class ContainerActor
 
   public record GetStatus(ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
 
-  /** Answered when the container has finished (at once if it already has). */
-  public record Wait(ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
+  /**
+   * Answered when the container has finished (at once if it already has), or with {@code
+   * untilRemoved} once it has been deleted, with its last status.
+   */
+  public record Wait(boolean untilRemoved, ActorRef<StatusReply<ContainerView>> replyTo)
+      implements Request<ContainerView> {
+    public static Wait untilFinished(ActorRef<StatusReply<ContainerView>> replyTo) {
+      return new Wait(false, replyTo);
+    }
+  }
 
   /**
    * A process is about to be executed in the container (by the API layer, outside the actor, so
@@ -136,6 +144,9 @@ public final class ContainerActor
 
   /** The container will not run again: release its address (sent to itself after a final exit). */
   private enum ReleaseNetwork implements Command { INSTANCE }
+
+  /** The container will not run again and was created with auto_remove: delete it (sent to itself). */
+  private enum AutoRemove implements Command { INSTANCE }
 
   private record NetworkReleased(Throwable failure) implements Command {}
 
@@ -231,7 +242,8 @@ public final class ContainerActor
   /** New resource limits applied to the container's cgroup. */
   public record ResourcesUpdated(String containerId, dev.conman.runc.Resources resources, Instant at) implements Event {}
 
-  public record DeleteRequested(String containerId, boolean force, Instant at) implements Event {}
+  /** {@code reason}: why the daemon deletes the container of its own accord (auto_remove); null when a client asked. */
+  public record DeleteRequested(String containerId, boolean force, Instant at, String reason) implements Event {}
 
   public record ExecStarted(String containerId, String execId, java.util.List<String> command, Instant at)
       implements Event {}
@@ -598,6 +610,8 @@ public final class ContainerActor
   private final JournalWrites<Command> journalWrites = new JournalWrites<>();
   /** Callers of {@link Wait}, answered when the container finishes. Not journaled: they are connections. */
   private final List<ActorRef<StatusReply<ContainerView>>> waiters = new ArrayList<>();
+  /** Callers of {@link Wait} until removed, answered when Deleted is durable (or the delete failed). */
+  private final List<ActorRef<StatusReply<ContainerView>>> removalWaiters = new ArrayList<>();
 
   /** The restart policy's backoff timer. */
   private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
@@ -784,6 +798,7 @@ public final class ContainerActor
         .onCommand(Passivate.class, (s, c) -> Effect().noReply())
         .onCommand(CreateDone.class, this::onCreateDone)
         .onCommand(ReleaseNetwork.class, this::onReleaseNetwork)
+        .onCommand(AutoRemove.class, this::onAutoRemove)
         .onCommand(NetworkReleased.class, this::onNetworkReleased)
         .onCommand(StartDone.class, this::onStartDone)
         .onCommand(StopDone.class, this::onStopDone)
@@ -904,7 +919,7 @@ public final class ContainerActor
       return refuse(c, state, "delete", "stop it first, or delete with force");
     }
     timers.cancel(RestartNow.INSTANCE);
-    return persist(new DeleteRequested(id, c.force(), now()))
+    return persist(new DeleteRequested(id, c.force(), now(), null))
         .thenRun(s -> deleteOnHost(running, c.replyTo()))
         .thenNoReply();
   }
@@ -922,6 +937,7 @@ public final class ContainerActor
       if (r.replyTo() != null) {
         r.replyTo().tell(StatusReply.error(error));
       }
+      answerRemovalWaiters(StatusReply.error(error));
       return Effect().none().thenNoReply().thenUnstashAll();
     }
     List<Event> events = new ArrayList<>();
@@ -940,6 +956,7 @@ public final class ContainerActor
           if (r.replyTo() != null) {
             r.replyTo().tell(StatusReply.success(id));
           }
+          answerRemovalWaiters(StatusReply.success(view(s)));
         })
         .thenNoReply()
         .thenUnstashAll();
@@ -966,6 +983,10 @@ public final class ContainerActor
   }
 
   private ReplyEffect<Event, State> onWait(State state, Wait c) {
+    if (c.untilRemoved()) {
+      removalWaiters.add(c.replyTo());
+      return Effect().noReply();
+    }
     if (state.phase().finished()) {
       return Effect().reply(c.replyTo(), StatusReply.success(view(state)));
     }
@@ -973,14 +994,38 @@ public final class ContainerActor
     return Effect().noReply();
   }
 
-  /** A run may have ended: answer waiters, and apply the restart policy. */
+  /** A run may have ended: answer waiters, and apply the restart policy or auto_remove. */
   private void afterFinish(State state) {
     answerWaiters(state);
     if (wantsRestart(state)) {
       ctx.getSelf().tell(ScheduleRestart.INSTANCE);
+    } else if (autoRemoveDue(state)) {
+      // the delete releases the address too
+      ctx.getSelf().tell(AutoRemove.INSTANCE);
     } else if (holdsNetworkInVain(state)) {
       ctx.getSelf().tell(ReleaseNetwork.INSTANCE);
     }
+  }
+
+  /** Created with auto_remove, and finished for good: its process can no longer run. */
+  private static boolean autoRemoveDue(State state) {
+    boolean ended = state instanceof State.Exited || state instanceof State.Failed || state instanceof State.Lost;
+    return ended && state.facts().spec().autoRemove() && state.facts().restartPending() == null
+        && !wantsRestart(state);
+  }
+
+  /**
+   * The daemon's own delete, as a client's without force would be, journaled with its reason, so
+   * that the history says who deleted the container.
+   */
+  private ReplyEffect<Event, State> onAutoRemove(State state, AutoRemove c) {
+    if (!autoRemoveDue(state)) {
+      return Effect().noReply();
+    }
+    return persist(new DeleteRequested(id, false, now(), "auto_remove: the container " + state.phase()
+        + " and was created to be deleted then"))
+        .thenRun(s -> deleteOnHost(false, null))
+        .thenNoReply();
   }
 
   /**
@@ -1093,6 +1138,11 @@ public final class ContainerActor
     }
   }
 
+  private void answerRemovalWaiters(StatusReply<ContainerView> answer) {
+    removalWaiters.forEach(w -> w.tell(answer));
+    removalWaiters.clear();
+  }
+
   // ---------------------------------------------------------------- reconciliation
 
   private ReplyEffect<Event, State> onReconcile(State state, Reconcile c) {
@@ -1105,6 +1155,11 @@ public final class ContainerActor
     if (wantsRestart(state)) {
       // the daemon died between the exit and scheduling its restart
       ctx.getSelf().tell(ScheduleRestart.INSTANCE);
+      return Effect().noReply();
+    }
+    if (autoRemoveDue(state)) {
+      // the daemon died between the exit and its delete
+      ctx.getSelf().tell(AutoRemove.INSTANCE);
       return Effect().noReply();
     }
     if (holdsNetworkInVain(state)) {

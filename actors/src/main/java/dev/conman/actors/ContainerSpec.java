@@ -11,6 +11,7 @@ import java.util.Map;
  * ({@link ContainerSpecValidator}): {@code image} is then either the real path of a root filesystem
  * directory ({@code imageId} null), or the image reference the user gave, with {@code imageId} the
  * pulled image's id and command, env and workdir completed from the image's defaults.
+ * {@code autoRemove}: the daemon deletes the container once it has finished (docker run --rm).
  */
 public record ContainerSpec(
     String name,
@@ -25,7 +26,8 @@ public record ContainerSpec(
     Resources resources,
     ProcessSecurity security,
     NetworkSpec network,
-    StdioMode stdio)
+    StdioMode stdio,
+    Boolean autoRemove)
     implements CborSerializable {
 
   /** Fields added after the first release read as null from old journals: they get their defaults. */
@@ -38,45 +40,46 @@ public record ContainerSpec(
     security = security == null ? ProcessSecurity.DEFAULT : security;
     network = network == null ? new NetworkSpec(null, null, null) : network;
     stdio = stdio == null ? StdioMode.NONE : stdio;
+    autoRemove = Boolean.TRUE.equals(autoRemove);
   }
 
   /** Without a terminal or stdin (output only). */
   public ContainerSpec(String name, String image, List<String> command, List<String> env, String workdir,
       boolean readOnly, Map<String, String> labels, String imageId, RestartPolicy restart, Resources resources,
       ProcessSecurity security) {
-    this(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources, security, null, null);
+    this(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources, security, null, null, null);
   }
 
   /** A spec whose image is a root filesystem directory, with default limits and policies. */
   public ContainerSpec(String name, String image, List<String> command, List<String> env, String workdir,
       boolean readOnly, Map<String, String> labels) {
-    this(name, image, command, env, workdir, readOnly, labels, null, null, null, null, null, null);
+    this(name, image, command, env, workdir, readOnly, labels, null, null, null, null, null, null, null);
   }
 
   /** The same spec with other values for what the validator fills in. */
   ContainerSpec with(String newImage, List<String> newCommand, List<String> newEnv, String newWorkdir,
       String newImageId) {
     return new ContainerSpec(name, newImage, newCommand, newEnv, newWorkdir, readOnly, labels, newImageId, restart,
-        resources, security, network, stdio);
+        resources, security, network, stdio, autoRemove);
   }
 
   /** The same spec running as {@code user} (an image's default user when the request named none). */
   ContainerSpec withUser(String user) {
     return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources,
         new ProcessSecurity(user, security.capAdd(), security.capDrop(), security.privileged(),
-            security.allowNewPrivileges()), network, stdio);
+            security.allowNewPrivileges()), network, stdio, autoRemove);
   }
 
   /** The same spec with other resource limits (after an update). */
   public ContainerSpec withResources(Resources newResources) {
     return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, newResources,
-        security, network, stdio);
+        security, network, stdio, autoRemove);
   }
 
   /** The same spec on the network the daemon resolved the request to. */
   ContainerSpec withNetwork(NetworkSpec newNetwork) {
     return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources,
-        security, newNetwork, stdio);
+        security, newNetwork, stdio, autoRemove);
   }
 
   /** Whether the root filesystem comes from a pulled image (an overlay), not a directory. */

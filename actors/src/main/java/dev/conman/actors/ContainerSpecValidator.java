@@ -67,6 +67,7 @@ public final class ContainerSpecValidator {
    */
   public ContainerSpec validate(ContainerSpec spec) {
     checkName(spec.name());
+    checkAutoRemove(spec);
     String image = spec.image() == null ? "" : spec.image();
     if (!image.isEmpty() && !image.startsWith("/") && !image.startsWith(".")) {
       checkStrings("image reference", List.of(image));
@@ -145,6 +146,14 @@ public final class ContainerSpecValidator {
     checkStrings("workdir", List.of(workdir));
     if (!workdir.isEmpty() && !workdir.startsWith("/")) {
       throw ContainerException.invalid("workdir " + quote(workdir) + " must be an absolute path inside the container");
+    }
+  }
+
+  /** A container deleted when it finishes cannot also be restarted when it finishes (docker refuses both). */
+  private static void checkAutoRemove(ContainerSpec spec) {
+    if (spec.autoRemove() && spec.restart().kind() != RestartPolicy.Kind.NO) {
+      throw ContainerException.invalid("auto_remove (--rm) and restart policy " + spec.restart()
+          + " contradict each other: the container would be deleted when it exits; choose one");
     }
   }
 

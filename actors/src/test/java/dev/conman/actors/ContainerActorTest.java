@@ -133,7 +133,7 @@ class ContainerActorTest {
     ContainerSpec base = spec();
     ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
         base.labels(), null, RestartPolicy.parse(restartPolicy), null, null,
-        new NetworkSpec("test", List.of(dev.conman.network.PortMapping.tcp(8080, 80)), "web1"), null);
+        new NetworkSpec("test", List.of(dev.conman.network.PortMapping.tcp(8080, 80)), "web1"), null, null);
     return kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r)).reply();
   }
 
@@ -154,8 +154,7 @@ class ContainerActorTest {
     assertInstanceOf(ContainerActor.Created.class, events.get(2));
 
     ask(ContainerActor.Start::new);
-    runtime.exit(id, 0);
-    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    exitWith(0);
     awaitCondition(() -> ask(ContainerActor.GetStatus::new).getValue().network() == null);
     assertEquals(List.of(id), networks.detached);
     ContainerActor.NetworkDetached detached = (ContainerActor.NetworkDetached) journaled().get(journaled().size() - 1);
@@ -167,8 +166,7 @@ class ContainerActorTest {
   void aRestartingContainerKeepsItsAddressAndADeleteReleasesIt() throws Exception {
     createOnBridge("always");
     ask(ContainerActor.Start::new);
-    runtime.exit(id, 1);
-    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    exitWith(1);
     awaitCondition(() -> kit.getState().facts().restartCount() == 1
         && ask(ContainerActor.GetStatus::new).getValue().phase() == Phase.RUNNING);
     assertEquals("10.0.0.2", ask(ContainerActor.GetStatus::new).getValue().network().ip());
@@ -190,7 +188,7 @@ class ContainerActorTest {
     TestProbe<StatusReply<ContainerView>> client = KIT.createTestProbe();
     ContainerSpec base = spec();
     ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
-        base.labels(), null, null, null, null, new NetworkSpec("test", List.of(), null), null);
+        base.labels(), null, null, null, null, new NetworkSpec("test", List.of(), null), null, null);
     kit.runCommand(new ContainerActor.Create(spec, client.ref()));
     supervisor.expectMessageClass(ContainerActor.ContainerGone.class).afterForgotten().run();
     assertTrue(client.receiveMessage().isError());
@@ -233,7 +231,7 @@ class ContainerActorTest {
   void attachIsJournaledForCreatedAndRunningContainersAndStdinNeedsAContainerWithStdin() throws IOException {
     Path rootfs = Files.createDirectories(root.resolve("rootfs"));
     ContainerSpec withStdin = new ContainerSpec("sh", rootfs.toString(), List.of("/bin/sh"), List.of(), "/", false,
-        Map.of(), null, null, null, null, null, new dev.conman.runc.StdioMode(true, true, false));
+        Map.of(), null, null, null, null, null, new dev.conman.runc.StdioMode(true, true, false), null);
     kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(withStdin, r));
     assertTrue(ask(r -> new ContainerActor.StartAttach("a1", true, r)).isSuccess(), "CREATED: attach before start");
     ask(ContainerActor.Start::new);
@@ -246,8 +244,7 @@ class ContainerActorTest {
     assertEquals("detach keys", d.reason());
     assertEquals(Phase.RUNNING, kit.getState().phase(), "attach and detach change no phase");
 
-    runtime.exit(id, 0);
-    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    exitWith(0);
     ContainerException e = error(ask(r -> new ContainerActor.StartAttach("a3", false, r)));
     assertEquals(ContainerException.Code.FAILED_PRECONDITION, e.code());
     assertTrue(e.getMessage().contains("attach"), e.getMessage());
@@ -267,14 +264,96 @@ class ContainerActorTest {
     create();
     ask(ContainerActor.Start::new);
     TestProbe<StatusReply<ContainerView>> waiter = KIT.createTestProbe();
-    kit.runCommand(new ContainerActor.Wait(waiter.ref()));
+    kit.runCommand(ContainerActor.Wait.untilFinished(waiter.ref()));
     waiter.expectNoMessage(Duration.ofMillis(50));
-    runtime.exit(id, 7);
-    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    exitWith(7);
     ContainerView v = waiter.receiveMessage().getValue();
     assertEquals(Phase.EXITED, v.phase());
     assertEquals(7, v.exitCode());
     assertEquals(0, v.pid());
+  }
+
+  private ContainerSpec autoRemovedSpec() throws IOException {
+    ContainerSpec base = spec();
+    return new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
+        base.labels(), null, null, null, null, null, null, true);
+  }
+
+  private StatusReply<ContainerView> createAutoRemoved() throws IOException {
+    ContainerSpec spec = autoRemovedSpec();
+    return kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r)).reply();
+  }
+
+  /** The container's process ends with {@code code}, and conmon's exit file reaches the actor. */
+  private void exitWith(int code) {
+    runtime.exit(id, code);
+    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+  }
+
+  private TestProbe<StatusReply<ContainerView>> waitUntilRemoved() {
+    TestProbe<StatusReply<ContainerView>> probe = KIT.createTestProbe();
+    kit.runCommand(new ContainerActor.Wait(true, probe.ref()));
+    return probe;
+  }
+
+  /** The daemon's delete, journaled with its reason, after the exit waiters heard of the exit. */
+  private void assertRemovedByTheDaemon(TestProbe<StatusReply<ContainerView>> removal, Phase finished) {
+    ContainerView last = removal.receiveMessage(Duration.ofSeconds(5)).getValue();
+    assertEquals(Phase.DELETED, last.phase());
+    supervisor.expectMessageClass(ContainerActor.ContainerGone.class);
+    assertFalse(Files.exists(bundle()), "bundle removed");
+    List<Object> events = PersistenceTestKit.create(KIT.system()).persistedInStorage(ContainerActor.persistenceId(id).id());
+    ContainerActor.DeleteRequested intent = events.stream().filter(ContainerActor.DeleteRequested.class::isInstance)
+        .map(ContainerActor.DeleteRequested.class::cast).findFirst().orElseThrow();
+    assertTrue(intent.reason().startsWith("auto_remove: the container " + finished), intent.reason());
+    assertInstanceOf(ContainerActor.Deleted.class, events.get(events.size() - 1));
+  }
+
+  @Test
+  void autoRemoveDeletesTheContainerOnceItHasExitedAfterTellingItsExit() throws IOException {
+    createAutoRemoved();
+    TestProbe<StatusReply<ContainerView>> removal = waitUntilRemoved();
+    ask(ContainerActor.Start::new);
+    TestProbe<StatusReply<ContainerView>> exit = KIT.createTestProbe();
+    kit.runCommand(ContainerActor.Wait.untilFinished(exit.ref()));
+    removal.expectNoMessage(Duration.ofMillis(50));
+    exitWith(3);
+    assertEquals(3, exit.receiveMessage().getValue().exitCode());
+    assertRemovedByTheDaemon(removal, Phase.EXITED);
+    assertTrue(runtime.calls.contains("delete " + id), runtime.calls.toString());
+  }
+
+  @Test
+  void autoRemoveDeletesAContainerWhoseStartFailed() throws IOException {
+    createAutoRemoved();
+    TestProbe<StatusReply<ContainerView>> removal = waitUntilRemoved();
+    runtime.failStart = "exec: \"/bin/nope\": no such file or directory";
+    assertTrue(ask(ContainerActor.Start::new).isError());
+    assertRemovedByTheDaemon(removal, Phase.FAILED);
+  }
+
+  @Test
+  void aRestartBetweenTheExitAndTheDaemonsDeleteDeletesAtReconciliation() throws IOException {
+    ContainerSpec spec = autoRemovedSpec();
+    Instant t = Instant.now();
+    PersistenceTestKit.create(KIT.system()).persistForRecovery(ContainerActor.persistenceId(id).id(), List.of(
+        new ContainerActor.CreateRequested(id, spec, t), new ContainerActor.Created(id, 42, t),
+        new ContainerActor.StartRequested(id, t), new ContainerActor.Started(id, 42, t),
+        new ContainerActor.Exited(id, 0, t)));
+    kit.restart();
+    assertEquals(Phase.EXITED, kit.getState().phase());
+    TestProbe<StatusReply<ContainerView>> removal = waitUntilRemoved();
+    kit.runCommand(ContainerActor.Reconcile.INSTANCE);
+    assertRemovedByTheDaemon(removal, Phase.EXITED);
+  }
+
+  @Test
+  void aWaitUntilRemovedIsAnsweredByAClientsDeleteToo() throws IOException {
+    create();
+    TestProbe<StatusReply<ContainerView>> removal = waitUntilRemoved();
+    kit.runCommand(new ContainerActor.Delete(false, KIT.<StatusReply<String>>createTestProbe().ref()));
+    assertEquals(Phase.DELETED, removal.receiveMessage(Duration.ofSeconds(5)).getValue().phase());
+    assertTrue(ask(ContainerActor.GetStatus::new).isError(), "the deleted container is no longer found");
   }
 
   @Test
@@ -461,7 +540,7 @@ class ContainerActorTest {
         new ContainerActor.KillRequested(id, 15, t),
         new ContainerActor.StopRequested(id, 15, 10, t),
         new ContainerActor.Exited(id, 143, t),
-        new ContainerActor.DeleteRequested(id, false, t),
+        new ContainerActor.DeleteRequested(id, false, t, null),
         new ContainerActor.Deleted(id, t));
     List<Phase> expected = List.of(Phase.CREATING, Phase.CREATED, Phase.STARTING, Phase.RUNNING, Phase.RUNNING,
         Phase.STOPPING, Phase.EXITED, Phase.DELETING, Phase.DELETED);
@@ -505,14 +584,12 @@ class ContainerActorTest {
   void onFailureRestartsWithBackoffUpToItsLimitThenStaysExited() throws IOException {
     createAndStartWithRestartPolicy("on-failure:2");
     for (int restart = 1; restart <= 2; restart++) {
-      runtime.exit(id, 1);
-      kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+      exitWith(1);
       int expected = restart;
       awaitCondition(() -> ask(ContainerActor.GetStatus::new).getValue().phase() == Phase.RUNNING
           && kit.getState().facts().restartCount() == expected);
     }
-    runtime.exit(id, 1);
-    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    exitWith(1);
     ContainerView last = awaitPhase(Phase.EXITED);
     assertEquals(2, kit.getState().facts().restartCount(), "no third restart");
     assertEquals(1, last.exitCode());
@@ -527,8 +604,7 @@ class ContainerActorTest {
     createAndStartWithRestartPolicy("always");
     String before = Files.readString(bundle().resolve("config.json"));
     deleteTree(root.resolve("state"));
-    runtime.exit(id, 0);
-    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow()));
+    exitWith(0);
     awaitCondition(() -> ask(ContainerActor.GetStatus::new).getValue().phase() == Phase.RUNNING
         && kit.getState().facts().restartCount() == 1);
     assertEquals(before, Files.readString(bundle().resolve("config.json")));

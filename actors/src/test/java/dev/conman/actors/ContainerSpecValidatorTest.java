@@ -2,6 +2,7 @@ package dev.conman.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,5 +70,21 @@ class ContainerSpecValidatorTest {
     }
     assertEquals(ContainerException.Code.NOT_FOUND, assertThrows(ContainerException.class,
         () -> v.validate(spec("localhost:5000/other:1", List.of(), List.of(), ""))).code());
+  }
+
+  @Test
+  void autoRemoveAndARestartPolicyContradictEachOther() throws Exception {
+    Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
+    ContainerSpecValidator v = new ContainerSpecValidator(List.of(dir.resolve("root")), ONE_IMAGE);
+    for (String policy : List.of("always", "on-failure:3", "unless-stopped")) {
+      ContainerSpec s = new ContainerSpec("c1", rootfs.toString(), List.of("/bin/true"), List.of(), "/", false,
+          java.util.Map.of(), null, RestartPolicy.parse(policy), null, null, null, null, true);
+      ContainerException e = assertThrows(ContainerException.class, () -> v.validate(s), policy);
+      assertEquals(ContainerException.Code.INVALID_ARGUMENT, e.code());
+      assertTrue(e.getMessage().contains("auto_remove (--rm) and restart policy " + policy), e.getMessage());
+    }
+    ContainerSpec plain = new ContainerSpec("c1", rootfs.toString(), List.of("/bin/true"), List.of(), "/", false,
+        java.util.Map.of(), null, RestartPolicy.NO, null, null, null, null, true);
+    assertTrue(v.validate(plain).autoRemove());
   }
 }

@@ -9,12 +9,15 @@ import io.grpc.StatusRuntimeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 /**
  * run: CreateContainer, StartContainer, then (unless --detach) WaitContainer and, with --rm,
  * DeleteContainer. Exits with the container's exit code, like docker run; 125 when conmanctl or
  * the daemon failed. Meanwhile the container's output is copied from its log (Logs, following).
+ *
+ * <p>With --rm and -d, -i or -t the daemon deletes the container when it finishes (auto_remove):
+ * no client may be left to do it. Without them conmanctl deletes it after reading its output from
+ * the log, which the daemon's delete would remove, possibly before conmanctl has read it.
  */
 @Command(name = "run",
     description = {"Create and start a container, then wait for it to exit and exit with its exit"
@@ -26,7 +29,8 @@ import picocli.CommandLine.ParameterException;
         + " Ctrl-P Ctrl-Q) leave it running and exit 0."})
 final class RunCommand extends DaemonCommand {
   @Option(names = "--rm",
-      description = "Delete the container once it has exited, or if it fails to start.")
+      description = "Delete the container once it has exited, or if it fails to start. With -d, -i or -t"
+          + " the daemon deletes it, also after a detach or when conmanctl is gone.")
   boolean remove;
 
   @Option(names = {"-d", "--detach"},
@@ -42,10 +46,6 @@ final class RunCommand extends DaemonCommand {
 
   @Override
   protected void validate() {
-    if (remove && detach) {
-      throw new ParameterException(spec.commandLine(), "--rm cannot be combined with --detach:"
-          + " the daemon cannot remove containers on exit yet, and conmanctl does not wait");
-    }
     create.validate();
   }
 
@@ -54,12 +54,20 @@ final class RunCommand extends DaemonCommand {
     return !detach && (create.tty || create.stdin);
   }
 
+  /** --rm where conmanctl may not be there when the container finishes (see the class comment). */
+  private boolean daemonRemoves() {
+    return remove && (detach || attached());
+  }
+
   @Override
   protected int run(Daemon daemon, Console console) {
     dev.conman.api.v1.CreateContainerRequest request = create.request(System.getenv());
     if (attached() && create.stdin && !create.tty) {
       // as docker run -i: the end of conmanctl's stdin is the end of the container's
       request = request.toBuilder().setStdinOnce(true).build();
+    }
+    if (daemonRemoves()) {
+      request = request.toBuilder().setAutoRemove(true).build();
     }
     Container created = daemon.runtime().createContainer(request).getContainer();
     if (attached()) {
@@ -111,16 +119,12 @@ final class RunCommand extends DaemonCommand {
     }
     if (outcome.detached()) {
       if (remove) {
-        console.error("detached from " + ContainerFormat.shortId(id) + ", which runs on; --rm does not apply:"
-            + " delete it when done");
+        console.error("detached from " + ContainerFormat.shortId(id) + ", which runs on; the daemon deletes it"
+            + " when it exits (--rm)");
       }
       return ExitCodes.OK;
     }
-    int status = Attachment.exitStatus(outcome, console);
-    if (remove) {
-      delete(id, daemon, console);
-    }
-    return status;
+    return Attachment.exitStatus(outcome, console);
   }
 
   private Container start(String id, Daemon daemon, Console console) {
@@ -135,12 +139,18 @@ final class RunCommand extends DaemonCommand {
     }
   }
 
-  /** --rm: a failed delete is reported but does not hide the container's exit code. */
+  /**
+   * --rm: a failed delete is reported but does not hide the container's exit code. A container
+   * already gone is what was asked for: the daemon's auto_remove may have been first.
+   */
   private static void delete(String id, Daemon daemon, Console console) {
     try {
       daemon.runtime().deleteContainer(
           DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
     } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND) {
+        return;
+      }
       console.error("--rm: could not delete container " + ContainerFormat.shortId(id) + ": "
           + Console.describe(e));
     }

@@ -232,6 +232,8 @@ class EndToEndTest {
     assertEquals(id, sent(StartContainerRequest.class).get(0).getRef());
     assertEquals(id, sent(WaitContainerRequest.class).get(0).getRef());
     assertEquals(id, sent(DeleteContainerRequest.class).get(0).getRef());
+    assertFalse(sent(CreateContainerRequest.class).get(0).getAutoRemove(),
+        "conmanctl deletes it once it has read the output from the log");
   }
 
   @Test
@@ -267,11 +269,11 @@ class EndToEndTest {
   }
 
   @Test
-  void runRejectsRmWithDetach() {
+  void runWithRmAndDetachLeavesTheDeleteToTheDaemon() {
     CliRun r = conmanctl("run", "--rm", "-d", "--image", "/r", "c1", "/bin/true");
-    assertEquals(ExitCodes.USAGE, r.status());
-    assertTrue(r.err().startsWith("conmanctl: --rm cannot be combined with --detach"), r.err());
-    assertTrue(fake.requests.isEmpty());
+    assertEquals(0, r.status(), r.err());
+    assertEquals(List.of("CreateContainerRequest", "StartContainerRequest"), sentTypes());
+    assertTrue(sent(CreateContainerRequest.class).get(0).getAutoRemove(), "auto_remove asked of the daemon");
   }
 
   @Test

@@ -29,7 +29,7 @@ public final class ProtoConverter {
         r.hasResources() ? fromProto(r.getResources()) : null,
         new ProcessSecurity(r.getUser(), r.getCapAddList(), r.getCapDropList(), r.getPrivileged(),
             r.getAllowNewPrivileges()),
-        new NetworkSpec(r.getNetwork(), ports(r.getPublishList()), r.getHostname()), stdio(r));
+        new NetworkSpec(r.getNetwork(), ports(r.getPublishList()), r.getHostname()), stdio(r), r.getAutoRemove());
   }
 
   /** @throws ContainerException INVALID_ARGUMENT for a mapping that is not [HOST_IP:]HOST:CONTAINER[/PROTO] */
@@ -139,6 +139,7 @@ public final class ProtoConverter {
         .putAllLabels(spec.labels())
         .setLogPath(v.logPath().toString())
         .setRestartPolicy(spec.restart().toString())
+        .setAutoRemove(spec.autoRemove())
         .setRestartCount(v.restartCount())
         .setOomKilled(v.oomKilled())
         .setResources(toProto(spec.resources()))

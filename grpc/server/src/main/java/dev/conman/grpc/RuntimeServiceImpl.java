@@ -31,6 +31,7 @@ import dev.conman.api.v1.StartContainerRequest;
 import dev.conman.api.v1.StartContainerResponse;
 import dev.conman.api.v1.StopContainerRequest;
 import dev.conman.api.v1.StopContainerResponse;
+import dev.conman.api.v1.WaitCondition;
 import dev.conman.api.v1.WaitContainerRequest;
 import dev.conman.api.v1.WaitContainerResponse;
 import dev.conman.runc.Signals;
@@ -137,7 +138,15 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   @Override
   public void waitContainer(WaitContainerRequest request, StreamObserver<WaitContainerResponse> out) {
-    Responses.respond(out, () -> forward(request.getRef(), ContainerActor.Wait::new, clientDeadlineOr(WAIT_TIMEOUT)),
+    Responses.respond(out, () -> {
+      if (request.getCondition() == WaitCondition.UNRECOGNIZED) {
+        throw ContainerException.invalid("unknown wait condition " + request.getConditionValue()
+            + "; use WAIT_CONDITION_FINISHED (0) or WAIT_CONDITION_REMOVED (1)");
+      }
+      boolean untilRemoved = request.getCondition() == WaitCondition.WAIT_CONDITION_REMOVED;
+      return this.<ContainerView>forward(request.getRef(), replyTo -> new ContainerActor.Wait(untilRemoved, replyTo),
+          clientDeadlineOr(WAIT_TIMEOUT));
+    },
         v -> WaitContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
   }
 

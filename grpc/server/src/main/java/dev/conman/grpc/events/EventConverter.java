@@ -57,8 +57,11 @@ final class EventConverter {
       if (c.exitCode() != null) {
         b.setExitCode(c.exitCode());
       }
-    } else if (e instanceof ContainerActor.DeleteRequested) {
+    } else if (e instanceof ContainerActor.DeleteRequested c) {
       b.setType("delete_requested");
+      if (c.reason() != null) {
+        b.setReason(c.reason());
+      }
     } else if (e instanceof ContainerActor.Deleted) {
       b.setType("deleted");
     } else if (e instanceof ContainerActor.Reconciled c) {

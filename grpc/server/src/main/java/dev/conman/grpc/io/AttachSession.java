@@ -46,6 +46,8 @@ final class AttachSession implements StreamObserver<AttachInput> {
   static final Duration STALL_LIMIT = Duration.ofSeconds(10);
   /** How long to wait for the exit to be journaled once conmon closed the socket. */
   private static final Duration EXIT_WAIT = Duration.ofSeconds(30);
+  /** The longest ask: the end of a container that runs for months. */
+  private static final Duration UNTIL_FINISHED = Duration.ofDays(200);
 
   private final ServerCallStreamObserver<AttachOutput> out;
   private final ExecutorService pool;
@@ -57,6 +59,12 @@ final class AttachSession implements StreamObserver<AttachInput> {
   private final AtomicBoolean endJournaled = new AtomicBoolean();
   private volatile boolean started;
   private volatile String containerId;
+  /**
+   * For a container created with auto_remove, the wait for its end, asked at attach: by the time
+   * conmon closes the socket the daemon may have deleted it, and its exit code with it. (Other
+   * containers are asked then, so that attaching to a long-lived one leaves no waiter behind.)
+   */
+  private volatile CompletableFuture<ContainerView> finishedEarly;
   private volatile String endReason = "client disconnected";
   private volatile boolean stdin;
   private volatile boolean terminal;
@@ -134,6 +142,10 @@ final class AttachSession implements StreamObserver<AttachInput> {
             return;
           }
           containerId = view.id();
+          if (view.spec().autoRemove()) {
+            finishedEarly = containers.<ContainerView>forward(containerId, ContainerActor.Wait::untilFinished,
+                UNTIL_FINISHED).toCompletableFuture();
+          }
           terminal = view.spec().stdio().terminal();
           stdin = spec.getStdin();
           detachKeys = keys.scanner();
@@ -194,7 +206,11 @@ final class AttachSession implements StreamObserver<AttachInput> {
       return; // this side closed the connection: detach or cancel
     }
     // conmon closes its sockets when the container has ended: send how it ended
-    containers.<ContainerView>forward(containerId, ContainerActor.Wait::new, EXIT_WAIT).whenComplete((view, failure) -> {
+    CompletableFuture<ContainerView> finished = finishedEarly != null
+        ? finishedEarly.orTimeout(EXIT_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        : containers.<ContainerView>forward(containerId, ContainerActor.Wait::untilFinished, EXIT_WAIT)
+            .toCompletableFuture();
+    finished.whenComplete((view, failure) -> {
       AttachExit.Builder exit = AttachExit.newBuilder();
       if (view != null && view.exitCode() != null) {
         exit.setExitCode(view.exitCode());

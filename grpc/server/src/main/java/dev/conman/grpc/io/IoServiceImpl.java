@@ -74,7 +74,7 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
         return;
       }
       CompletableFuture<ContainerView> exited = request.getFollow()
-          ? containers.forward(view.id(), ContainerActor.Wait::new, FOLLOW_TIMEOUT).toCompletableFuture()
+          ? containers.forward(view.id(), ContainerActor.Wait::untilFinished, FOLLOW_TIMEOUT).toCompletableFuture()
           : CompletableFuture.completedFuture(view);
       Instant since = request.hasSince()
           ? Instant.ofEpochSecond(request.getSince().getSeconds(), request.getSince().getNanos()) : null;

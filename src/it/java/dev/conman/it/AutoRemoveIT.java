@@ -1,0 +1,118 @@
+package dev.conman.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.conman.api.v1.Container;
+import dev.conman.api.v1.ContainerState;
+import dev.conman.api.v1.Event;
+import dev.conman.api.v1.EventServiceGrpc;
+import dev.conman.api.v1.GetContainerRequest;
+import dev.conman.api.v1.HistoryRequest;
+import dev.conman.api.v1.RuntimeServiceGrpc;
+import dev.conman.api.v1.StartContainerRequest;
+import dev.conman.api.v1.WaitCondition;
+import dev.conman.api.v1.WaitContainerRequest;
+import dev.conman.api.v1.WaitContainerResponse;
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.Status;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * auto_remove (docker run --rm) with real runc and conmon: the daemon deletes a container once it
+ * has finished, a wait until removed asked before the start learns its exit code, and a container
+ * that ended while the daemon was down is deleted by the restart's reconciliation. The history
+ * says the daemon deleted it, and why.
+ */
+class AutoRemoveIT {
+
+  @RegisterExtension
+  final DaemonExtension conman = DaemonExtension.perMethod();
+
+  @Test
+  void theDaemonDeletesTheContainerOnceItHasExitedAndTheWaitLearnsTheExitCode() throws Exception {
+    ConmanDaemon daemon = conman.daemon();
+    String id = createAutoRemoved("three", "/bin/sh", "-c", "echo bye; exit 3");
+    ListenableFuture<WaitContainerResponse> removed = waitUntilRemoved(id);
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());
+
+    Container last = removed.get(30, TimeUnit.SECONDS).getContainer();
+    assertEquals(ContainerState.CONTAINER_STATE_DELETED, last.getState(), () -> "last status: " + last);
+    assertEquals(3, last.getExitCode());
+    assertTrue(last.getAutoRemove());
+    assertGone(daemon, id);
+    List<String> types = history(id).stream().map(Event::getType).toList();
+    assertEquals(List.of("exited", "delete_requested", "deleted"), types.subList(types.size() - 3, types.size()),
+        () -> "history: " + types);
+  }
+
+  @Test
+  void aContainerThatEndedWhileTheDaemonWasDownIsDeletedAtRestart() throws Exception {
+    ConmanDaemon daemon = conman.daemon();
+    String id = createAutoRemoved("later", "/bin/sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 5");
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());
+    daemon.kill9();
+    Files.createFile(conman.rootfs().resolve("tmp/go"));
+    Support.await("conmon's exit file " + daemon.exitFile(id), Duration.ofSeconds(20),
+        () -> Files.exists(daemon.exitFile(id)));
+    daemon.restart();
+
+    Support.await("the reconciliation's delete of " + id, Duration.ofSeconds(20),
+        () -> daemon.runtime().listContainers(dev.conman.api.v1.ListContainersRequest.getDefaultInstance())
+            .getContainersList().stream().noneMatch(c -> c.getId().equals(id)));
+    assertGone(daemon, id);
+    List<Event> history = history(id);
+    Event exit = history.stream().filter(e -> e.getType().equals("reconciled")).findFirst().orElseThrow(
+        () -> new AssertionError("the exit found at restart is journaled: " + history));
+    assertEquals(5, exit.getExitCode());
+    Event delete = history.stream().filter(e -> e.getType().equals("delete_requested")).findFirst().orElseThrow();
+    assertTrue(delete.getReason().startsWith("auto_remove"), () -> "who deleted it, and why: " + delete);
+    assertEquals("deleted", history.get(history.size() - 1).getType());
+  }
+
+  @Test
+  void autoRemoveWithARestartPolicyIsInvalidAndAnUnknownWaitConditionToo() {
+    ConmanDaemon daemon = conman.daemon();
+    Support.assertCode(Status.Code.INVALID_ARGUMENT, () -> daemon.runtime().createContainer(
+        Support.create(conman.name("loop"), conman.rootfs(), "/bin/true").toBuilder().setAutoRemove(true)
+            .setRestartPolicy("always").build()));
+    String id = createAutoRemoved("idle", "/bin/true");
+    Support.assertCode(Status.Code.INVALID_ARGUMENT, () -> daemon.runtime().waitContainer(
+        WaitContainerRequest.newBuilder().setRef(id).setConditionValue(7).build()));
+    assertEquals(ContainerState.CONTAINER_STATE_CREATED, daemon.runtime().getContainer(
+        GetContainerRequest.newBuilder().setRef(id).build()).getContainer().getState(),
+        "never started: nothing to remove");
+    daemon.runtime().deleteContainer(dev.conman.api.v1.DeleteContainerRequest.newBuilder().setRef(id).build());
+  }
+
+  private String createAutoRemoved(String name, String... command) {
+    return conman.daemon().runtime().createContainer(Support.create(conman.name(name), conman.rootfs(), command)
+        .toBuilder().setAutoRemove(true).build()).getContainer().getId();
+  }
+
+  private ListenableFuture<WaitContainerResponse> waitUntilRemoved(String id) {
+    return RuntimeServiceGrpc.newFutureStub(conman.daemon().channel()).withDeadlineAfter(60, TimeUnit.SECONDS)
+        .waitContainer(WaitContainerRequest.newBuilder().setRef(id)
+            .setCondition(WaitCondition.WAIT_CONDITION_REMOVED).build());
+  }
+
+  /** Not listed, not found, unknown to runc, its bundle and exit file gone. */
+  private static void assertGone(ConmanDaemon daemon, String id) {
+    Support.assertCode(Status.Code.NOT_FOUND,
+        () -> daemon.runtime().getContainer(GetContainerRequest.newBuilder().setRef(id).build()));
+    assertFalse(daemon.runcContainers().contains(id), "runc no longer knows it");
+    assertFalse(Files.exists(daemon.state().resolve("bundles").resolve(id)), "bundle removed");
+    assertFalse(Files.exists(daemon.exitFile(id)), "exit file removed");
+  }
+
+  private List<Event> history(String id) {
+    return EventServiceGrpc.newBlockingStub(conman.daemon().channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .history(HistoryRequest.newBuilder().setRef(id).build()).getEventsList();
+  }
+}
