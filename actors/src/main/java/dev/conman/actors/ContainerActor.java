@@ -854,9 +854,8 @@ public final class ContainerActor
     if (r.failure() == null && r.started().exit() != null) {
       // both facts in one write: the exit file was there when the start returned, so the exit
       // watcher's report comes after Exited and is ignored
-      return persist(List.of(new Started(id, state.facts().pid(), r.started().startedAt()),
+      return persistEnd(state, List.of(new Started(id, state.facts().pid(), r.started().startedAt()),
           Exited.of(id, r.started().exit())))
-          .thenRun(this::afterFinish)
           .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
           .thenUnstashAll();
     }
@@ -866,8 +865,7 @@ public final class ContainerActor
           .thenUnstashAll();
     }
     ContainerException error = failure("start", r.failure());
-    return persist(new StartFailed(id, error.getMessage(), now()))
-        .thenRun(this::afterFinish)
+    return persistEnd(state, List.of(new StartFailed(id, error.getMessage(), now())))
         .thenReply(r.replyTo(), s -> StatusReply.error(error))
         .thenUnstashAll();
   }
@@ -886,8 +884,7 @@ public final class ContainerActor
     if (r.failure() != null) {
       return Effect().reply(r.replyTo(), StatusReply.error(failure("stop", r.failure()))).thenUnstashAll();
     }
-    return persist(Exited.of(id, r.exit()))
-        .thenRun(this::afterFinish)
+    return persistEnd(state, List.of(Exited.of(id, r.exit())))
         .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
         .thenUnstashAll();
   }
@@ -963,9 +960,26 @@ public final class ContainerActor
   }
 
   private ReplyEffect<Event, State> onExit(State state, ExitObserved c) {
-    return persist(Exited.of(id, c.exit()))
-        .thenRun(this::afterFinish)
-        .thenNoReply();
+    return persistEnd(state, List.of(Exited.of(id, c.exit()))).thenNoReply();
+  }
+
+  /**
+   * Persists the end of a run, then answers waiters and applies the restart policy. For a
+   * container created with auto_remove, the daemon's DeleteRequested goes into the same write and
+   * the delete starts once it is durable: one journal write less between the exit and the delete.
+   */
+  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> persistEnd(State state,
+      List<Event> ending) {
+    State after = state;
+    for (Event e : ending) {
+      after = after.apply(e);
+    }
+    if (!autoRemoveDue(after)) {
+      return persist(ending).thenRun(this::afterFinish);
+    }
+    List<Event> events = new ArrayList<>(ending);
+    events.add(autoRemoveIntent(after));
+    return persist(events).thenRun(this::afterFinish).thenRun(s -> deleteOnHost(false, null));
   }
 
   private ReplyEffect<Event, State> onStartExec(State state, StartExec c) {
@@ -1022,10 +1036,14 @@ public final class ContainerActor
     if (!autoRemoveDue(state)) {
       return Effect().noReply();
     }
-    return persist(new DeleteRequested(id, false, now(), "auto_remove: the container " + state.phase()
-        + " and was created to be deleted then"))
+    return persist(autoRemoveIntent(state))
         .thenRun(s -> deleteOnHost(false, null))
         .thenNoReply();
+  }
+
+  private DeleteRequested autoRemoveIntent(State finished) {
+    return new DeleteRequested(id, false, now(), "auto_remove: the container " + finished.phase()
+        + " and was created to be deleted then");
   }
 
   /**
