@@ -45,9 +45,29 @@ public final class Api implements AutoCloseable {
    * podman's anchors, taken with --network none).
    */
   public Container create(String name, String... command) {
-    return rt().createContainer(CreateContainerRequest.newBuilder()
+    return rt().createContainer(request(name, command).build()).getContainer();
+  }
+
+  /** The same, created to be deleted by the daemon once it has finished (auto_remove, docker run --rm). */
+  public Container createAutoRemoved(String name, String... command) {
+    return rt().createContainer(request(name, command).setAutoRemove(true).build()).getContainer();
+  }
+
+  private CreateContainerRequest.Builder request(String name, String... command) {
+    return CreateContainerRequest.newBuilder()
         .setName(name).setImage(rootfs.toString()).addAllCommand(List.of(command)).setReadOnly(true)
-        .setNetwork("none").build()).getContainer();
+        .setNetwork("none");
+  }
+
+  /**
+   * WaitContainer until removed, asked now and answered later: as docker run --rm does, a client
+   * asks before the start, since a container deleted by then is no longer found.
+   */
+  public com.google.common.util.concurrent.ListenableFuture<dev.conman.api.v1.WaitContainerResponse> awaitRemoved(
+      String ref) {
+    return RuntimeServiceGrpc.newFutureStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS).waitContainer(
+        WaitContainerRequest.newBuilder().setRef(ref).setCondition(dev.conman.api.v1.WaitCondition.WAIT_CONDITION_REMOVED)
+            .build());
   }
 
   public Container start(String ref) {

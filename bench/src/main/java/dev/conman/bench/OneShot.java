@@ -10,12 +10,18 @@ import java.util.Map;
 
 /**
  * One short-lived container (/bin/true), sequential, interleaved: every iteration runs each
- * variant once, in a rotating order (as bench-oneshot.sh does). Before that, conmand alone runs
+ * variant once, in an order shuffled per iteration (seeded, so runs are alike): in a fixed rotation
+ * each variant mostly follows the same other one, and what that one leaves to the kernel (a
+ * namespace's teardown, a cgroup's removal) is charged to it; here it was 3 ms of create, for the
+ * same calls, after runc_csd rather than runc_run. Before that, conmand alone runs
  * one-shots until its JIT has compiled the paths (a daemon runs for days; its first hundred
  * operations after a start are slower): the first of them are reported on a row of their own,
  * "conman fresh daemon", since the scenario runs first after the daemon's start.
  * <ul>
  *   <li>conman: CreateContainer + StartContainer + WaitContainer + DeleteContainer on a warm channel
+ *   <li>conman_rm: as conmanctl run --rm and docker run --rm: CreateContainer with auto_remove,
+ *   WaitContainer until removed (asked before the start, answered once the daemon has deleted the
+ *   container), StartContainer
  *   <li>runc_csd: runc create + runc start + wait for exit (poll /proc/PID until gone or zombie) + runc delete
  *   <li>runtime_floor: the same through conmand's runtime layer without the daemon: conmon runs
  *   runc create, the start's exec.fifo handshake in-process, wait for conmon's exit file, runc
@@ -38,6 +44,7 @@ final class OneShot {
     String prefix = c.run + "-os-";
     Map<String, Variant> variants = new LinkedHashMap<>();
     variants.put("conman", id -> conman(c, id));
+    variants.put("conman_rm", id -> conmanAutoRemoved(c, id));
     variants.put("runc_csd", id -> runcCsd(c, id));
     variants.put("runtime_floor", id -> floor(c, id));
     variants.put("runc_run", id -> {
@@ -64,9 +71,11 @@ final class OneShot {
     c.report.add("oneshot", "conman fresh daemon", Stats.of(fresh), "ms", "runc_csd", null,
         "its first " + fresh.size() + " one-shots after the start, before the JIT has compiled the paths");
     System.out.println("oneshot: " + n + " iterations of " + names + " (+" + warm + " warm-up each)");
+    java.util.Random shuffler = new java.util.Random(20261129);
     for (int i = -warm; i < n; i++) {
-      for (int j = 0; j < names.size(); j++) {
-        String v = names.get(Math.floorMod(i + j, names.size()));
+      List<String> order = new ArrayList<>(names);
+      java.util.Collections.shuffle(order, shuffler);
+      for (String v : order) {
         Map<String, Double> t = variants.get(v).run(prefix + v.replace('_', '-') + "-" + (i + warm));
         if (i >= 0) {
           t.forEach((k, x) -> samples.get(v).computeIfAbsent(k, q -> new ArrayList<>()).add(x));
@@ -75,15 +84,16 @@ final class OneShot {
     }
     for (String v : names) {
       Stats s = Stats.of(samples.get(v).get("total"));
-      Target target = v.equals("conman") ? Target.ratioMax(1.25) : null;
+      boolean conman = v.equals("conman") || v.equals("conman_rm");
+      Target target = conman ? Target.ratioMax(1.25) : null;
       String note = null;
-      if (v.equals("conman") && samples.containsKey("ctr_run")) {
+      if (conman && samples.containsKey("ctr_run")) {
         double ctr = Stats.of(samples.get("ctr_run").get("total")).median();
         note = String.format(java.util.Locale.ROOT, "%.2fx ctr_run (target <0.5)", s.median() / ctr);
       }
       c.report.add("oneshot", v, s, "ms", "runc_csd", target, note);
     }
-    for (String v : List.of("conman", "runtime_floor", "runc_csd")) {
+    for (String v : List.of("conman", "conman_rm", "runtime_floor", "runc_csd")) {
       StringBuilder b = new StringBuilder("oneshot " + v + " median breakdown (ms):");
       samples.get(v).forEach((k, l) -> {
         if (!k.equals("total")) {
@@ -105,11 +115,40 @@ final class OneShot {
     long t3 = System.nanoTime();
     api.delete(created.getId(), false);
     long t4 = System.nanoTime();
+    checkSucceeded(name, done);
+    return timings(t0, t1, t2, t3, t4);
+  }
+
+  /** create, then start (with the wait for removal asked in between), then until removed. */
+  private static Map<String, Double> conmanAutoRemoved(Ctx c, String name) {
+    Api api = c.api();
+    long t0 = System.nanoTime();
+    Container created = api.createAutoRemoved(name, "/bin/true");
+    long t1 = System.nanoTime();
+    var removed = api.awaitRemoved(created.getId());
+    api.start(created.getId());
+    long t2 = System.nanoTime();
+    Container done;
+    try {
+      done = removed.get().getContainer();
+    } catch (Exception e) {
+      throw new IllegalStateException("conman one-shot " + name + ": waiting for its removal failed", e);
+    }
+    long t3 = System.nanoTime();
+    checkSucceeded(name, done);
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("total", ms(t3 - t0));
+    m.put("create", ms(t1 - t0));
+    m.put("start", ms(t2 - t1));
+    m.put("removed", ms(t3 - t2));
+    return m;
+  }
+
+  private static void checkSucceeded(String name, Container done) {
     if (!done.hasExitCode() || done.getExitCode() != 0) {
       throw new IllegalStateException("conman one-shot " + name + " ended " + done.getState() + " exit "
           + (done.hasExitCode() ? done.getExitCode() : "unknown") + " " + done.getMessage());
     }
-    return timings(t0, t1, t2, t3, t4);
   }
 
   static Map<String, Double> runcCsd(Ctx c, String id) {
