@@ -53,6 +53,24 @@ class AutoRemoveIT {
   }
 
   @Test
+  void aWaitUntilRemovedThatComesAfterTheDeleteIsAnsweredFromTheJournalByFullId() throws Exception {
+    ConmanDaemon daemon = conman.daemon();
+    String name = conman.name("gone");
+    String id = createAutoRemoved("gone", "/bin/sh", "-c", "exit 4");
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());
+    Support.await("the daemon's delete of " + id, Duration.ofSeconds(20), () -> Support.status(() -> daemon.runtime().getContainer(GetContainerRequest.newBuilder().setRef(id).build()))
+            .getCode() == Status.Code.NOT_FOUND);
+
+    Container last = waitUntilRemoved(id).get(30, TimeUnit.SECONDS).getContainer();
+    assertEquals(ContainerState.CONTAINER_STATE_DELETED, last.getState());
+    assertEquals(4, last.getExitCode());
+    Support.assertCode(Status.Code.NOT_FOUND, () -> daemon.runtime().waitContainer(WaitContainerRequest.newBuilder()
+        .setRef(name).setCondition(WaitCondition.WAIT_CONDITION_REMOVED).build()));
+    Support.assertCode(Status.Code.NOT_FOUND, () -> daemon.runtime().waitContainer(WaitContainerRequest.newBuilder()
+        .setRef(id).build()));
+  }
+
+  @Test
   void aContainerThatEndedWhileTheDaemonWasDownIsDeletedAtRestart() throws Exception {
     ConmanDaemon daemon = conman.daemon();
     String id = createAutoRemoved("later", "/bin/sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 5");

@@ -22,6 +22,7 @@ import org.apache.pekko.actor.typed.Props;
 import dev.conman.grpc.ApiServer;
 import dev.conman.grpc.ContainerAsks;
 import dev.conman.grpc.RuntimeServiceImpl;
+import dev.conman.grpc.events.ContainerHistory;
 import dev.conman.grpc.events.EventFeed;
 import dev.conman.grpc.events.EventServiceImpl;
 import dev.conman.grpc.io.IoServiceImpl;
@@ -112,12 +113,13 @@ public final class Daemon implements AutoCloseable {
       JournalReader journal = d.open(new JournalReader(s.database(), system.classicSystem()));
       EventFeed feed = d.open(new EventFeed(journal, journaled, s.eventPollInterval(), s.eventMaxLag()));
       ContainerAsks containers = new ContainerAsks(system, system.scheduler(), s.askTimeout());
+      ContainerHistory history = new ContainerHistory(feed, operations.layout()::log);
       var blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(ContainerSupervisor.BLOCKING_DISPATCHER));
       imageService.set(new ImageServiceImpl(store, system.systemActorOf(ImageJournal.create(), "images",
           Props.empty()), containers, blocking));
       d.open(ApiServer.start(s.socket(), s.socketGroup(), List.of(
-          new RuntimeServiceImpl(containers, validator, runtime, blocking, networks),
-          new EventServiceImpl(feed, containers, operations.layout()::log),
+          new RuntimeServiceImpl(containers, validator, runtime, blocking, networks, history),
+          new EventServiceImpl(feed, containers, history),
           d.open(new IoServiceImpl(containers, runtime)),
           imageService.get()),
           s.maxMessageBytes()));

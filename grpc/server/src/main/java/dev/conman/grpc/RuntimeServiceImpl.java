@@ -38,6 +38,8 @@ import dev.conman.runc.Signals;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Map;
+import dev.conman.actors.Ids;
+import dev.conman.grpc.events.ContainerHistory;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -69,10 +71,12 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private final ContainerSpecValidator validator;
   private final Duration askTimeout;
   private final dev.conman.actors.Networks networks;
+  private final ContainerHistory history;
 
   public RuntimeServiceImpl(ContainerAsks containers, ContainerSpecValidator validator, ContainerRuntime runtime,
-      java.util.concurrent.Executor blocking, dev.conman.actors.Networks networks) {
+      java.util.concurrent.Executor blocking, dev.conman.actors.Networks networks, ContainerHistory history) {
     this.networks = networks;
+    this.history = history;
     this.containers = containers;
     this.runtime = runtime;
     this.blocking = blocking;
@@ -144,10 +148,30 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
             + "; use WAIT_CONDITION_FINISHED (0) or WAIT_CONDITION_REMOVED (1)");
       }
       boolean untilRemoved = request.getCondition() == WaitCondition.WAIT_CONDITION_REMOVED;
-      return this.<ContainerView>forward(request.getRef(), replyTo -> new ContainerActor.Wait(untilRemoved, replyTo),
-          clientDeadlineOr(WAIT_TIMEOUT));
+      CompletionStage<ContainerView> waited = this.<ContainerView>forward(request.getRef(),
+          replyTo -> new ContainerActor.Wait(untilRemoved, replyTo), clientDeadlineOr(WAIT_TIMEOUT));
+      return untilRemoved && Ids.isValid(request.getRef())
+          ? waited.exceptionallyComposeAsync(failure -> removedAlready(request.getRef(), failure), blocking)
+          : waited;
     },
         v -> WaitContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
+  }
+
+  /**
+   * A wait for removal that comes after the delete: a client asks before the start, but its
+   * wait and its start are two calls, and the start may overtake it. The journal still has how
+   * the container ended; by full id only, since a name may already belong to another container.
+   */
+  private CompletionStage<ContainerView> removedAlready(String id, Throwable failure) {
+    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    if (cause instanceof ContainerException e && e.code() == ContainerException.Code.NOT_FOUND) {
+      var deleted = history.deleted(id);
+      if (deleted.isPresent()) {
+        return java.util.concurrent.CompletableFuture.completedFuture(deleted.get());
+      }
+    }
+    return java.util.concurrent.CompletableFuture.failedFuture(cause);
   }
 
   @Override

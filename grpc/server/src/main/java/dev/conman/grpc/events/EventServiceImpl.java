@@ -1,7 +1,6 @@
 package dev.conman.grpc.events;
 
 import com.google.protobuf.Timestamp;
-import dev.conman.actors.ContainerActor;
 import dev.conman.actors.ContainerException;
 import dev.conman.actors.Ids;
 import dev.conman.api.v1.Event;
@@ -18,12 +17,10 @@ import dev.conman.grpc.StatusMapper;
 import dev.conman.journal.StoredEvent;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -34,12 +31,12 @@ public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBas
 
   private final EventFeed feed;
   private final ContainerAsks containers;
-  private final Function<String, Path> logPathOf;
+  private final ContainerHistory history;
 
-  public EventServiceImpl(EventFeed feed, ContainerAsks containers, Function<String, Path> logPathOf) {
+  public EventServiceImpl(EventFeed feed, ContainerAsks containers, ContainerHistory history) {
     this.feed = feed;
     this.containers = containers;
-    this.logPathOf = logPathOf;
+    this.history = history;
   }
 
   @Override
@@ -120,10 +117,8 @@ public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBas
       if (events.isEmpty()) {
         throw ContainerException.invalid("container " + id + " did not exist yet at that moment");
       }
-      ContainerActor.State state = ContainerActor.replay(events.stream()
-          .map(e -> (ContainerActor.Event) e.event()).toList());
       return StatusAtResponse.newBuilder()
-          .setContainer(ProtoConverter.toProto(ContainerActor.view(state, logPathOf.apply(id))))
+          .setContainer(ProtoConverter.toProto(history.status(id, events)))
           .setSequence(events.get(events.size() - 1).sequenceNr())
           .build();
     }));
@@ -163,11 +158,7 @@ public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBas
   }
 
   private List<StoredEvent> events(String id, long upTo) {
-    try {
-      return feed.journal().history(ContainerActor.persistenceId(id).id(), upTo);
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the journal: " + e.getMessage(), e);
-    }
+    return history.events(id, upTo);
   }
 
   private ContainerIdentity identity(String id) {
