@@ -61,11 +61,13 @@ public final class Api implements AutoCloseable {
 
   /**
    * WaitContainer until removed, asked now and answered later: as docker run --rm does, a client
-   * asks before the start, since a container deleted by then is no longer found.
+   * asks before the start. The answer completes the future on netty's thread, which only wakes the
+   * caller, rather than on a pool thread first.
    */
   public com.google.common.util.concurrent.ListenableFuture<dev.conman.api.v1.WaitContainerResponse> awaitRemoved(
       String ref) {
-    return RuntimeServiceGrpc.newFutureStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS).waitContainer(
+    return RuntimeServiceGrpc.newFutureStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS)
+        .withExecutor(com.google.common.util.concurrent.MoreExecutors.directExecutor()).waitContainer(
         WaitContainerRequest.newBuilder().setRef(ref).setCondition(dev.conman.api.v1.WaitCondition.WAIT_CONDITION_REMOVED)
             .build());
   }
