@@ -68,6 +68,9 @@ class AutoRemoveIT {
         .setRef(name).setCondition(WaitCondition.WAIT_CONDITION_REMOVED).build()));
     Support.assertCode(Status.Code.NOT_FOUND, () -> daemon.runtime().waitContainer(WaitContainerRequest.newBuilder()
         .setRef(id).build()));
+    Exec.Result cli = Exec.run(Duration.ofSeconds(60), "/bin/sh", "-c",
+        conman.conmanctl() + " container wait --until-removed " + id + "; echo status:$?");
+    assertEquals("4\nstatus:4\n", cli.stdout(), cli::toString);
   }
 
   @Test

@@ -2,7 +2,9 @@ package dev.conman.cli;
 
 import dev.conman.api.v1.Container;
 import dev.conman.api.v1.WaitContainerRequest;
+import dev.conman.api.v1.WaitCondition;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -16,9 +18,17 @@ final class WaitCommand extends DaemonCommand {
   @Parameters(paramLabel = "REF", description = RefCommand.REF_DESCRIPTION)
   String ref;
 
+  @Option(names = "--until-removed",
+      description = "Wait until the container has been deleted (by run --rm, or anyone). Given its full id,"
+          + " a container deleted already is found in the daemon's journal.")
+  boolean untilRemoved;
+
   @Override
   protected int run(Daemon daemon, Console console) {
-    Container exited = awaitExit(ref, daemon);
+    Container exited = untilRemoved
+        ? daemon.runtimeWithoutDeadline().waitContainer(WaitContainerRequest.newBuilder().setRef(ref)
+            .setCondition(WaitCondition.WAIT_CONDITION_REMOVED).build()).getContainer()
+        : awaitExit(ref, daemon);
     console.exited(exited);
     return exitStatus(exited, console);
   }

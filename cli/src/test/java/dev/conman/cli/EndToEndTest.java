@@ -207,6 +207,14 @@ class EndToEndTest {
   }
 
   @Test
+  void waitUntilRemovedAsksForTheRemoval() {
+    CliRun r = conmanctl("container", "wait", "--until-removed", "c1");
+    assertEquals(7, r.status(), r.err());
+    assertEquals(dev.conman.api.v1.WaitCondition.WAIT_CONDITION_REMOVED,
+        sent(WaitContainerRequest.class).get(0).getCondition());
+  }
+
+  @Test
   void waitForAnUnknownExitCodeIs125() {
     CliRun r = conmanctl("container", "wait", "lost1");
     assertEquals(ExitCodes.NO_CONTAINER_EXIT_CODE, r.status());
