@@ -1021,11 +1021,18 @@ public final class ContainerActor
     }
   }
 
-  /** Created with auto_remove, and finished for good: its process can no longer run. */
-  private static boolean autoRemoveDue(State state) {
+  /**
+   * Its process can no longer run: it ended and no restart is pending or due. Not while a delete
+   * is in progress, which finishes what this would start.
+   */
+  private static boolean finishedForGood(State state) {
     boolean ended = state instanceof State.Exited || state instanceof State.Failed || state instanceof State.Lost;
-    return ended && state.facts().spec().autoRemove() && state.facts().restartPending() == null
-        && !wantsRestart(state);
+    return ended && state.facts().restartPending() == null && !wantsRestart(state);
+  }
+
+  /** Created with auto_remove, and finished for good. */
+  private static boolean autoRemoveDue(State state) {
+    return finishedForGood(state) && state.facts().spec().autoRemove();
   }
 
   /**
@@ -1051,10 +1058,7 @@ public final class ContainerActor
    * run in its namespace again, so the address goes back to the pool, as with docker and podman.
    */
   private static boolean holdsNetworkInVain(State state) {
-    Facts f = state.facts();
-    // a delete in progress releases the address itself, as part of finishing the delete
-    boolean ended = state instanceof State.Exited || state instanceof State.Failed || state instanceof State.Lost;
-    return ended && f.network() != null && f.restartPending() == null && !wantsRestart(state);
+    return finishedForGood(state) && state.facts().network() != null;
   }
 
   private ReplyEffect<Event, State> onReleaseNetwork(State state, ReleaseNetwork c) {
