@@ -163,15 +163,9 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
    * the container ended; by full id only, since a name may already belong to another container.
    */
   private CompletionStage<ContainerView> removedAlready(String id, Throwable failure) {
-    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-        ? failure.getCause() : failure;
-    if (cause instanceof ContainerException e && e.code() == ContainerException.Code.NOT_FOUND) {
-      var deleted = history.deleted(id);
-      if (deleted.isPresent()) {
-        return java.util.concurrent.CompletableFuture.completedFuture(deleted.get());
-      }
-    }
-    return java.util.concurrent.CompletableFuture.failedFuture(cause);
+    var deleted = StatusMapper.notFound(failure) ? history.deleted(id) : java.util.Optional.<ContainerView>empty();
+    return deleted.isPresent() ? java.util.concurrent.CompletableFuture.completedFuture(deleted.get())
+        : java.util.concurrent.CompletableFuture.failedFuture(failure);
   }
 
   @Override

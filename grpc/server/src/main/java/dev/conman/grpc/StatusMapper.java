@@ -98,6 +98,11 @@ public final class StatusMapper {
     };
   }
 
+  /** Whether {@code t}, or the failure a future wraps in it, says that no such container exists. */
+  public static boolean notFound(Throwable t) {
+    return unwrap(t) instanceof ContainerException e && e.code() == ContainerException.Code.NOT_FOUND;
+  }
+
   private static Throwable unwrap(Throwable t) {
     while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
       t = t.getCause();

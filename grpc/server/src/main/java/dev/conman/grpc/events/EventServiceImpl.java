@@ -145,12 +145,10 @@ public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBas
   /** A live container by id, name or prefix; a deleted one by its full id, if the journal has it. */
   private CompletionStage<String> containerId(String ref) {
     return containers.resolve(ref).exceptionally(failure -> {
-      Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-      if (cause instanceof ContainerException e && e.code() == ContainerException.Code.NOT_FOUND
-          && Ids.isValid(ref) && !events(ref, 1).isEmpty()) {
-        return ref;
-      }
-      if (cause instanceof ContainerException e && e.code() == ContainerException.Code.NOT_FOUND) {
+      if (StatusMapper.notFound(failure)) {
+        if (Ids.isValid(ref) && !events(ref, 1).isEmpty()) {
+          return ref;
+        }
         throw ContainerException.invalidOrMissing(ref);
       }
       throw failure instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(failure);
