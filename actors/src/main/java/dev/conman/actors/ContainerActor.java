@@ -72,7 +72,19 @@ public final class ContainerActor
     ActorRef<StatusReply<R>> replyTo();
   }
 
-  public record Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
+  /**
+   * {@code inRuntime}, if given, hears {@link InRuntime} once CreateRequested is durable and the
+   * runtime work (bundle, conmon, runc create: 25 ms and more) begins.
+   */
+  public record Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo,
+      ActorRef<InRuntime> inRuntime) implements Request<ContainerView> {
+    public Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo) {
+      this(spec, replyTo, null);
+    }
+  }
+
+  /** A create's journal writes before runc are done: see {@link Create}. */
+  public record InRuntime(String id) {}
 
   public record Start(ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
 
@@ -581,17 +593,17 @@ public final class ContainerActor
   }
 
   /**
-   * The actor of a container whose id was registered just now: its recovery skips the snapshot
-   * store's read, which could only find nothing (a snapshot comes every 100 events). Were there
-   * events, they would still be replayed from the first: the state is right either way.
+   * The actor of a new id, nothing journaled yet (the supervisor's spare): its recovery skips the
+   * snapshot store's read, which could only find nothing (a snapshot comes every 100 events). Were
+   * there events, they would still be replayed from the first: the state is right either way.
    */
   public static Behavior<Command> createNew(String id, Deps deps) {
     return behavior(id, deps, true);
   }
 
-  private static Behavior<Command> behavior(String id, Deps deps, boolean registeredJustNow) {
+  private static Behavior<Command> behavior(String id, Deps deps, boolean newId) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new ContainerActor(id, deps, ctx, timers, registeredJustNow)));
+        timers -> new ContainerActor(id, deps, ctx, timers, newId)));
   }
 
   public static PersistenceId persistenceId(String id) {
@@ -617,21 +629,21 @@ public final class ContainerActor
   private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
 
   /** See {@link #createNew}. */
-  private final boolean registeredJustNow;
+  private final boolean newId;
 
   private ContainerActor(String id, Deps deps, ActorContext<Command> ctx,
-      org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers, boolean registeredJustNow) {
+      org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers, boolean newId) {
     super(persistenceId(id), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.id = id;
     this.deps = deps;
     this.ctx = ctx;
     this.timers = timers;
-    this.registeredJustNow = registeredJustNow;
+    this.newId = newId;
   }
 
   @Override
   public org.apache.pekko.persistence.typed.javadsl.Recovery recovery() {
-    return registeredJustNow
+    return newId
         ? org.apache.pekko.persistence.typed.javadsl.Recovery.withSnapshotSelectionCriteria(
             org.apache.pekko.persistence.typed.SnapshotSelectionCriteria.none())
         : super.recovery();
@@ -817,6 +829,11 @@ public final class ContainerActor
     return persist(new CreateRequested(id, spec, now()))
         .thenRun(s -> runBlocking(() -> deps.operations().create(id, spec),
             (pid, failure) -> new CreateDone(pid, failure, c.replyTo())))
+        .thenRun(s -> {
+          if (c.inRuntime() != null) {
+            c.inRuntime().tell(new InRuntime(id));
+          }
+        })
         .thenNoReply();
   }
 

@@ -112,6 +112,20 @@ class ContainerActorTest {
   }
 
   @Test
+  void aCreateSaysWhenItsJournalWritesBeforeRuncAreDone() throws IOException {
+    ContainerSpec spec = spec();
+    TestProbe<ContainerActor.InRuntime> inRuntime = KIT.createTestProbe();
+    TestProbe<StatusReply<ContainerView>> client = KIT.createTestProbe();
+    runtime.blockCreate = new java.util.concurrent.CountDownLatch(1);
+    kit.runCommand(new ContainerActor.Create(spec, client.ref(), inRuntime.ref()));
+    assertEquals(id, inRuntime.receiveMessage().id());
+    assertEquals(List.of(ContainerActor.CreateRequested.class), journaled().stream().map(Object::getClass).toList(),
+        "told once CreateRequested is durable, while runc create is at work");
+    runtime.blockCreate.countDown();
+    assertEquals(Phase.CREATED, client.receiveMessage().getValue().phase());
+  }
+
+  @Test
   void failedCreateIsTerminalAndReleasesTheNameBeforeAnswering() throws IOException {
     runtime.failCreate = "exec: \"/bin/nope\": no such file or directory";
     ContainerSpec spec = spec();

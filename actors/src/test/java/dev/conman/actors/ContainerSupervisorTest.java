@@ -30,6 +30,7 @@ class ContainerSupervisorTest {
   private ActorTestKit kit;
   private ActorRef<ContainerSupervisor.Command> supervisor;
   private ContainerSpec spec;
+  private ContainerSupervisor.Deps deps;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -40,7 +41,8 @@ class ContainerSupervisorTest {
     ContainerOperations ops = new ContainerOperations(runtime,
         new ContainerLayout(root.resolve("containers"), root.resolve("state/bundles")),
         new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0, Images.NONE);
-    supervisor = kit.spawn(ContainerSupervisor.create(new ContainerSupervisor.Deps(ops, Clock.systemUTC(), new dev.conman.journal.JournalSignal())));
+    deps = new ContainerSupervisor.Deps(ops, Clock.systemUTC(), new dev.conman.journal.JournalSignal());
+    supervisor = kit.spawn(ContainerSupervisor.create(deps));
     Path rootfs = Files.createDirectories(root.resolve("rootfs"));
     spec = new ContainerSpec("web", rootfs.toString(), List.of("/bin/true"), List.of(), "/", false, Map.of());
   }
@@ -142,5 +144,24 @@ class ContainerSupervisorTest {
     assertTrue(again.isSuccess(), () -> "second create failed: " + again);
     assertEquals(ContainerException.Code.NOT_FOUND,
         ((ContainerException) forward(id, ContainerActor.GetStatus::new).getError()).code());
+  }
+
+  @Test
+  void createsTakeSpareActorsThatLeaveNoTraceInTheRegistry() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ContainerView view = create(new ContainerSpec("c" + i, spec.image(), spec.command(), List.of(), "/", false,
+          Map.of())).getValue();
+      assertEquals(Phase.CREATED, view.phase());
+      ids.add(view.id());
+    }
+    assertEquals(3, ids.stream().distinct().count(), ids::toString);
+
+    // a daemon restart replays the registry: the spare waiting for the next create was never journaled
+    kit.stop(supervisor);
+    supervisor = kit.spawn(ContainerSupervisor.create(deps));
+    assertEquals(ids, statuses().stream().map(ContainerView::id).toList());
+    assertTrue(create(spec).isSuccess());
+    assertEquals(4, statuses().size());
   }
 }

@@ -26,6 +26,8 @@ final class FakeRuntime implements ContainerRuntime {
   volatile boolean ignoreTerm;
   /** When set, start blocks until it is counted down (a daemon that dies mid-start). */
   volatile java.util.concurrent.CountDownLatch blockStart;
+  /** When set, create waits until it is counted down (runc create at work). */
+  volatile java.util.concurrent.CountDownLatch blockCreate;
   /** When set, runs as start begins (its intent is journaled by then). */
   volatile Runnable beforeStart;
   /** When set, runs as list begins (a reconciliation asking runc). */
@@ -35,6 +37,13 @@ final class FakeRuntime implements ContainerRuntime {
   @Override
   public synchronized int create(CreateRequest spec) throws RuntimeFailure {
     calls.add("create " + spec.id());
+    if (blockCreate != null) {
+      try {
+        blockCreate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (failCreate != null) {
       throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, failCreate);
     }
