@@ -88,7 +88,7 @@ final class ConmonLauncher {
    * then force-delete the live container: refuse before touching anything.
    */
   private void refuseExisting(String id) throws RuntimeFailure {
-    if (Files.exists(paths.runcRoot().resolve(id))) {
+    if (Files.exists(paths.runcDir(id))) {
       throw new RuntimeFailure(RuntimeFailure.Kind.FAILED,
           "container " + id + " already exists in runc; delete it before creating it again");
     }

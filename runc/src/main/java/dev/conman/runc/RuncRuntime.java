@@ -103,7 +103,7 @@ public final class RuncRuntime implements ContainerRuntime {
   /** Releases the waiting init directly where that is what runc would do ({@link InitStart}), else asks runc. */
   @Override
   public void start(String id) throws RuntimeFailure {
-    switch (InitStart.start(paths.runcRoot().resolve(Ids.check(id)), timeout)) {
+    switch (InitStart.start(paths.runcDir(Ids.check(id)), timeout)) {
       case STARTED -> {
         return;
       }
@@ -363,7 +363,7 @@ public final class RuncRuntime implements ContainerRuntime {
 
   /** runc's own record of the container (see {@link RuncStateFile}). */
   private Path runcState(String id) {
-    return paths.runcRoot().resolve(id).resolve(RuncStateFile.NAME);
+    return paths.runcDir(id).resolve(RuncStateFile.NAME);
   }
 
   @Override

@@ -52,6 +52,11 @@ public record RuntimePaths(Path runcRoot, Path exitDir, Path attachDir, Path con
     }
   }
 
+  /** runc's directory of a container: its state.json and, until the start, its exec.fifo. */
+  public Path runcDir(String id) {
+    return runcRoot.resolve(id);
+  }
+
   /** conmon writes the container's exit code here. */
   public Path exitFile(String id) {
     return exitDir.resolve(id);

@@ -176,8 +176,8 @@ class RuncRuntimeFakeBinariesTest {
   @Test
   void aCreatedContainerStartsWithoutARuncProcessAndAStuckOneTimesOut() throws Exception {
     RuncRuntime runtime = runtime("#!/bin/sh\nexit 0\n", Duration.ofMillis(300));
-    Process init = WaitingInit.start(paths.runcRoot().resolve("c1"), "printf 0 >&3; exec 3>&-; exec sleep 30");
-    Process stuck = WaitingInit.start(paths.runcRoot().resolve("c2"), "printf 0 >&3; exec sleep 30");
+    Process init = WaitingInit.start(paths.runcDir("c1"), "printf 0 >&3; exec 3>&-; exec sleep 30");
+    Process stuck = WaitingInit.start(paths.runcDir("c2"), "printf 0 >&3; exec sleep 30");
     try {
       runtime.start("c1");
       RuntimeFailure failure = assertThrows(RuntimeFailure.class, () -> runtime.start("c2"));
@@ -268,8 +268,8 @@ class RuncRuntimeFakeBinariesTest {
     Files.writeString(paths.exitFile("o2"), "0");
     Path memory = Files.createDirectories(dir.resolve("cgroup/memory/conman/o2"));
     Files.writeString(memory.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
-    Files.createDirectories(paths.runcRoot().resolve("o2"));
-    Files.writeString(paths.runcRoot().resolve("o2/state.json"),
+    Files.createDirectories(paths.runcDir("o2"));
+    Files.writeString(paths.runcDir("o2").resolve("state.json"),
         "{\"id\":\"o2\",\"cgroup_paths\":{\"memory\":\"" + memory + "\"}}");
     assertFalse(runtime.exitRecord("o2").orElseThrow().oomKilled());
     Files.writeString(memory.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
@@ -356,7 +356,7 @@ class RuncRuntimeFakeBinariesTest {
   @Test
   void createRefusesAnIdRuncAlreadyHasAndABundleWithoutConfig() throws Exception {
     RuncRuntime runtime = runtime();
-    Files.createDirectories(paths.runcRoot().resolve("c5"));
+    Files.createDirectories(paths.runcDir("c5"));
     RuntimeFailure exists = assertThrows(RuntimeFailure.class, () -> runtime.create(request("c5")));
     assertTrue(exists.getMessage().contains("already exists"), exists.getMessage());
     assertFalse(Files.exists(calls) && Files.readString(calls).contains("delete"));
