@@ -73,6 +73,7 @@ public final class ApiServer implements AutoCloseable {
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
         .maxInboundMessageSize(maxMessageBytes)
+        .callExecutor(InlineCalls.of(services))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());

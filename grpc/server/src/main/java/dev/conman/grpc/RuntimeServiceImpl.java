@@ -51,7 +51,8 @@ import org.apache.pekko.pattern.StatusReply;
  * The conman.v1 RuntimeService: validates a request, asks the supervisor (which forwards to the
  * container's actor), and converts the answer. Thin on purpose: the rules live in the actors.
  */
-public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceImplBase {
+public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceImplBase
+    implements InlineCalls.NonBlocking {
 
   /** Stop's default grace period, as docker's. */
   static final int DEFAULT_STOP_TIMEOUT = 10;
@@ -84,6 +85,22 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     this.scheduler = containers.scheduler();
     this.validator = validator;
     this.askTimeout = containers.timeout();
+  }
+
+  /**
+   * The methods that only ask an actor, or hand the rest to {@code blocking}. Not create: its
+   * validation may pull an image; nor the stats (runc) and networks (files).
+   */
+  static final java.util.Set<String> NON_BLOCKING = java.util.stream.Stream.of(
+          RuntimeServiceGrpc.getStartContainerMethod(), RuntimeServiceGrpc.getStopContainerMethod(),
+          RuntimeServiceGrpc.getKillContainerMethod(), RuntimeServiceGrpc.getDeleteContainerMethod(),
+          RuntimeServiceGrpc.getGetContainerMethod(), RuntimeServiceGrpc.getWaitContainerMethod(),
+          RuntimeServiceGrpc.getUpdateContainerMethod(), RuntimeServiceGrpc.getListContainersMethod())
+      .map(io.grpc.MethodDescriptor::getFullMethodName).collect(java.util.stream.Collectors.toUnmodifiableSet());
+
+  @Override
+  public java.util.Set<String> nonBlockingMethods() {
+    return NON_BLOCKING;
   }
 
   @Override
