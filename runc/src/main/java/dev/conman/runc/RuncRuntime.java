@@ -157,6 +157,9 @@ public final class RuncRuntime implements ContainerRuntime {
 
   @Override
   public void delete(String id, boolean force) throws RuntimeFailure {
+    if (StoppedDelete.delete(paths.runcDir(Ids.check(id))) == StoppedDelete.Outcome.DELETED) {
+      return;
+    }
     RuncCli.Outcome outcome = force
         ? runc.call("delete", "--force", Ids.check(id))
         : runc.call("delete", Ids.check(id));

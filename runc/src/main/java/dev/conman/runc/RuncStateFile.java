@@ -16,14 +16,19 @@ import java.util.Optional;
  * (runc 1.x): the init process's pid and start time (in clock ticks after boot, as in
  * /proc/PID/stat), and the container's cgroup directories by controller ("" is the unified one).
  * Read with a streaming parser: the file also holds the whole runtime config, ten times the size,
- * of which only the hooks are looked at.
+ * of which only the hooks, the namespaces and the cgroup driver are looked at.
  *
  * @param initPid 0 when runc recorded none
  * @param cgroupPaths a missing node when runc recorded none
  * @param poststartHooks whether the config names poststart hooks (runc 1.1 runs them in create,
  *     later versions in start)
+ * @param plainTeardown whether {@code runc delete} of the stopped container only removes its cgroup
+ *     directories and its state directory: the container had a PID namespace of its own (so its
+ *     processes ended with its init), cgroupfs cgroups (no systemd unit to stop), no Intel RDT
+ *     group, no rootless cgroups and no poststop hooks
  */
-record RuncStateFile(long initPid, long initStart, JsonNode cgroupPaths, boolean poststartHooks) {
+record RuncStateFile(long initPid, long initStart, JsonNode cgroupPaths, boolean poststartHooks,
+    boolean plainTeardown) {
 
   /** In runc's directory of the container. */
   static final String NAME = "state.json";
@@ -43,7 +48,8 @@ record RuncStateFile(long initPid, long initStart, JsonNode cgroupPaths, boolean
     long pid = 0;
     long start = 0;
     JsonNode cgroups = MissingNode.getInstance();
-    JsonNode hooks = MissingNode.getInstance();
+    Config config = new Config();
+    boolean plainState = true;
     try (JsonParser p = MAPPER.getFactory().createParser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IOException("runc's state is not a JSON object");
@@ -55,28 +61,80 @@ record RuncStateFile(long initPid, long initStart, JsonNode cgroupPaths, boolean
           case "init_process_pid" -> pid = value.isNumeric() ? p.getLongValue() : 0;
           case "init_process_start" -> start = value.isNumeric() ? p.getLongValue() : 0;
           case "cgroup_paths" -> cgroups = MAPPER.readTree(p);
-          case "config" -> hooks = value == JsonToken.START_OBJECT ? hooksOfConfig(p) : MissingNode.getInstance();
+          case "config" -> {
+            if (value == JsonToken.START_OBJECT) {
+              config.read(p);
+            } else {
+              p.skipChildren();
+            }
+          }
+          case "rootless" -> plainState &= value == JsonToken.VALUE_FALSE;
+          case "intel_rdt_path" -> plainState &= value == JsonToken.VALUE_NULL || p.getValueAsString("").isEmpty();
           default -> p.skipChildren();
         }
       }
     }
-    return new RuncStateFile(pid, start, cgroups, hooks.path("poststart").size() > 0);
+    return new RuncStateFile(pid, start, cgroups, config.hooks.path("poststart").size() > 0,
+        plainState && config.plainTeardown());
   }
 
-  /** runc's config ("Hooks" in runc 1.x), the parser at its start; leaves it at its end. */
-  private static JsonNode hooksOfConfig(JsonParser p) throws IOException {
+  /** What is read of runc's config (runc 1.x's field names). */
+  private static final class Config {
     JsonNode hooks = MissingNode.getInstance();
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String name = p.getCurrentName();
-      p.nextToken();
-      if (name.equals("Hooks")) {
-        JsonNode read = MAPPER.readTree(p);
-        hooks = read == null ? MissingNode.getInstance() : read;
-      } else {
-        p.skipChildren();
+    JsonNode namespaces = MissingNode.getInstance();
+    boolean systemd = true;
+
+    /** The parser at the config's start; leaves it at its end. */
+    void read(JsonParser p) throws IOException {
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.getCurrentName();
+        JsonToken value = p.nextToken();
+        switch (name) {
+          case "Hooks" -> hooks = orMissing(MAPPER.readTree(p));
+          case "namespaces" -> namespaces = orMissing(MAPPER.readTree(p));
+          case "cgroups" -> systemd = value != JsonToken.START_OBJECT || systemdDriver(p);
+          default -> p.skipChildren();
+        }
       }
     }
-    return hooks;
+
+    /** The cgroups object, the parser at its start: its "Systemd" flag; leaves it at its end. */
+    private static boolean systemdDriver(JsonParser p) throws IOException {
+      boolean systemd = true;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.getCurrentName();
+        JsonToken value = p.nextToken();
+        if (name.equals("Systemd")) {
+          systemd = value != JsonToken.VALUE_FALSE;
+        } else {
+          p.skipChildren();
+        }
+      }
+      return systemd;
+    }
+
+    boolean plainTeardown() {
+      boolean privatePid = false;
+      for (JsonNode ns : namespaces) {
+        privatePid |= ns.path("type").asText().equals("NEWPID") && ns.path("path").asText("").isEmpty();
+      }
+      return privatePid && !systemd && hooks.path("poststop").size() == 0;
+    }
+
+    private static JsonNode orMissing(JsonNode node) {
+      return node == null ? MissingNode.getInstance() : node;
+    }
+  }
+
+  /** Every cgroup directory runc recorded, each once (v1 controllers may share one). */
+  java.util.Set<Path> cgroupDirs() {
+    java.util.Set<Path> dirs = new java.util.LinkedHashSet<>();
+    cgroupPaths.forEach(dir -> {
+      if (!dir.asText("").isEmpty()) {
+        dirs.add(Path.of(dir.asText()));
+      }
+    });
+    return dirs;
   }
 
   /** The directory of one controller's cgroup; "" for the unified hierarchy. */
