@@ -44,7 +44,21 @@ class ExitCodeIT {
     Container again = get(id);
     assertEquals(ContainerState.CONTAINER_STATE_EXITED, again.getState());
     assertEquals(7, again.getExitCode());
+    // the delete of a stopped container, made without runc, removes what runc delete would
+    List<java.nio.file.Path> cgroups = cgroupDirs(id);
+    assertFalse(cgroups.isEmpty(), "the container's cgroup, /conman/<id> in each hierarchy");
+    assertTrue(Files.isDirectory(daemon.runcRoot().resolve(id)));
     delete(id);
+    assertEquals(List.of(), cgroupDirs(id), "cgroup directories left");
+    assertFalse(Files.exists(daemon.runcRoot().resolve(id)), "runc's directory left");
+  }
+
+  private static List<java.nio.file.Path> cgroupDirs(String id) {
+    try (var hierarchies = Files.list(java.nio.file.Path.of("/sys/fs/cgroup"))) {
+      return hierarchies.map(h -> h.resolve("conman").resolve(id)).filter(Files::isDirectory).toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
