@@ -155,6 +155,7 @@ public final class RuncRuntime implements ContainerRuntime {
     return InitSignal.ended(runcState(Ids.check(id)));
   }
 
+  /** Removes a stopped container directly where that is all runc would do ({@link StoppedDelete}), else asks runc. */
   @Override
   public void delete(String id, boolean force) throws RuntimeFailure {
     if (StoppedDelete.delete(paths.runcDir(Ids.check(id))) == StoppedDelete.Outcome.DELETED) {
