@@ -1028,14 +1028,24 @@ public final class ContainerActor
   /** A run may have ended: answer waiters, and apply the restart policy or auto_remove. */
   private void afterFinish(State state) {
     answerWaiters(state);
+    followUp(state).ifPresent(ctx.getSelf()::tell);
+  }
+
+  /**
+   * What a finished run calls for next, if anything: its restart, its delete (auto_remove; the
+   * delete releases the address too), or the release of its address.
+   */
+  private static java.util.Optional<Command> followUp(State state) {
     if (wantsRestart(state)) {
-      ctx.getSelf().tell(ScheduleRestart.INSTANCE);
-    } else if (autoRemoveDue(state)) {
-      // the delete releases the address too
-      ctx.getSelf().tell(AutoRemove.INSTANCE);
-    } else if (holdsNetworkInVain(state)) {
-      ctx.getSelf().tell(ReleaseNetwork.INSTANCE);
+      return java.util.Optional.of(ScheduleRestart.INSTANCE);
     }
+    if (autoRemoveDue(state)) {
+      return java.util.Optional.of(AutoRemove.INSTANCE);
+    }
+    if (holdsNetworkInVain(state)) {
+      return java.util.Optional.of(ReleaseNetwork.INSTANCE);
+    }
+    return java.util.Optional.empty();
   }
 
   /**
@@ -1191,19 +1201,10 @@ public final class ContainerActor
       timers.startSingleTimer(RestartNow.INSTANCE, RestartPolicy.delay(state.facts().restartPending()));
       return Effect().noReply();
     }
-    if (wantsRestart(state)) {
-      // the daemon died between the exit and scheduling its restart
-      ctx.getSelf().tell(ScheduleRestart.INSTANCE);
-      return Effect().noReply();
-    }
-    if (autoRemoveDue(state)) {
-      // the daemon died between the exit and its delete
-      ctx.getSelf().tell(AutoRemove.INSTANCE);
-      return Effect().noReply();
-    }
-    if (holdsNetworkInVain(state)) {
-      // the daemon died between the exit and releasing the address
-      ctx.getSelf().tell(ReleaseNetwork.INSTANCE);
+    java.util.Optional<Command> next = followUp(state);
+    if (next.isPresent()) {
+      // the daemon died between the exit and what it calls for (restart, delete, address release)
+      ctx.getSelf().tell(next.get());
       return Effect().noReply();
     }
     if (belief(state).isEmpty()) {
