@@ -13,6 +13,13 @@ import org.apache.pekko.pattern.StatusReply;
 /** How the API layer asks a container something: through the supervisor, which resolves the ref. */
 public final class ContainerAsks {
 
+  /**
+   * The timeout of an ask that has no bound of its own, such as a wait for a container's end: the
+   * client's cancel or deadline ends it. Close to the longest delay Pekko's scheduler accepts
+   * (about 248 days).
+   */
+  public static final Duration UNBOUNDED = Duration.ofDays(200);
+
   private final ActorRef<ContainerSupervisor.Command> supervisor;
   private final Scheduler scheduler;
   private final Duration timeout;

@@ -58,11 +58,6 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   static final int DEFAULT_STOP_TIMEOUT = 10;
   /** The longest stop grace period accepted: a day. */
   static final int MAX_STOP_TIMEOUT = 86_400;
-  /**
-   * Wait has no deadline of its own: the client's deadline bounds it, if it set one. This is close
-   * to the longest delay Pekko's scheduler accepts (about 248 days).
-   */
-  private static final Duration WAIT_TIMEOUT = Duration.ofDays(200);
 
   private final ContainerAsks containers;
   private final ContainerRuntime runtime;
@@ -166,7 +161,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
       }
       boolean untilRemoved = request.getCondition() == WaitCondition.WAIT_CONDITION_REMOVED;
       CompletionStage<ContainerView> waited = this.<ContainerView>forward(request.getRef(),
-          replyTo -> new ContainerActor.Wait(untilRemoved, replyTo), clientDeadlineOr(WAIT_TIMEOUT));
+          replyTo -> new ContainerActor.Wait(untilRemoved, replyTo), clientDeadlineOr(ContainerAsks.UNBOUNDED));
       return untilRemoved && Ids.isValid(request.getRef())
           ? waited.exceptionallyComposeAsync(failure -> removedAlready(request.getRef(), failure), blocking)
           : waited;

@@ -46,8 +46,6 @@ final class AttachSession implements StreamObserver<AttachInput> {
   static final Duration STALL_LIMIT = Duration.ofSeconds(10);
   /** How long to wait for the exit to be journaled once conmon closed the socket. */
   private static final Duration EXIT_WAIT = Duration.ofSeconds(30);
-  /** The longest ask: the end of a container that runs for months. */
-  private static final Duration UNTIL_FINISHED = Duration.ofDays(200);
 
   private final ServerCallStreamObserver<AttachOutput> out;
   private final ExecutorService pool;
@@ -144,7 +142,7 @@ final class AttachSession implements StreamObserver<AttachInput> {
           containerId = view.id();
           if (view.spec().autoRemove()) {
             finishedEarly = containers.<ContainerView>forward(containerId, ContainerActor.Wait::untilFinished,
-                UNTIL_FINISHED).toCompletableFuture();
+                ContainerAsks.UNBOUNDED).toCompletableFuture();
           }
           terminal = view.spec().stdio().terminal();
           stdin = spec.getStdin();

@@ -21,7 +21,6 @@ import dev.conman.runc.RuntimeFailure;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -43,8 +42,6 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
 
   /** Default and largest ExecSync output kept per stream. */
   static final int MAX_OUTPUT = 16 << 20;
-  /** Wait asks in logs --follow have no deadline of their own: the client's cancel ends them. */
-  private static final Duration FOLLOW_TIMEOUT = Duration.ofDays(200);
 
   private final ContainerAsks containers;
   private final ContainerRuntime runtime;
@@ -74,7 +71,7 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
         return;
       }
       CompletableFuture<ContainerView> exited = request.getFollow()
-          ? containers.forward(view.id(), ContainerActor.Wait::untilFinished, FOLLOW_TIMEOUT).toCompletableFuture()
+          ? containers.forward(view.id(), ContainerActor.Wait::untilFinished, ContainerAsks.UNBOUNDED).toCompletableFuture()
           : CompletableFuture.completedFuture(view);
       Instant since = request.hasSince()
           ? Instant.ofEpochSecond(request.getSince().getSeconds(), request.getSince().getNanos()) : null;
