@@ -136,12 +136,7 @@ final class OneShot {
     }
     long t3 = System.nanoTime();
     checkSucceeded(name, done);
-    Map<String, Double> m = new LinkedHashMap<>();
-    m.put("total", ms(t3 - t0));
-    m.put("create", ms(t1 - t0));
-    m.put("start", ms(t2 - t1));
-    m.put("removed", ms(t3 - t2));
-    return m;
+    return timings(List.of("create", "start", "removed"), t0, t1, t2, t3);
   }
 
   private static void checkSucceeded(String name, Container done) {
@@ -191,12 +186,16 @@ final class OneShot {
 
   /** total, create, start, wait, delete from the five instants. */
   private static Map<String, Double> timings(long t0, long t1, long t2, long t3, long t4) {
+    return timings(List.of("create", "start", "wait", "delete"), t0, t1, t2, t3, t4);
+  }
+
+  /** "total" from the first instant to the last, then each step from its instant to the next. */
+  private static Map<String, Double> timings(List<String> steps, long... at) {
     Map<String, Double> m = new LinkedHashMap<>();
-    m.put("total", ms(t4 - t0));
-    m.put("create", ms(t1 - t0));
-    m.put("start", ms(t2 - t1));
-    m.put("wait", ms(t3 - t2));
-    m.put("delete", ms(t4 - t3));
+    m.put("total", ms(at[at.length - 1] - at[0]));
+    for (int i = 0; i < steps.size(); i++) {
+      m.put(steps.get(i), ms(at[i + 1] - at[i]));
+    }
     return m;
   }
 

@@ -25,10 +25,8 @@ final class WaitCommand extends DaemonCommand {
 
   @Override
   protected int run(Daemon daemon, Console console) {
-    Container exited = untilRemoved
-        ? daemon.runtimeWithoutDeadline().waitContainer(WaitContainerRequest.newBuilder().setRef(ref)
-            .setCondition(WaitCondition.WAIT_CONDITION_REMOVED).build()).getContainer()
-        : awaitExit(ref, daemon);
+    Container exited = await(ref, untilRemoved ? WaitCondition.WAIT_CONDITION_REMOVED
+        : WaitCondition.WAIT_CONDITION_FINISHED, daemon);
     console.exited(exited);
     return exitStatus(exited, console);
   }
@@ -40,8 +38,12 @@ final class WaitCommand extends DaemonCommand {
 
   /** Blocks until the container has exited (or is found in a terminal state). */
   static Container awaitExit(String ref, Daemon daemon) {
+    return await(ref, WaitCondition.WAIT_CONDITION_FINISHED, daemon);
+  }
+
+  private static Container await(String ref, WaitCondition condition, Daemon daemon) {
     return daemon.runtimeWithoutDeadline()
-        .waitContainer(WaitContainerRequest.newBuilder().setRef(ref).build()).getContainer();
+        .waitContainer(WaitContainerRequest.newBuilder().setRef(ref).setCondition(condition).build()).getContainer();
   }
 
   /** The container's exit code; 125 and an explanation on stderr when there is none. */
