@@ -157,16 +157,21 @@ if ((peers)); then
 fi
 
 # ---- the harness --------------------------------------------------------------------------------
+harness_opts=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx512m -XX:TieredStopAtLevel=1}
 info=(
   --info "conman bench $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname): $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
   --info "commit $(git -C "$main" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$main" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'); $(runc --version | head -1); $(conmon --version 2>&1 | head -1); $(java -version 2>&1 | head -1)"
-  --info "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  --info "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg); harness JVM: $harness_opts"
   --info "conmand root (journal, logs) on $(stat -f -c %T "$work"); its state and bare runc's root on $(stat -f -c %T "$run") ($(stat -f -c %T /run) is what /run is here)"
 )
 args=(--work "$work" --run-dir "$run" --conmand "$main/bin/conmand" --conmanctl "$main/bin/conmanctl" --out "$out")
 ((quick)) && args+=(--quick)
 [[ -n $scenarios ]] && args+=(--scenarios "$scenarios")
-# the harness's own JVM: small, serial GC, so that it takes little CPU from what it measures
-java -XX:+UseSerialGC -Xmx512m -jar "$bench_jar" "${args[@]}" "${info[@]}" "${peer_args[@]}" &
+# The harness's own JVM: small, serial GC, and C1 alone, so that it takes little CPU from what it
+# measures. It shares the 2 cores with the daemon: with C2 as well, its compiler thread still ran
+# 65-105 ms in each parallel50 start phase of conman (perf, rounds 2 and 3), the gRPC client's
+# paths being hot only there, against 13 ms in bare runc's. BENCH_JAVA_OPTS overrides these.
+# shellcheck disable=SC2086
+java $harness_opts -jar "$bench_jar" "${args[@]}" "${info[@]}" "${peer_args[@]}" &
 harness_pid=$!
 wait "$harness_pid"

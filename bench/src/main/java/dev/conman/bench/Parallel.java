@@ -95,7 +95,8 @@ final class Parallel {
             daemonChildren.add((double) (d1[2] + d1[3] - d0[2] - d0[3]));
           }
           starts.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(OneShot.ms(t1 - t0));
-          System.out.printf("  round %d %-7s start %dx: %.0f ms%n", r, e.name(), COUNT, OneShot.ms(t1 - t0));
+          System.out.printf("  round %d %-7s start %dx: %.0f ms%s%n", r, e.name(), COUNT, OneShot.ms(t1 - t0),
+              monotonic(t0, t1));
           Procs.sleep(1000);
           h0 = Procs.hostBusyMs();
           t0 = System.nanoTime();
@@ -107,7 +108,8 @@ final class Parallel {
           t1 = System.nanoTime();
           hostCpu.computeIfAbsent(e.name() + " stop", k -> new ArrayList<>()).add((Procs.hostBusyMs() - h0) / 1.0);
           stops.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(OneShot.ms(t1 - t0));
-          System.out.printf("  round %d %-7s stop+delete %dx: %.0f ms%n", r, e.name(), COUNT, OneShot.ms(t1 - t0));
+          System.out.printf("  round %d %-7s stop+delete %dx: %.0f ms%s%n", r, e.name(), COUNT, OneShot.ms(t1 - t0),
+              monotonic(t0, t1));
           Procs.sleep(1000);
         } catch (RuntimeException ex) {
           c.report.note("parallel50 round " + r + " " + e.name() + " failed: " + ex.getMessage());
@@ -135,6 +137,15 @@ final class Parallel {
         Report.num(Stats.of(startRpc).median()), Report.num(Stats.of(startRpc).max()),
         Report.num(Stats.of(stopRpc).median()), Report.num(Stats.of(stopRpc).max()),
         Report.num(Stats.of(deleteRpc).median()), Report.num(Stats.of(deleteRpc).max())));
+  }
+
+  /**
+   * The phase's bounds on CLOCK_MONOTONIC (System.nanoTime on Linux), in seconds: a profile taken with
+   * {@code perf record -a -k CLOCK_MONOTONIC} during a run is cut to one phase with
+   * {@code perf report --time FROM,TO}.
+   */
+  private static String monotonic(long from, long to) {
+    return String.format(java.util.Locale.ROOT, " [monotonic %.6f,%.6f]", from / 1e9, to / 1e9);
   }
 
   interface Check {
