@@ -117,6 +117,44 @@ class AutoRemoveIT {
         .toBuilder().setAutoRemove(true).build()).getContainer().getId();
   }
 
+  @Test
+  void conmanctlRunRmShowsTheOutputExitsWithTheCodeAndReturnsOnceTheContainerIsGone() {
+    String name = conman.name("cli");
+    Exec.Result cli = Exec.run(Duration.ofSeconds(60), "/bin/sh", "-c", conman.conmanctl() + " run --rm --image "
+        + conman.rootfs() + " " + name + " -- /bin/sh -c 'echo out; echo err >&2; exit 3'");
+    assertEquals(3, cli.exitCode(), cli::toString);
+    assertEquals("out\n", cli.stdout(), cli::toString);
+    assertEquals("err\n", cli.stderr(), cli::toString);
+    Support.assertCode(Status.Code.NOT_FOUND, () -> conman.daemon().runtime().getContainer(
+        GetContainerRequest.newBuilder().setRef(name).build()));
+  }
+
+  /** docker run --rm: the daemon's delete does not depend on the client that asked for it. */
+  @Test
+  void aContainerOfConmanctlRunRmIsDeletedWhenItExitsAfterConmanctlWasKilled() throws Exception {
+    ConmanDaemon daemon = conman.daemon();
+    String name = conman.name("orphan");
+    Process cli = new ProcessBuilder("/bin/sh", "-c", "exec " + conman.conmanctl() + " run --rm --image "
+        + conman.rootfs() + " " + name + " -- /bin/sh -c 'sleep 2; exit 5'")
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      Support.await(name + " running", Duration.ofSeconds(30), () -> daemon.runtime().listContainers(
+          dev.conman.api.v1.ListContainersRequest.getDefaultInstance()).getContainersList().stream()
+          .anyMatch(c -> c.getName().equals(name) && c.getState() == ContainerState.CONTAINER_STATE_RUNNING));
+      String id = daemon.runtime().getContainer(GetContainerRequest.newBuilder().setRef(name).build())
+          .getContainer().getId();
+      // SIGKILL: conmanctl can neither delete nor say goodbye
+      cli.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+
+      Container last = waitUntilRemoved(id).get(30, TimeUnit.SECONDS).getContainer();
+      assertEquals(ContainerState.CONTAINER_STATE_DELETED, last.getState(), () -> "last status: " + last);
+      assertEquals(5, last.getExitCode());
+      assertGone(daemon, id);
+    } finally {
+      cli.destroyForcibly();
+    }
+  }
+
   private ListenableFuture<WaitContainerResponse> waitUntilRemoved(String id) {
     return RuntimeServiceGrpc.newFutureStub(conman.daemon().channel()).withDeadlineAfter(60, TimeUnit.SECONDS)
         .waitContainer(WaitContainerRequest.newBuilder().setRef(id)

@@ -1,7 +1,5 @@
 package dev.conman.cli;
 
-import dev.conman.api.v1.LogsRequest;
-
 import dev.conman.api.v1.Container;
 import dev.conman.api.v1.DeleteContainerRequest;
 import dev.conman.api.v1.StartContainerRequest;
@@ -11,26 +9,31 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * run: CreateContainer, StartContainer, then (unless --detach) WaitContainer and, with --rm,
- * DeleteContainer. Exits with the container's exit code, like docker run; 125 when conmanctl or
- * the daemon failed. Meanwhile the container's output is copied from its log (Logs, following).
+ * run: CreateContainer, StartContainer, then (unless --detach) the container's output until it
+ * exits. Exits with the container's exit code, like docker run; 125 when conmanctl or the daemon
+ * failed.
  *
- * <p>With --rm and -d, -i or -t the daemon deletes the container when it finishes (auto_remove):
- * no client may be left to do it. Without them conmanctl deletes it after reading its output from
- * the log, which the daemon's delete would remove, possibly before conmanctl has read it.
+ * <p>In the foreground conmanctl attaches before the start, as docker run does, so that none of the
+ * output is missed: stdout and stderr only, or with -i and -t stdin and a terminal too. With
+ * {@code -o json} and neither -i nor -t nothing is shown: conmanctl waits, then prints the exited
+ * container.
+ *
+ * <p>--rm is always the daemon's (auto_remove): it deletes the container once it has finished,
+ * also when conmanctl was interrupted or detached. conmanctl then waits until the container is
+ * gone; deleted already, it is found in the journal by its full id. conmanctl deletes it itself
+ * only when the start failed.
  */
 @Command(name = "run",
     description = {"Create and start a container, then wait for it to exit and exit with its exit"
         + " code (125 if conmanctl or the daemon failed, or the exit code is unknown).",
-        "Shows the container's output meanwhile, as docker run does (stdout to stdout, stderr to stderr,"
-        + " from its log), or prints the exited container (json); with -d, prints its id.",
-        "With -i and/or -t, conmanctl attaches to the container instead (before starting it) and copies"
-        + " its output and conmanctl's stdin, in raw terminal mode with -t; the detach keys (default"
-        + " Ctrl-P Ctrl-Q) leave it running and exit 0."})
+        "Shows the container's output meanwhile, as docker run does (stdout to stdout, stderr to stderr;"
+        + " attached before the start), or prints the exited container (json); with -d, prints its id.",
+        "With -i and/or -t, conmanctl also copies its stdin to the container, in raw terminal mode with"
+        + " -t; the detach keys (default Ctrl-P Ctrl-Q) leave it running and exit 0."})
 final class RunCommand extends DaemonCommand {
   @Option(names = "--rm",
-      description = "Delete the container once it has exited, or if it fails to start. With -d, -i or -t"
-          + " the daemon deletes it, also after a detach or when conmanctl is gone.")
+      description = "Delete the container once it has exited, or if it fails to start. The daemon deletes"
+          + " it, also after a detach or when conmanctl is gone; in the foreground conmanctl waits until it has.")
   boolean remove;
 
   @Option(names = {"-d", "--detach"},
@@ -49,54 +52,40 @@ final class RunCommand extends DaemonCommand {
     create.validate();
   }
 
-  /** -i or -t: attached to the container's stdio, as docker run -it. */
-  private boolean attached() {
-    return !detach && (create.tty || create.stdin);
-  }
-
-  /** --rm where conmanctl may not be there when the container finishes (see the class comment). */
-  private boolean daemonRemoves() {
-    return remove && (detach || attached());
+  /** In the foreground with output to show (not -o json), or with -i or -t: attached before the start. */
+  private boolean attached(Console console) {
+    return !detach && (create.tty || create.stdin || !console.json());
   }
 
   @Override
   protected int run(Daemon daemon, Console console) {
     dev.conman.api.v1.CreateContainerRequest request = create.request(System.getenv());
-    if (attached() && create.stdin && !create.tty) {
+    boolean attached = attached(console);
+    if (attached && create.stdin && !create.tty) {
       // as docker run -i: the end of conmanctl's stdin is the end of the container's
       request = request.toBuilder().setStdinOnce(true).build();
     }
-    if (daemonRemoves()) {
+    if (remove) {
       request = request.toBuilder().setAutoRemove(true).build();
     }
     Container created = daemon.runtime().createContainer(request).getContainer();
-    if (attached()) {
+    if (attached) {
       return runAttached(created.getId(), daemon, console);
     }
     if (detach && !console.json()) {
       console.acted(created);
     }
-    Container started = start(created.getId(), daemon, console);
+    Container started = startOrDelete(created.getId(), daemon, console);
     if (detach) {
       if (console.json()) {
         console.acted(started);
       }
       return ExitCodes.OK;
     }
-    if (!console.json()) {
-      // as docker run: the container's output, from its log, until it has exited
-      LogsCommand.copy(daemon.ioWithoutDeadline().logs(LogsRequest.newBuilder().setRef(created.getId())
-          .setFollow(true).build()), stdio(), new LogFormat(false));
-    }
-    Container exited = WaitCommand.awaitExit(created.getId(), daemon);
-    if (console.json()) {
-      console.acted(exited);
-    }
-    int status = WaitCommand.exitStatus(exited, console);
-    if (remove) {
-      delete(created.getId(), daemon, console);
-    }
-    return status;
+    Container exited = remove ? WaitCommand.awaitRemoval(created.getId(), daemon)
+        : WaitCommand.awaitExit(created.getId(), daemon);
+    console.acted(exited);
+    return WaitCommand.exitStatus(exited, console);
   }
 
   /**
@@ -105,14 +94,18 @@ final class RunCommand extends DaemonCommand {
    */
   private int runAttached(String id, Daemon daemon, Console console) {
     AttachSession.Outcome outcome;
+    boolean[] started = {false};
     try {
-      outcome = Attachment.run(daemon, id, create.tty, create.stdin, detachKeys, stdio(),
-          () -> start(id, daemon, console));
+      outcome = Attachment.run(daemon, id, create.tty, create.stdin, detachKeys, stdio(), () -> {
+        start(id, daemon);
+        started[0] = true;
+      });
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return ExitCodes.INTERRUPTED;
     } catch (RuntimeException e) {
-      if (remove) {
+      // a container that ran is the daemon's to delete (auto_remove): a lost attach must not kill it
+      if (remove && !started[0]) {
         delete(id, daemon, console);
       }
       throw e;
@@ -124,13 +117,21 @@ final class RunCommand extends DaemonCommand {
       }
       return ExitCodes.OK;
     }
+    if (remove) {
+      // as docker run --rm: back once the container is gone, so that the next command does not see it
+      WaitCommand.awaitRemoval(id, daemon);
+    }
     return Attachment.exitStatus(outcome, console);
   }
 
-  private Container start(String id, Daemon daemon, Console console) {
+  private static Container start(String id, Daemon daemon) {
+    return daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build()).getContainer();
+  }
+
+  /** Starts it; with --rm, a container that did not start is deleted (it never ran, so the daemon does not). */
+  private Container startOrDelete(String id, Daemon daemon, Console console) {
     try {
-      return daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build())
-          .getContainer();
+      return start(id, daemon);
     } catch (StatusRuntimeException e) {
       if (remove) {
         delete(id, daemon, console);
@@ -140,8 +141,8 @@ final class RunCommand extends DaemonCommand {
   }
 
   /**
-   * --rm: a failed delete is reported but does not hide the container's exit code. A container
-   * already gone is what was asked for: the daemon's auto_remove may have been first.
+   * --rm of a container that did not start: a failed delete is reported but does not hide the
+   * start's failure. A container already gone is what was asked for.
    */
   private static void delete(String id, Daemon daemon, Console console) {
     try {

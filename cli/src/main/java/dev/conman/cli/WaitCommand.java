@@ -25,8 +25,7 @@ final class WaitCommand extends DaemonCommand {
 
   @Override
   protected int run(Daemon daemon, Console console) {
-    Container exited = await(ref, untilRemoved ? WaitCondition.WAIT_CONDITION_REMOVED
-        : WaitCondition.WAIT_CONDITION_FINISHED, daemon);
+    Container exited = untilRemoved ? awaitRemoval(ref, daemon) : awaitExit(ref, daemon);
     console.exited(exited);
     return exitStatus(exited, console);
   }
@@ -39,6 +38,14 @@ final class WaitCommand extends DaemonCommand {
   /** Blocks until the container has exited (or is found in a terminal state). */
   static Container awaitExit(String ref, Daemon daemon) {
     return await(ref, WaitCondition.WAIT_CONDITION_FINISHED, daemon);
+  }
+
+  /**
+   * Blocks until the container has been deleted; given its full id, a container deleted already is
+   * found in the daemon's journal.
+   */
+  static Container awaitRemoval(String ref, Daemon daemon) {
+    return await(ref, WaitCondition.WAIT_CONDITION_REMOVED, daemon);
   }
 
   private static Container await(String ref, WaitCondition condition, Daemon daemon) {

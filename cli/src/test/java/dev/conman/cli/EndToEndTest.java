@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Message;
+import dev.conman.api.v1.AttachSpec;
 import dev.conman.api.v1.ContainerState;
 import dev.conman.api.v1.CreateContainerRequest;
 import dev.conman.api.v1.DeleteContainerRequest;
@@ -16,6 +17,7 @@ import dev.conman.api.v1.StartContainerRequest;
 import dev.conman.api.v1.StatusAtRequest;
 import dev.conman.api.v1.StopContainerRequest;
 import dev.conman.api.v1.SubscribeRequest;
+import dev.conman.api.v1.WaitCondition;
 import dev.conman.api.v1.WaitContainerRequest;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -231,23 +233,38 @@ class EndToEndTest {
   }
 
   @Test
-  void runCreatesStartsFollowsTheOutputWaitsDeletesAndExitsWithTheContainersCode() {
+  void runAttachesStartsAndWithRmLeavesTheDeleteToTheDaemonAndWaitsUntilItIsDone() {
     CliRun r = conmanctl("run", "--rm", "--image", "/r", "c1", "sh", "-c", "exit 7");
     assertEquals(new CliRun(7, "", ""), r);
-    assertEquals(List.of("CreateContainerRequest", "StartContainerRequest", "LogsRequest",
-        "WaitContainerRequest", "DeleteContainerRequest"), sentTypes());
+    assertEquals(List.of("CreateContainerRequest", "AttachSpec", "StartContainerRequest",
+        "WaitContainerRequest"), sentTypes());
     String id = FakeRuntime.idFor("c1");
+    AttachSpec attach = sent(AttachSpec.class).get(0);
+    assertEquals(id, attach.getRef());
+    assertFalse(attach.getStdin(), "output only, without -i");
     assertEquals(id, sent(StartContainerRequest.class).get(0).getRef());
-    assertEquals(id, sent(WaitContainerRequest.class).get(0).getRef());
-    assertEquals(id, sent(DeleteContainerRequest.class).get(0).getRef());
-    assertFalse(sent(CreateContainerRequest.class).get(0).getAutoRemove(),
-        "conmanctl deletes it once it has read the output from the log");
+    WaitContainerRequest wait = sent(WaitContainerRequest.class).get(0);
+    assertEquals(id, wait.getRef(), "the full id: a container deleted already is found in the journal");
+    assertEquals(WaitCondition.WAIT_CONDITION_REMOVED, wait.getCondition());
+    assertTrue(sent(CreateContainerRequest.class).get(0).getAutoRemove(),
+        "the daemon deletes it, also when conmanctl is interrupted");
   }
 
   @Test
   void runWithoutRmKeepsTheContainer() {
     assertEquals(7, conmanctl("run", "--image", "/r", "c1", "/bin/true").status());
-    assertTrue(sent(DeleteContainerRequest.class).isEmpty());
+    assertEquals(List.of("CreateContainerRequest", "AttachSpec", "StartContainerRequest"), sentTypes());
+    assertFalse(sent(CreateContainerRequest.class).get(0).getAutoRemove());
+  }
+
+  @Test
+  void runAsJsonWaitsUntilRemovedAndPrintsTheExitedContainer() {
+    CliRun r = conmanctl("-o", "json", "run", "--rm", "--image", "/r", "c1", "/bin/true");
+    assertEquals(7, r.status(), r.err());
+    assertTrue(r.out().contains("\"state\":\"EXITED\""), r.out());
+    assertEquals(List.of("CreateContainerRequest", "StartContainerRequest", "WaitContainerRequest"), sentTypes());
+    assertEquals(WaitCondition.WAIT_CONDITION_REMOVED, sent(WaitContainerRequest.class).get(0).getCondition());
+    assertTrue(sent(CreateContainerRequest.class).get(0).getAutoRemove());
   }
 
   @Test
@@ -264,9 +281,18 @@ class EndToEndTest {
     CliRun r = conmanctl("run", "--rm", "--image", "/r", "nostart1", "/bin/true");
     assertEquals(ExitCodes.NO_CONTAINER_EXIT_CODE, r.status());
     assertTrue(r.err().startsWith("conmanctl: FAILED_PRECONDITION: refused for"), r.err());
-    assertEquals(List.of("CreateContainerRequest", "StartContainerRequest",
+    assertEquals(List.of("CreateContainerRequest", "AttachSpec", "StartContainerRequest",
         "DeleteContainerRequest"), sentTypes());
-    assertTrue(sent(DeleteContainerRequest.class).get(0).getForce());
+    assertTrue(sent(DeleteContainerRequest.class).get(0).getForce(), "a container that never ran is conmanctl's to delete");
+  }
+
+  @Test
+  void anAttachLostAfterTheStartLeavesTheContainerToTheDaemon() {
+    CliRun r = conmanctl("run", "--rm", "--image", "/r", "dropped1", "/bin/true");
+    assertEquals(ExitCodes.NO_CONTAINER_EXIT_CODE, r.status());
+    assertTrue(r.err().startsWith("conmanctl: UNAVAILABLE"), r.err());
+    assertEquals(List.of("CreateContainerRequest", "AttachSpec", "StartContainerRequest"), sentTypes(),
+        "no delete: it runs on, and the daemon deletes it when it exits (auto_remove)");
   }
 
   @Test

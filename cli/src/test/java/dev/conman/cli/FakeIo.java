@@ -1,11 +1,15 @@
 package dev.conman.cli;
 
 import com.google.protobuf.ByteString;
+import dev.conman.api.v1.AttachExit;
+import dev.conman.api.v1.AttachInput;
+import dev.conman.api.v1.AttachOutput;
 import dev.conman.api.v1.ExecInput;
 import dev.conman.api.v1.ExecOutput;
 import dev.conman.api.v1.ExecSpec;
 import dev.conman.api.v1.IoServiceGrpc;
 import dev.conman.api.v1.LogEntry;
+import dev.conman.api.v1.LogStream;
 import dev.conman.api.v1.LogsRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -20,8 +24,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A stand-in for conmand's IoService in CLI tests, logging requests (Logs requests, Exec start
- * specs) in the {@link FakeRuntime} it is given; REF "missing..." is NOT_FOUND, and for Exec
- * "stopped..." is FAILED_PRECONDITION. Logs sends {@link #entries} and completes. Exec keeps
+ * specs, Attach specs) in the {@link FakeRuntime} it is given; REF "missing..." is NOT_FOUND, and
+ * for Exec "stopped..." is FAILED_PRECONDITION. Logs sends {@link #entries} and completes. Attach
+ * sends attached, {@link #entries} as the container's output (a line each, unless partial), and
+ * the exit, 7 as {@link FakeRuntime}'s containers, or for "dropped..." UNAVAILABLE right after
+ * attached; it ignores input. Exec keeps
  * every ExecInput in {@link #inputs} and answers by the command's first word:
  * <ul>
  *   <li>"cat" copies each stdin frame to stdout; at close_stdin it exits 0;
@@ -67,6 +74,43 @@ final class FakeIo extends IoServiceGrpc.IoServiceImplBase {
     } catch (StatusRuntimeException e) {
       o.onError(e);
     }
+  }
+
+  @Override
+  public StreamObserver<AttachInput> attach(StreamObserver<AttachOutput> o) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(AttachInput in) {
+        if (!in.hasStart()) {
+          return;
+        }
+        log.record("attach", in.getStart());
+        try {
+          FakeRuntime.failFor(in.getStart().getRef(), "missing", Status.NOT_FOUND);
+        } catch (StatusRuntimeException e) {
+          o.onError(e);
+          return;
+        }
+        o.onNext(AttachOutput.newBuilder().setAttached(true).build());
+        if (in.getStart().getRef().startsWith("dropped")) {
+          o.onError(Status.UNAVAILABLE.withDescription("the daemon is stopping").asRuntimeException());
+          return;
+        }
+        for (LogEntry e : entries) {
+          ByteString data = e.getPartial() ? e.getData() : e.getData().concat(ByteString.copyFromUtf8("\n"));
+          o.onNext(e.getStream() == LogStream.LOG_STREAM_STDERR
+              ? AttachOutput.newBuilder().setStderr(data).build() : AttachOutput.newBuilder().setStdout(data).build());
+        }
+        o.onNext(AttachOutput.newBuilder().setExited(AttachExit.newBuilder().setExitCode(7)).build());
+        o.onCompleted();
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    };
   }
 
   @Override

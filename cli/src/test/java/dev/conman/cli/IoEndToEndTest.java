@@ -129,8 +129,8 @@ class IoEndToEndTest {
     daemon.io.entries = List.of(entry(OUT, "hello", false, 0), entry(ERR, "warn", false, 0));
     Result r = conmanctl("run", "--rm", "--image", "/r", "c1", "sh", "-c", "exit 7");
     assertEquals(new Result(7, "hello\n", "warn\n"), r);
-    assertTrue(sent(LogsRequest.class).get(0).getFollow(), "followed until the container has exited");
-    assertTrue(daemon.runtime.deadlines.get("logs").isEmpty(), "following has no deadline");
+    assertTrue(sent(LogsRequest.class).isEmpty(), "attached before the start, as docker run: not from the log");
+    assertTrue(daemon.runtime.deadlines.get("attach").isEmpty(), "attached until the container exits: no deadline");
   }
 
   @Test
