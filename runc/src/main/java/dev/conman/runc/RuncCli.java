@@ -51,9 +51,9 @@ final class RuncCli {
     if (raw.ok()) {
       return new Outcome(display, raw, Optional.empty());
     }
-    CommandResult result = new CommandResult(raw.command(), raw.exitCode(), raw.stdout(),
-        RuncJson.withoutLogLines(raw.stderr()));
-    return new Outcome(display, result, RuncJson.lastError(raw.stderr()));
+    RuncJson.Stderr stderr = RuncJson.splitStderr(raw.stderr());
+    return new Outcome(display, new CommandResult(raw.command(), raw.exitCode(), raw.stdout(), stderr.plain()),
+        stderr.lastError());
   }
 
   /** A log or output file for an error message: missing or unreadable reads as empty. */

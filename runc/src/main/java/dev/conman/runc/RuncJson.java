@@ -83,47 +83,46 @@ final class RuncJson {
    * that made the command fail, while earlier lines are warnings or errors it recovered from.
    */
   static Optional<String> lastError(String log) {
-    String last = null;
-    for (String line : log.split("\n")) {
-      if (line.isBlank()) {
-        continue;
-      }
-      try {
-        JsonNode node = MAPPER.readTree(line);
-        String level = node.path("level").asText();
-        if (level.equals("error") || level.equals("fatal") || level.equals("panic")) {
-          last = node.path("msg").asText();
-        }
-      } catch (JsonProcessingException e) {
-        // a line that is not JSON (e.g. written before the log format was set) carries nothing
-      }
-    }
-    return Optional.ofNullable(last);
+    return splitStderr(log).lastError();
   }
 
   /**
-   * runc's stderr without the lines of its JSON log, which runc writes there too when it has no
-   * {@code --log} file: what is left is what runc printed for people (its final error, a usage).
+   * runc's stderr when it has no {@code --log} file: its JSON log lines and what it printed for
+   * people (its final error, a usage), apart, each line parsed once.
+   *
+   * @param plain the lines that are not log lines
+   * @param lastError the last error the log lines name ({@link #lastError})
    */
-  static String withoutLogLines(String stderr) {
+  record Stderr(String plain, Optional<String> lastError) {}
+
+  static Stderr splitStderr(String stderr) {
     StringBuilder plain = new StringBuilder();
+    String last = null;
     for (String line : stderr.split("\n")) {
-      if (!isLogLine(line)) {
+      Optional<JsonNode> entry = logEntry(line);
+      if (entry.isEmpty()) {
         plain.append(line).append('\n');
+        continue;
+      }
+      String level = entry.get().path("level").asText();
+      if (level.equals("error") || level.equals("fatal") || level.equals("panic")) {
+        last = entry.get().path("msg").asText();
       }
     }
-    return plain.toString();
+    return new Stderr(plain.toString(), Optional.ofNullable(last));
   }
 
-  private static boolean isLogLine(String line) {
+  /** A line of runc's JSON log: an object with a level (a line that is not JSON carries nothing). */
+  private static Optional<JsonNode> logEntry(String line) {
     String l = line.strip();
     if (!l.startsWith("{") || !l.endsWith("}")) {
-      return false;
+      return Optional.empty();
     }
     try {
-      return MAPPER.readTree(l).has("level");
+      JsonNode node = MAPPER.readTree(l);
+      return node.has("level") ? Optional.of(node) : Optional.empty();
     } catch (JsonProcessingException e) {
-      return false;
+      return Optional.empty();
     }
   }
 

@@ -93,8 +93,8 @@ class RuncJsonTest {
         container not running
         {not a log line}
         """;
-    assertEquals("container not running\n{not a log line}\n", RuncJson.withoutLogLines(stderr));
-    assertEquals(Optional.of("container not running"), RuncJson.lastError(stderr));
+    assertEquals(new RuncJson.Stderr("container not running\n{not a log line}\n", Optional.of("container not running")),
+        RuncJson.splitStderr(stderr));
   }
 
   @Test
