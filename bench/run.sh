@@ -69,6 +69,20 @@ out=$here/results/$stamp.txt
 peers_started=0
 harness_pid=
 
+# Container cgroups under the daemon's parent (/conman): one that is there at the end and was not
+# at the start is a leak of this run (a delete that left its cgroup), reported in the results.
+cgroup_parent() {
+  local d
+  for d in /sys/fs/cgroup/memory/conman /sys/fs/cgroup/conman; do
+    if [[ -d $d ]]; then echo "$d"; return; fi
+  done
+}
+cgroups_now() {
+  local p; p=$(cgroup_parent)
+  if [[ -n $p ]]; then find "$p" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort; fi
+}
+cgroups_before=$(cgroups_now)
+
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -105,6 +119,11 @@ cleanup() {
   done
   if ((peers_started)); then bash "$peers_dir/teardown.sh" >/dev/null 2>&1; fi
   if mountpoint -q "$run"; then umount "$run" || umount -l "$run"; fi
+  local left
+  left=$(comm -13 <(echo "$cgroups_before") <(cgroups_now) | grep -c .)
+  if ((left > 0)); then
+    echo "run.sh: $left container cgroups made during this run are left under $(cgroup_parent)" | tee -a "$out" >&2
+  fi
   if ((rc != 0)) && [[ -f $work/conmand.log ]]; then
     cp "$work/conmand.log" "$here/results/$stamp.conmand.log" 2>/dev/null
     echo "run.sh: failed (exit $rc); daemon log kept in bench/results/$stamp.conmand.log" >&2
