@@ -118,8 +118,7 @@ final class RunCommand extends DaemonCommand {
       return ExitCodes.OK;
     }
     if (remove) {
-      // as docker run --rm: back once the container is gone, so that the next command does not see it
-      WaitCommand.awaitRemoval(id, daemon);
+      awaitRemoval(id, daemon, console);
     }
     return Attachment.exitStatus(outcome, console);
   }
@@ -137,6 +136,19 @@ final class RunCommand extends DaemonCommand {
         delete(id, daemon, console);
       }
       throw e;
+    }
+  }
+
+  /**
+   * As docker run --rm: back once the container is gone, so that the next command does not see it.
+   * A wait that fails is reported, but the exit code is known already and stays conmanctl's status.
+   */
+  private static void awaitRemoval(String id, Daemon daemon, Console console) {
+    try {
+      WaitCommand.awaitRemoval(id, daemon);
+    } catch (StatusRuntimeException e) {
+      console.error("--rm: could not wait for the daemon's delete of " + ContainerFormat.shortId(id) + ": "
+          + Console.describe(e));
     }
   }
 
