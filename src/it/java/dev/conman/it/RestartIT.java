@@ -1,11 +1,15 @@
 package dev.conman.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conman.api.v1.Container;
 import dev.conman.api.v1.ContainerState;
 import dev.conman.api.v1.DeleteContainerRequest;
+import dev.conman.api.v1.Event;
+import dev.conman.api.v1.EventServiceGrpc;
+import dev.conman.api.v1.HistoryRequest;
 import dev.conman.api.v1.GetContainerRequest;
 import dev.conman.api.v1.ListContainersRequest;
 import dev.conman.api.v1.StartContainerRequest;
@@ -14,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -64,6 +69,55 @@ class RestartIT {
     assertEquals(ContainerState.CONTAINER_STATE_EXITED, done.getState());
     assertEquals(5, done.getExitCode(), "the exit of a container started by the previous daemon is noticed");
     daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).build());
+  }
+
+  /**
+   * An exec session lives as long as the daemon that runs it: the next daemon kills what is left of
+   * it and journals its end, so that the history does not show a session that never ended.
+   */
+  @Test
+  void anExecSessionCutShortByARestartIsEndedAndJournaled() throws Exception {
+    ConmanDaemon daemon = conman.daemon();
+    String id = conman.startShell(conman.name("host"), "sleep 300");
+    Process cli = new ProcessBuilder("/bin/sh", "-c", "exec " + conman.conmanctl() + " exec " + id + " -- sleep 1093")
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      Support.await("the exec's process running", Duration.ofSeconds(30), () -> sleepers("1093") == 1);
+      daemon.kill9();
+      assertEquals(1, sleepers("1093"), "an exec's process outlives its daemon");
+      daemon.restart();
+
+      Support.await("the exec's process killed", Duration.ofSeconds(20), () -> sleepers("1093") == 0);
+      Support.await("exec_exited journaled", Duration.ofSeconds(20),
+          () -> history(id).stream().anyMatch(e -> e.getType().equals("exec_exited")));
+      List<Event> events = history(id);
+      Event started = events.stream().filter(e -> e.getType().equals("exec_started")).findFirst().orElseThrow();
+      Event ended = events.stream().filter(e -> e.getType().equals("exec_exited")).findFirst().orElseThrow();
+      assertEquals(started.getExecId(), ended.getExecId(), () -> "history: " + events);
+      assertFalse(ended.hasExitCode(), "nobody saw the process end with a code");
+      assertTrue(ended.getReason().contains("was killed"), ended::getReason);
+      assertEquals(ContainerState.CONTAINER_STATE_RUNNING, get(id).getState(), "the container itself runs on");
+      assertEquals(List.of(), Files.list(daemon.state().resolve("conmon"))
+          .map(p -> p.getFileName().toString()).filter(n -> n.contains(".exec-")).toList(), "no pid file left");
+    } finally {
+      cli.destroyForcibly();
+      daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
+    }
+  }
+
+  /** Processes on the host whose command line is {@code sleep SECONDS}. */
+  private static long sleepers(String seconds) {
+    try (var procs = Files.list(Path.of("/proc"))) {
+      return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+          .filter(p -> read(p.resolve("cmdline")).equals("sleep\0" + seconds + "\0")).count();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private List<Event> history(String id) {
+    return EventServiceGrpc.newBlockingStub(conman.daemon().channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .history(HistoryRequest.newBuilder().setRef(id).build()).getEventsList();
   }
 
   @Test

@@ -117,10 +117,11 @@ public final class ContainerActor
       implements Request<ContainerView> {}
 
   /**
-   * An executed process ended; {@code exitCode} null when it could not be known. Answered once
-   * ExecExited is durable, so that the client learns the exit code only after the journal does.
+   * An executed process ended; {@code exitCode} null when it could not be known, {@code reason}
+   * null unless the daemon ended the session of its own accord. Answered once ExecExited is
+   * durable, so that the client learns the exit code only after the journal does.
    */
-  public record EndExec(String execId, Integer exitCode, ActorRef<StatusReply<ContainerView>> replyTo)
+  public record EndExec(String execId, Integer exitCode, String reason, ActorRef<StatusReply<ContainerView>> replyTo)
       implements Request<ContainerView> {}
 
   /**
@@ -260,7 +261,12 @@ public final class ContainerActor
   public record ExecStarted(String containerId, String execId, java.util.List<String> command, Instant at)
       implements Event {}
 
-  public record ExecExited(String containerId, String execId, Integer exitCode, Instant at) implements Event {}
+  /**
+   * {@code reason}: why the daemon ended the session of its own accord (one an earlier daemon left
+   * running, found at the start); null otherwise. Journals from before it have none.
+   */
+  public record ExecExited(String containerId, String execId, Integer exitCode, Instant at, String reason)
+      implements Event {}
 
   /** A client attached to the container's stdio; {@code stdin}: it may write to the container's stdin. */
   public record Attached(String containerId, String attachId, boolean stdin, Instant at) implements Event {}
@@ -799,7 +805,7 @@ public final class ContainerActor
         .onCommand(RestartNow.class, (s, c) -> Effect().noReply())
         .onCommand(RestartDone.class, this::onRestartDone)
         .onCommand(UpdateDone.class, this::onUpdateDone)
-        .onCommand(EndExec.class, (s, c) -> persist(new ExecExited(id, c.execId(), c.exitCode(), now()))
+        .onCommand(EndExec.class, (s, c) -> persist(new ExecExited(id, c.execId(), c.exitCode(), now(), c.reason()))
             .thenReply(c.replyTo(), x -> StatusReply.success(view(x))))
         .onCommand(StartAttach.class, (s, c) -> refuse(c, s, "attach to", "only CREATED and RUNNING containers"
             + " have a stdio to attach to; see 'logs' for the output of a finished one"))

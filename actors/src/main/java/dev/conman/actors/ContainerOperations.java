@@ -307,6 +307,11 @@ public class ContainerOperations {
     return observer.list();
   }
 
+  /** Exec sessions an earlier daemon left (each returned once): see {@link ContainerRuntime#takeLostExecs}. */
+  public List<ContainerRuntime.LostExec> takeLostExecs() {
+    return runtime.takeLostExecs();
+  }
+
   /** @return false when the process had already ended */
   private boolean signalIfRunning(String id, int signal) throws RuntimeFailure {
     try {

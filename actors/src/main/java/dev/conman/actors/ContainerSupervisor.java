@@ -2,6 +2,7 @@ package dev.conman.actors;
 
 import dev.conman.journal.CborSerializable;
 import dev.conman.journal.JournalFailure;
+import dev.conman.runc.ContainerRuntime;
 import dev.conman.runc.ExitRecord;
 import dev.conman.runc.RuntimeState;
 import java.time.Clock;
@@ -262,6 +263,7 @@ public final class ContainerSupervisor
       }
     }
     ctx.getLog().info("journal replayed: {} containers", registry.namesById.size());
+    endLostExecs(registry);
     spareReady();
     Set<String> known = Set.copyOf(registry.namesById.keySet());
     CompletableFuture.runAsync(() -> deps.operations().releaseUnknownNetworks(known), blocking);
@@ -272,6 +274,21 @@ public final class ContainerSupervisor
         throw new java.util.concurrent.CompletionException(e);
       }
     }, blocking), RuncListed::new);
+  }
+
+  /**
+   * The exec sessions an earlier daemon left: each one's container journals its end, with the
+   * exit code unknown, so that its history does not show a session that never ended.
+   */
+  private void endLostExecs(Registry registry) {
+    for (ContainerRuntime.LostExec lost : deps.operations().takeLostExecs()) {
+      if (registry.namesById.containsKey(lost.containerId())) {
+        String reason = "the daemon that ran it stopped" + (lost.killed()
+            ? "; its process, left without a client, was killed at the next start" : "");
+        child(lost.containerId()).tell(new ContainerActor.EndExec(lost.execId(), null, reason,
+            ctx.getSystem().ignoreRef()));
+      }
+    }
   }
 
   @Override

@@ -31,13 +31,14 @@ class ContainerSupervisorTest {
   private ActorRef<ContainerSupervisor.Command> supervisor;
   private ContainerSpec spec;
   private ContainerSupervisor.Deps deps;
+  private FakeRuntime runtime;
 
   @BeforeEach
   void setUp() throws Exception {
     kit = ActorTestKit.create(EventSourcedBehaviorTestKit.config()
         .withFallback(ConfigFactory.parseResources("conman-journal.conf"))
         .withFallback(ConfigFactory.load()));
-    FakeRuntime runtime = new FakeRuntime();
+    runtime = new FakeRuntime();
     ContainerOperations ops = new ContainerOperations(runtime,
         new ContainerLayout(root.resolve("containers"), root.resolve("state/bundles")),
         new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0, Images.NONE);
@@ -144,6 +145,30 @@ class ContainerSupervisorTest {
     assertTrue(again.isSuccess(), () -> "second create failed: " + again);
     assertEquals(ContainerException.Code.NOT_FOUND,
         ((ContainerException) forward(id, ContainerActor.GetStatus::new).getError()).code());
+  }
+
+  @Test
+  void anExecSessionAnEarlierDaemonLeftIsJournaledAsEndedAtTheStart() throws InterruptedException {
+    ContainerView view = create(spec).getValue();
+    runtime.lostExecs.add(new dev.conman.runc.ContainerRuntime.LostExec(view.id(), "e1", true));
+    runtime.lostExecs.add(new dev.conman.runc.ContainerRuntime.LostExec("unknown0", "e2", false));
+
+    kit.stop(supervisor);
+    supervisor = kit.spawn(ContainerSupervisor.create(deps));
+    var journal = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(kit.system());
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    List<ContainerActor.ExecExited> ended;
+    do {
+      Thread.sleep(20);
+      ended = journal.persistedInStorage(ContainerActor.persistenceId(view.id()).id()).stream()
+          .filter(ContainerActor.ExecExited.class::isInstance).map(ContainerActor.ExecExited.class::cast).toList();
+    } while (ended.isEmpty() && System.nanoTime() < deadline);
+
+    assertEquals(1, ended.size(), ended::toString);
+    assertEquals("e1", ended.get(0).execId());
+    assertEquals(null, ended.get(0).exitCode(), "unknown: nobody saw the process end");
+    assertTrue(ended.get(0).reason().contains("was killed"), ended.get(0).reason());
+    assertTrue(runtime.lostExecs.isEmpty(), "taken by the start; the unknown container's session is dropped");
   }
 
   @Test

@@ -33,6 +33,8 @@ final class FakeRuntime implements ContainerRuntime {
   /** When set, runs as list begins (a reconciliation asking runc). */
   volatile Runnable beforeList;
   private int nextPid = 100;
+  /** What {@link #takeLostExecs} gives, once. */
+  final List<LostExec> lostExecs = java.util.Collections.synchronizedList(new ArrayList<>());
 
   @Override
   public synchronized int create(CreateRequest spec) throws RuntimeFailure {
@@ -105,6 +107,15 @@ final class FakeRuntime implements ContainerRuntime {
   }
 
   @Override
+  public List<LostExec> takeLostExecs() {
+    synchronized (lostExecs) {
+      List<LostExec> taken = List.copyOf(lostExecs);
+      lostExecs.clear();
+      return taken;
+    }
+  }
+
+  @Override
   public List<RuntimeState> list() {
     if (beforeList != null) {
       beforeList.run();
@@ -126,7 +137,7 @@ final class FakeRuntime implements ContainerRuntime {
   }
 
   @Override
-  public dev.conman.runc.ExecProcess exec(String id, ExecRequest request) throws RuntimeFailure {
+  public dev.conman.runc.ExecProcess exec(String id, String execId, ExecRequest request) throws RuntimeFailure {
     throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "exec is not simulated");
   }
 

@@ -53,11 +53,25 @@ public interface ContainerRuntime {
   void forgetRuntimeFiles(String id);
 
   /**
-   * Starts {@code runc exec}: a new process in the running container, its stdin, stdout and stderr
+   * Starts {@code runc exec} for the session {@code execId} (as journaled): a new process in the
+   * running container, its stdin, stdout and stderr
    * piped to the caller (or, with {@code request.tty()}, a terminal), who owns the returned
    * process and must wait for it, then {@link ExecProcess#release} it.
    */
-  ExecProcess exec(String id, ExecRequest request) throws RuntimeFailure;
+  ExecProcess exec(String id, String execId, ExecRequest request) throws RuntimeFailure;
+
+  /**
+   * An exec session of an earlier daemon, found at this one's start: its client and its stdio went
+   * with that daemon.
+   *
+   * @param killed whether its process still ran, and was killed
+   */
+  record LostExec(String containerId, String execId, boolean killed) {}
+
+  /** The lost exec sessions found at the start, each returned once; the first call takes them all. */
+  default List<LostExec> takeLostExecs() {
+    return List.of();
+  }
 
   /**
    * A sample of the container's cgroup counters ({@code runc events --stats}).

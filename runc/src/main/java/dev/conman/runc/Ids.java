@@ -10,9 +10,14 @@ final class Ids {
   private Ids() {}
 
   static String check(String id) {
+    return check("container id", id);
+  }
+
+  /** The same rule for other ids that become parts of file names (an exec session's). */
+  static String check(String what, String id) {
     if (id == null || id.isEmpty() || id.length() > 128 || id.startsWith("-")
         || !id.chars().allMatch(Ids::allowed)) {
-      throw new IllegalArgumentException("invalid container id: '" + id
+      throw new IllegalArgumentException("invalid " + what + ": '" + id
           + "' (letters, digits, '_' and '-' only, at most 128 characters, not starting with '-')");
     }
     return id;

@@ -33,6 +33,7 @@ public final class RuncRuntime implements ContainerRuntime {
   private final RuncCli runc;
   private final ConmonLauncher conmon;
   private final Duration timeout;
+  private final java.util.Queue<LostExec> lostExecs = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   /**
    * @param timeout bound of each call; create includes conmon's start and {@code runc create}
@@ -42,6 +43,11 @@ public final class RuncRuntime implements ContainerRuntime {
       throws IOException {
     paths.createDirectories();
     sweepStaleLogs(paths.conmonDir());
+    for (LostExec lost : LostExecs.collect(paths.conmonDir())) {
+      log.warn("exec session {} in container {} was left by an earlier daemon{}", lost.execId(), lost.containerId(),
+          lost.killed() ? "; its process was killed" : "; its process had ended");
+      lostExecs.add(lost);
+    }
     CommandRunner runner = new CommandRunner();
     this.paths = paths;
     this.runc = new RuncCli(runcBinary, paths.runcRoot(), runner, timeout);
@@ -191,9 +197,18 @@ public final class RuncRuntime implements ContainerRuntime {
   }
 
   @Override
-  public ExecProcess exec(String id, ExecRequest request) throws RuntimeFailure {
+  public List<LostExec> takeLostExecs() {
+    List<LostExec> taken = new java.util.ArrayList<>();
+    for (LostExec lost; (lost = lostExecs.poll()) != null; ) {
+      taken.add(lost);
+    }
+    return taken;
+  }
+
+  @Override
+  public ExecProcess exec(String id, String execId, ExecRequest request) throws RuntimeFailure {
     Ids.check(id);
-    Path pidFile = paths.conmonDir().resolve(id + ".exec-" + java.util.UUID.randomUUID() + ".pid");
+    Path pidFile = paths.execPidFile(id, Ids.check("exec session id", execId));
     java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(runc.binary().toString(),
         "--root", paths.runcRoot().toString(), "exec", "--pid-file", pidFile.toString()));
     for (String e : request.env()) {

@@ -67,6 +67,17 @@ public record RuntimePaths(Path runcRoot, Path exitDir, Path attachDir, Path con
     return conmonDir.resolve(id + ".pid");
   }
 
+  /**
+   * runc's pid file of one exec session, named by the container and the session's id as journaled:
+   * one left at a start is a session of an earlier daemon ({@link LostExecs}).
+   */
+  public Path execPidFile(String id, String execId) {
+    return conmonDir.resolve(id + EXEC_PID_INFIX + execId + ".pid");
+  }
+
+  /** Between the container id and the session id in {@link #execPidFile}. */
+  static final String EXEC_PID_INFIX = ".exec-";
+
   /** conmon's {@code -P}: the pid of the daemonized conmon. */
   public Path conmonPidFile(String id) {
     return conmonDir.resolve(id + ".conmon.pid");

@@ -105,7 +105,7 @@ class RuncRuntimeFakeBinariesTest {
   @Test
   void execWithATerminalRunsRuncInTheForegroundOnTheDaemonsPseudoTerminal() throws Exception {
     RuncRuntime r = runtime();
-    ExecProcess p = r.exec("tty1", new ContainerRuntime.ExecRequest(List.of("/bin/sh"), List.of(), "", true, 30, 100));
+    ExecProcess p = r.exec("tty1", "e1", new ContainerRuntime.ExecRequest(List.of("/bin/sh"), List.of(), "", true, 30, 100));
     assertTrue(p.terminal());
     assertEquals(4, p.waitFor());
     String out = readAll(p.stdout());
@@ -116,7 +116,7 @@ class RuncRuntimeFakeBinariesTest {
   @Test
   void aResizeIsSignalledToRunc() throws Exception {
     RuncRuntime r = runtime();
-    ExecProcess p = r.exec("tty2", new ContainerRuntime.ExecRequest(List.of("/bin/sh"), List.of(), "", true, 0, 0));
+    ExecProcess p = r.exec("tty2", "e2", new ContainerRuntime.ExecRequest(List.of("/bin/sh"), List.of(), "", true, 0, 0));
     byte[] ready = new byte[6];
     assertEquals(6, p.stdout().readNBytes(ready, 0, 6));
     p.resize(40, 120);

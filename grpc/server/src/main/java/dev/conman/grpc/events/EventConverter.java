@@ -94,6 +94,9 @@ final class EventConverter {
       if (c.exitCode() != null) {
         b.setExitCode(c.exitCode());
       }
+      if (c.reason() != null) {
+        b.setReason(c.reason());
+      }
     } else if (e instanceof ContainerActor.Attached c) {
       b.setType("attached").setAttachId(c.attachId()).setStdin(c.stdin());
     } else if (e instanceof ContainerActor.Detached c) {

@@ -161,7 +161,7 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
      * failed write is logged: the process has ended either way, and the client is told so.
      */
     void ended(Integer code) {
-      containers.<ContainerView>forward(containerId, r -> new ContainerActor.EndExec(execId, code, r))
+      containers.<ContainerView>forward(containerId, r -> new ContainerActor.EndExec(execId, code, null, r))
           .toCompletableFuture().exceptionally(failure -> {
             log.warn("exec {} in {} ended ({}), but ExecExited was not journaled: {}", execId, containerId, code,
                 failure.getMessage());
@@ -197,7 +197,7 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
         .toCompletableFuture()
         .thenApplyAsync(view -> {
           try {
-            ExecProcess p = runtime.exec(view.id(), request);
+            ExecProcess p = runtime.exec(view.id(), execId, request);
             return new StartedExec(p, view.id(), execId, containers);
           } catch (RuntimeFailure e) {
             new StartedExec(null, view.id(), execId, containers).ended(null);

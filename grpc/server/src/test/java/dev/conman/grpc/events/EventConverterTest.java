@@ -1,6 +1,7 @@
 package dev.conman.grpc.events;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conman.actors.ContainerActor;
@@ -33,5 +34,17 @@ class EventConverterTest {
     assertEquals("detach keys", detached.getReason());
     assertTrue(EventConverter.TYPES.contains("attached") && EventConverter.TYPES.contains("detached"),
         "filters accept the new types");
+  }
+
+  @Test
+  void anExecExitedCarriesItsCodeOrTheReasonWhyItIsUnknown() {
+    Event exited = convert(1, new ContainerActor.ExecExited(ID, "e1", 3, T, null));
+    assertEquals("exec_exited", exited.getType());
+    assertEquals("e1", exited.getExecId());
+    assertEquals(3, exited.getExitCode());
+    assertEquals("", exited.getReason());
+    Event lost = convert(2, new ContainerActor.ExecExited(ID, "e2", null, T, "the daemon that ran it stopped"));
+    assertFalse(lost.hasExitCode());
+    assertEquals("the daemon that ran it stopped", lost.getReason());
   }
 }
