@@ -54,9 +54,9 @@ public interface ContainerRuntime {
 
   /**
    * Starts {@code runc exec} for the session {@code execId} (as journaled): a new process in the
-   * running container, its stdin, stdout and stderr
-   * piped to the caller (or, with {@code request.tty()}, a terminal), who owns the returned
-   * process and must wait for it, then {@link ExecProcess#release} it.
+   * running container, its stdin, stdout and stderr piped to the caller (or, with
+   * {@code request.tty()}, a terminal), who owns the returned process and must wait for it, then
+   * {@link ExecProcess#release} it.
    */
   ExecProcess exec(String id, String execId, ExecRequest request) throws RuntimeFailure;
 
