@@ -24,8 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * After a SIGKILL and restart the daemon picks up where it was: a created container can still be
- * started, a running one's later exit is still noticed, and a runc container it never made is
- * reported and left alone.
+ * started, a running one's later exit is still noticed, exec and attach sessions the killed daemon
+ * served are journaled as ended, and a runc container it never made is reported and left alone.
  */
 class RestartIT {
 
@@ -99,6 +99,33 @@ class RestartIT {
       assertEquals(ContainerState.CONTAINER_STATE_RUNNING, get(id).getState(), "the container itself runs on");
       assertEquals(List.of(), Files.list(daemon.state().resolve("conmon"))
           .map(p -> p.getFileName().toString()).filter(n -> n.contains(".exec-")).toList(), "no pid file left");
+    } finally {
+      cli.destroyForcibly();
+      daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());
+    }
+  }
+
+  /** An attach session ends with the daemon serving it: the next daemon journals its end. */
+  @Test
+  void anAttachSessionCutShortByARestartIsJournaledAsEnded() throws Exception {
+    ConmanDaemon daemon = conman.daemon();
+    String id = conman.startShell(conman.name("watched"), "sleep 300");
+    Process cli = new ProcessBuilder("/bin/sh", "-c", "exec " + conman.conmanctl() + " attach --no-stdin " + id)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      Support.await("attached journaled", Duration.ofSeconds(30),
+          () -> history(id).stream().anyMatch(e -> e.getType().equals("attached")));
+      daemon.kill9();
+      daemon.restart();
+
+      Support.await("detached journaled", Duration.ofSeconds(20),
+          () -> history(id).stream().anyMatch(e -> e.getType().equals("detached")));
+      List<Event> events = history(id);
+      Event attached = events.stream().filter(e -> e.getType().equals("attached")).findFirst().orElseThrow();
+      Event detached = events.stream().filter(e -> e.getType().equals("detached")).findFirst().orElseThrow();
+      assertEquals(attached.getAttachId(), detached.getAttachId(), () -> "history: " + events);
+      assertTrue(detached.getReason().contains("daemon serving it stopped"), detached::getReason);
+      assertEquals(ContainerState.CONTAINER_STATE_RUNNING, get(id).getState(), "the container runs on");
     } finally {
       cli.destroyForcibly();
       daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).setForce(true).build());

@@ -146,6 +146,13 @@ public final class ContainerActor
   /** Sent by the supervisor right after spawning: compare the replayed state with the host. */
   public enum Reconcile implements Command { INSTANCE }
 
+  /**
+   * At the daemon's start (from the supervisor, not after a refused journal write, when this
+   * daemon's sessions still run): the attach sessions the journal shows open were the stopped
+   * daemon's, and ended with it. Each gets its Detached.
+   */
+  public enum EndLostAttaches implements Command { INSTANCE }
+
   /** conmon wrote the container's exit file. */
   public record ExitObserved(ExitRecord exit) implements Command {}
 
@@ -296,9 +303,19 @@ public final class ContainerActor
 
   // ---------------------------------------------------------------- state
 
-  /** Everything known about a container so far; each phase below carries it. */
+  /**
+   * Everything known about a container so far; each phase below carries it.
+   *
+   * @param attachments the attach sessions journaled as begun and not yet as ended (Attached
+   *     without Detached): after a daemon restart, sessions of the daemon that stopped
+   */
   public record Facts(String id, ContainerSpec spec, Instant createdAt, Run run, Restarts restarts,
-      NetworkAttachment network) implements CborSerializable {
+      NetworkAttachment network, java.util.Set<String> attachments) implements CborSerializable {
+
+    /** A snapshot from before attachments were kept has none. */
+    public Facts {
+      attachments = attachments == null ? java.util.Set.of() : java.util.Set.copyOf(attachments);
+    }
 
     /** The current (or last) run of the container's process. */
     public record Run(int pid, Instant startedAt, Instant finishedAt, Integer exitCode, String message,
@@ -320,7 +337,7 @@ public final class ContainerActor
     }
 
     static Facts created(String id, ContainerSpec spec, Instant at) {
-      return new Facts(id, spec, at, Run.NONE, Restarts.NONE, null);
+      return new Facts(id, spec, at, Run.NONE, Restarts.NONE, null, java.util.Set.of());
     }
 
     public int pid() {
@@ -356,19 +373,29 @@ public final class ContainerActor
     }
 
     Facts withRun(Run newRun) {
-      return new Facts(id, spec, createdAt, newRun, restarts, network);
+      return new Facts(id, spec, createdAt, newRun, restarts, network, attachments);
     }
 
     Facts withRestarts(Restarts newRestarts) {
-      return new Facts(id, spec, createdAt, run, newRestarts, network);
+      return new Facts(id, spec, createdAt, run, newRestarts, network, attachments);
     }
 
     Facts withSpec(ContainerSpec newSpec) {
-      return new Facts(id, newSpec, createdAt, run, restarts, network);
+      return new Facts(id, newSpec, createdAt, run, restarts, network, attachments);
     }
 
     Facts withNetwork(NetworkAttachment attachment) {
-      return new Facts(id, spec, createdAt, run, restarts, attachment);
+      return new Facts(id, spec, createdAt, run, restarts, attachment, attachments);
+    }
+
+    Facts withAttachment(String attachId, boolean open) {
+      java.util.Set<String> now = new java.util.HashSet<>(attachments);
+      if (open) {
+        now.add(attachId);
+      } else {
+        now.remove(attachId);
+      }
+      return new Facts(id, spec, createdAt, run, restarts, network, now);
     }
 
     Facts withPid(int newPid) {
@@ -378,7 +405,7 @@ public final class ContainerActor
     /** A run begins: what the previous run ended with is cleared, and a user's stop no longer holds. */
     Facts started(int newPid, Instant at) {
       return new Facts(id, spec, createdAt, new Run(newPid, at, null, null, null, false),
-          new Restarts(restarts.count(), restarts.backoff(), false, null), network);
+          new Restarts(restarts.count(), restarts.backoff(), false, null), network, attachments);
     }
 
     /**
@@ -531,8 +558,11 @@ public final class ContainerActor
       return withFacts(state, f.withNetwork(e.attachment()));
     } else if (event instanceof NetworkDetached) {
       return withFacts(state, f.withNetwork(null));
-    } else if (event instanceof KillRequested || event instanceof ExecStarted || event instanceof ExecExited
-        || event instanceof Attached || event instanceof Detached) {
+    } else if (event instanceof Attached e) {
+      return f == null ? state : withFacts(state, f.withAttachment(e.attachId(), true));
+    } else if (event instanceof Detached e) {
+      return f == null ? state : withFacts(state, f.withAttachment(e.attachId(), false));
+    } else if (event instanceof KillRequested || event instanceof ExecStarted || event instanceof ExecExited) {
       return state;
     } else if (event instanceof Exited e) {
       boolean oom = Boolean.TRUE.equals(e.oomKilled());
@@ -811,6 +841,7 @@ public final class ContainerActor
             + " have a stdio to attach to; see 'logs' for the output of a finished one"))
         .onCommand(EndAttach.class, (s, c) -> persist(new Detached(id, c.attachId(), c.reason(), now()))
             .thenReply(c.replyTo(), x -> StatusReply.success(view(x))))
+        .onCommand(EndLostAttaches.class, this::onEndLostAttaches)
         .onCommand(Reconcile.class, this::onReconcile)
         .onCommand(ExitObserved.class, (s, c) -> Effect().noReply())
         .onCommand(Passivate.class, (s, c) -> Effect().noReply())
@@ -1009,6 +1040,18 @@ public final class ContainerActor
     return persist(new ExecStarted(id, c.execId(), c.command(), now()))
         .thenReply(c.replyTo(), s -> StatusReply.success(view(s)));
   }
+
+  private ReplyEffect<Event, State> onEndLostAttaches(State state, EndLostAttaches c) {
+    if (state.facts() == null) {
+      return Effect().noReply();
+    }
+    List<Event> ended = state.facts().attachments().stream().sorted()
+        .<Event>map(attachId -> new Detached(id, attachId, LOST_ATTACH, now())).toList();
+    return ended.isEmpty() ? Effect().noReply() : persist(ended).thenNoReply();
+  }
+
+  /** Detached's reason for a session that ended with the daemon serving it. */
+  static final String LOST_ATTACH = "the daemon serving it stopped";
 
   private ReplyEffect<Event, State> onStartAttach(State state, StartAttach c) {
     if (c.stdin() && !state.facts().spec().stdio().stdin()) {

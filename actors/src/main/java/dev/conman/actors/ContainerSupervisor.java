@@ -260,6 +260,7 @@ public final class ContainerSupervisor
     for (String id : registry.namesById.keySet()) {
       if (!children.containsKey(id)) {
         child(id).tell(ContainerActor.Reconcile.INSTANCE);
+        child(id).tell(ContainerActor.EndLostAttaches.INSTANCE);
       }
     }
     ctx.getLog().info("journal replayed: {} containers", registry.namesById.size());

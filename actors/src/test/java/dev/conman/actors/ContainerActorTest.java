@@ -265,6 +265,25 @@ class ContainerActorTest {
   }
 
   @Test
+  void attachSessionsOpenInTheJournalAtTheDaemonsStartAreJournaledAsEnded() throws IOException {
+    create();
+    ask(r -> new ContainerActor.StartAttach("a1", false, r));
+    ask(r -> new ContainerActor.StartAttach("a2", false, r));
+    ask(r -> new ContainerActor.EndAttach("a2", "detach keys", r));
+    assertEquals(java.util.Set.of("a1"), kit.getState().facts().attachments());
+
+    kit.restart();
+    assertEquals(java.util.Set.of("a1"), kit.getState().facts().attachments(), "the journal keeps which are open");
+    var ended = kit.runCommand(ContainerActor.EndLostAttaches.INSTANCE);
+    assertEquals(1, ended.events().size(), ended.events()::toString);
+    ContainerActor.Detached d = (ContainerActor.Detached) ended.events().get(0);
+    assertEquals("a1", d.attachId());
+    assertEquals(ContainerActor.LOST_ATTACH, d.reason());
+    assertEquals(java.util.Set.of(), kit.getState().facts().attachments());
+    assertTrue(kit.runCommand(ContainerActor.EndLostAttaches.INSTANCE).events().isEmpty(), "none open: nothing journaled");
+  }
+
+  @Test
   void stdinToAContainerCreatedWithoutItIsAFailedPrecondition() throws IOException {
     create();
     ContainerException e = error(ask(r -> new ContainerActor.StartAttach("a1", true, r)));
