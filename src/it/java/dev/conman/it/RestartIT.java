@@ -79,8 +79,7 @@ class RestartIT {
   void anExecSessionCutShortByARestartIsEndedAndJournaled() throws Exception {
     ConmanDaemon daemon = conman.daemon();
     String id = conman.startShell(conman.name("host"), "sleep 300");
-    Process cli = new ProcessBuilder("/bin/sh", "-c", "exec " + conman.conmanctl() + " exec " + id + " -- sleep 1093")
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    Process cli = conmanctl("exec " + id + " -- sleep 1093");
     try {
       Support.await("the exec's process running", Duration.ofSeconds(30), () -> sleepers("1093") == 1);
       daemon.kill9();
@@ -88,12 +87,9 @@ class RestartIT {
       daemon.restart();
 
       Support.await("the exec's process killed", Duration.ofSeconds(20), () -> sleepers("1093") == 0);
-      Support.await("exec_exited journaled", Duration.ofSeconds(20),
-          () -> history(id).stream().anyMatch(e -> e.getType().equals("exec_exited")));
-      List<Event> events = history(id);
-      Event started = events.stream().filter(e -> e.getType().equals("exec_started")).findFirst().orElseThrow();
-      Event ended = events.stream().filter(e -> e.getType().equals("exec_exited")).findFirst().orElseThrow();
-      assertEquals(started.getExecId(), ended.getExecId(), () -> "history: " + events);
+      Event ended = awaitEvent(id, "exec_exited");
+      assertEquals(first(id, "exec_started").orElseThrow().getExecId(), ended.getExecId(),
+          () -> "history: " + history(id));
       assertFalse(ended.hasExitCode(), "nobody saw the process end with a code");
       assertTrue(ended.getReason().contains("was killed"), ended::getReason);
       assertEquals(ContainerState.CONTAINER_STATE_RUNNING, get(id).getState(), "the container itself runs on");
@@ -110,20 +106,15 @@ class RestartIT {
   void anAttachSessionCutShortByARestartIsJournaledAsEnded() throws Exception {
     ConmanDaemon daemon = conman.daemon();
     String id = conman.startShell(conman.name("watched"), "sleep 300");
-    Process cli = new ProcessBuilder("/bin/sh", "-c", "exec " + conman.conmanctl() + " attach --no-stdin " + id)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    Process cli = conmanctl("attach --no-stdin " + id);
     try {
-      Support.await("attached journaled", Duration.ofSeconds(30),
-          () -> history(id).stream().anyMatch(e -> e.getType().equals("attached")));
+      awaitEvent(id, "attached");
       daemon.kill9();
       daemon.restart();
 
-      Support.await("detached journaled", Duration.ofSeconds(20),
-          () -> history(id).stream().anyMatch(e -> e.getType().equals("detached")));
-      List<Event> events = history(id);
-      Event attached = events.stream().filter(e -> e.getType().equals("attached")).findFirst().orElseThrow();
-      Event detached = events.stream().filter(e -> e.getType().equals("detached")).findFirst().orElseThrow();
-      assertEquals(attached.getAttachId(), detached.getAttachId(), () -> "history: " + events);
+      Event detached = awaitEvent(id, "detached");
+      assertEquals(first(id, "attached").orElseThrow().getAttachId(), detached.getAttachId(),
+          () -> "history: " + history(id));
       assertTrue(detached.getReason().contains("daemon serving it stopped"), detached::getReason);
       assertEquals(ContainerState.CONTAINER_STATE_RUNNING, get(id).getState(), "the container runs on");
     } finally {
@@ -140,6 +131,22 @@ class RestartIT {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** bin/conmanctl ARGS in the background, its output discarded: a client the daemon's kill cuts off. */
+  private Process conmanctl(String args) throws java.io.IOException {
+    return new ProcessBuilder("/bin/sh", "-c", "exec " + conman.conmanctl() + " " + args)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+  }
+
+  /** The container's first event of this type, waited for until journaled. */
+  private Event awaitEvent(String id, String type) {
+    Support.await(type + " journaled", Duration.ofSeconds(30), () -> first(id, type).isPresent());
+    return first(id, type).orElseThrow();
+  }
+
+  private java.util.Optional<Event> first(String id, String type) {
+    return history(id).stream().filter(e -> e.getType().equals(type)).findFirst();
   }
 
   private List<Event> history(String id) {
