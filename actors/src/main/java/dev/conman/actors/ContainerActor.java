@@ -54,6 +54,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * (exit file appears)        -> Exited(code)                            RUNNING  -> EXITED
  * Delete  -> DeleteRequested -> [Exited] Deleted                        *        -> DELETING -> DELETED
  * Reconcile (after a restart) -> Reconciled(from, to, reason)           what runc and the exit file say
+ * StartExec / EndExec         -> ExecStarted / ExecExited               RUNNING (any phase for the end)
+ * StartAttach / EndAttach     -> Attached / Detached                    CREATED, RUNNING; facts.attachments
+ * EndLostAttaches (at start)  -> Detached for each attachment left open  any
  * </pre>
  *
  * <p>A replay that ends on an intent without its outcome means the daemon died mid-operation: the
