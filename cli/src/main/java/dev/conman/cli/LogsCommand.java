@@ -99,7 +99,7 @@ final class LogsCommand extends DaemonCommand {
    * Writes each entry to stdout or stderr, as the container wrote it, until the stream ends or the
    * reader has gone ({@code | head}: as good as Ctrl-C).
    */
-  static void copy(Iterator<LogEntry> entries, Stdio stdio, LogFormat format) {
+  private static void copy(Iterator<LogEntry> entries, Stdio stdio, LogFormat format) {
     while (entries.hasNext()) {
       LogEntry entry = entries.next();
       if (!stdio.write(LogFormat.isStderr(entry), format.bytes(entry))) {

@@ -33,7 +33,8 @@ public final class RuncRuntime implements ContainerRuntime {
   private final RuncCli runc;
   private final ConmonLauncher conmon;
   private final Duration timeout;
-  private final java.util.Queue<LostExec> lostExecs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** Found at the construction, handed out once ({@link #takeLostExecs}). */
+  private final java.util.concurrent.atomic.AtomicReference<List<LostExec>> lostExecs;
 
   /**
    * @param timeout bound of each call; create includes conmon's start and {@code runc create}
@@ -43,11 +44,12 @@ public final class RuncRuntime implements ContainerRuntime {
       throws IOException {
     paths.createDirectories();
     sweepStaleLogs(paths.conmonDir());
-    for (LostExec lost : LostExecs.collect(paths.conmonDir())) {
-      log.warn("exec session {} in container {} was left by an earlier daemon{}", lost.execId(), lost.containerId(),
-          lost.killed() ? "; its process was killed" : "; its process had ended");
-      lostExecs.add(lost);
+    List<LostExec> lost = LostExecs.collect(paths.conmonDir());
+    for (LostExec session : lost) {
+      log.warn("exec session {} in container {} was left by an earlier daemon{}", session.execId(),
+          session.containerId(), session.killed() ? "; its process was killed" : "; its process had ended");
     }
+    this.lostExecs = new java.util.concurrent.atomic.AtomicReference<>(lost);
     CommandRunner runner = new CommandRunner();
     this.paths = paths;
     this.runc = new RuncCli(runcBinary, paths.runcRoot(), runner, timeout);
@@ -164,12 +166,11 @@ public final class RuncRuntime implements ContainerRuntime {
   /** Removes a stopped container directly where that is all runc would do ({@link StoppedDelete}), else asks runc. */
   @Override
   public void delete(String id, boolean force) throws RuntimeFailure {
-    if (StoppedDelete.delete(paths.runcDir(Ids.check(id))) == StoppedDelete.Outcome.DELETED) {
+    Ids.check(id);
+    if (StoppedDelete.delete(paths.runcDir(id)) == StoppedDelete.Outcome.DELETED) {
       return;
     }
-    RuncCli.Outcome outcome = force
-        ? runc.call("delete", "--force", Ids.check(id))
-        : runc.call("delete", Ids.check(id));
+    RuncCli.Outcome outcome = force ? runc.call("delete", "--force", id) : runc.call("delete", id);
     if (!outcome.ok() && !outcome.says("container does not exist")) {
       throw outcome.failure(RuntimeFailure.Kind.FAILED);
     }
@@ -198,11 +199,7 @@ public final class RuncRuntime implements ContainerRuntime {
 
   @Override
   public List<LostExec> takeLostExecs() {
-    List<LostExec> taken = new java.util.ArrayList<>();
-    for (LostExec lost; (lost = lostExecs.poll()) != null; ) {
-      taken.add(lost);
-    }
-    return taken;
+    return lostExecs.getAndSet(List.of());
   }
 
   @Override
