@@ -96,9 +96,9 @@ final class Parallel {
           long[] d1 = Procs.cpuMs(c.daemon.pid());
           long[] s1 = Procs.cpuMs(harness);
           hostCpu.computeIfAbsent(e.name() + " start", k -> new ArrayList<>()).add((Procs.hostBusyMs() - h0) / 1.0);
-          harnessCpu.computeIfAbsent(e.name(), k -> new ArrayList<>()).add((double) (s1[0] + s1[1] - s0[0] - s0[1]));
+          harnessCpu.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(ownCpu(s0, s1));
           if (e.name().equals("conman")) {
-            daemonSelf.add((double) (d1[0] + d1[1] - d0[0] - d0[1]));
+            daemonSelf.add(ownCpu(d0, d1));
             daemonChildren.add((double) (d1[2] + d1[3] - d0[2] - d0[3]));
           }
           starts.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(OneShot.ms(t1 - t0));
@@ -145,6 +145,11 @@ final class Parallel {
         Report.num(Stats.of(startRpc).median()), Report.num(Stats.of(startRpc).max()),
         Report.num(Stats.of(stopRpc).median()), Report.num(Stats.of(stopRpc).max()),
         Report.num(Stats.of(deleteRpc).median()), Report.num(Stats.of(deleteRpc).max())));
+  }
+
+  /** A process's own CPU (user + system, its reaped children left out) between two {@link Procs#cpuMs} samples. */
+  private static double ownCpu(long[] before, long[] after) {
+    return after[0] + after[1] - before[0] - before[1];
   }
 
   /**
