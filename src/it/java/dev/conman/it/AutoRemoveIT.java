@@ -129,6 +129,17 @@ class AutoRemoveIT {
         GetContainerRequest.newBuilder().setRef(name).build()));
   }
 
+  /** docker run's statuses for a command that cannot run: 127 not found, 126 not executable. */
+  @Test
+  void conmanctlRunOfACommandThatCannotRunExitsAsDockerRunDoes() {
+    for (var command : java.util.Map.of("nope", 127, "/etc", 126).entrySet()) {
+      Exec.Result cli = Exec.run(Duration.ofSeconds(60), "/bin/sh", "-c", conman.conmanctl() + " run --rm --image "
+          + conman.rootfs() + " " + conman.name("cmd") + " -- " + command.getKey());
+      assertEquals(command.getValue(), cli.exitCode(), cli::toString);
+      assertTrue(cli.stderr().startsWith("conmanctl: INVALID_ARGUMENT: create of container "), cli::toString);
+    }
+  }
+
   /** docker run --rm: the daemon's delete does not depend on the client that asked for it. */
   @Test
   void aContainerOfConmanctlRunRmIsDeletedWhenItExitsAfterConmanctlWasKilled() throws Exception {

@@ -140,16 +140,38 @@ class BadInputIT {
   }
 
   @Test
-  void commandMissingFromRootfs() {
+  void commandMissingFromRootfs() throws Exception {
     String name = conman.name("nope");
     List<String> runcBefore = conman.daemon().runcContainers();
-    StatusRuntimeException e = Support.assertCode(Code.INTERNAL,
+    StatusRuntimeException e = Support.assertCode(Code.INVALID_ARGUMENT,
         () -> rt().createContainer(Support.create(name, conman.rootfs(), "/bin/nope")));
     assertTrue(e.getStatus().getDescription().contains("/bin/nope"), () -> "runc's error names the command: " + e.getStatus());
+    assertEquals("COMMAND_NOT_FOUND", reason(e));
     assertTrue(rt().listContainers(ListContainersRequest.getDefaultInstance()).getContainersList().stream()
         .noneMatch(c -> c.getName().equals(name)), "no container left with the name");
     assertEquals(runcBefore, conman.daemon().runcContainers(), "nothing left in runc");
+    assertNoRuntimeFiles(e);
     assertNameFree(name);
+
+    StatusRuntimeException directory = Support.assertCode(Code.INVALID_ARGUMENT,
+        () -> rt().createContainer(Support.create(conman.name("dir"), conman.rootfs(), "/etc")));
+    assertEquals("COMMAND_NOT_EXECUTABLE", reason(directory));
+    assertNoRuntimeFiles(directory);
+  }
+
+  private static String reason(StatusRuntimeException e) throws Exception {
+    return io.grpc.protobuf.StatusProto.fromThrowable(e).getDetails(0).unpack(com.google.rpc.ErrorInfo.class)
+        .getReason();
+  }
+
+  /** conmon's and runc's files of the failed create are gone with it. */
+  private static void assertNoRuntimeFiles(StatusRuntimeException e) throws java.io.IOException {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("create of container ([0-9a-f]{64}) refused")
+        .matcher(e.getStatus().getDescription());
+    assertTrue(m.find(), e.getStatus().getDescription());
+    try (var left = Files.list(conman.daemon().state().resolve("conmon"))) {
+      assertEquals(List.of(), left.filter(f -> f.getFileName().toString().startsWith(m.group(1))).toList());
+    }
   }
 
   /** The name can be used (proved by creating and deleting a container with it). */

@@ -107,6 +107,16 @@ class LogsExecIT {
     assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos(), "killed at its timeout");
     Support.assertCode(Status.Code.INVALID_ARGUMENT, () -> io().execSync(ExecSyncRequest.newBuilder()
         .setSpec(ExecSpec.newBuilder().setRef(id)).build()));
+    // as in a shell: 127 for a command not found, 126 for one that cannot be executed; runc says why
+    ExecSyncResponse missing = io().execSync(ExecSyncRequest.newBuilder().setSpec(ExecSpec.newBuilder().setRef(id)
+        .addCommand("nope")).build());
+    assertEquals(127, missing.getExitCode());
+    assertEquals("exec failed: unable to start container process: exec: \"nope\": executable file not found in $PATH\n",
+        missing.getStderr().toStringUtf8());
+    assertEquals(126, io().execSync(ExecSyncRequest.newBuilder().setSpec(ExecSpec.newBuilder().setRef(id)
+        .addCommand("/etc")).build()).getExitCode());
+    assertEquals(255, io().execSync(ExecSyncRequest.newBuilder().setSpec(ExecSpec.newBuilder().setRef(id)
+        .addCommand("/bin/sh").addCommand("-c").addCommand("exit 255")).build()).getExitCode(), "the process's own");
 
     List<Event> history = EventServiceGrpc.newBlockingStub(conman.daemon().channel())
         .history(HistoryRequest.newBuilder().setRef(id).build()).getEventsList();

@@ -1408,8 +1408,15 @@ public final class ContainerActor
         default -> ContainerException.runtime(operation, id, "network: " + n.getMessage());
       };
     }
-    if (t instanceof RuntimeFailure f && f.kind() == RuntimeFailure.Kind.TIMEOUT) {
-      return ContainerException.timeout(operation, id, f.getMessage());
+    if (t instanceof RuntimeFailure f) {
+      switch (f.kind()) {
+        case TIMEOUT:
+          return ContainerException.timeout(operation, id, f.getMessage());
+        case COMMAND_NOT_FOUND, COMMAND_NOT_EXECUTABLE:
+          return ContainerException.commandNotRunnable(operation, id, f);
+        default:
+          break;
+      }
     }
     ctx.getLog().debug("{} of {} failed", operation, id, t);
     return ContainerException.runtime(operation, id, String.valueOf(t.getMessage()));

@@ -9,6 +9,10 @@ public final class ContainerException extends RuntimeException {
   /** Kinds of refusal; the gRPC edge maps each to one status code. */
   public enum Code {
     INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, RUNTIME_FAILED, TIMEOUT,
+    /** The container's command is not in its root filesystem (or not on its PATH): an invalid argument. */
+    COMMAND_NOT_FOUND,
+    /** The container's command is there but cannot be executed: an invalid argument. */
+    COMMAND_NOT_EXECUTABLE,
     /** The journal refused a write (disk full, read-only): retrying once it takes writes again succeeds. */
     JOURNAL_UNAVAILABLE
   }
@@ -58,6 +62,14 @@ public final class ContainerException extends RuntimeException {
   /** The host is not in a state that allows the request (a port already published, no bridge network). */
   public static ContainerException precondition(String message) {
     return new ContainerException(Code.FAILED_PRECONDITION, message);
+  }
+
+  /** runc could not start the container's process: the request (or the image) names a wrong command. */
+  public static ContainerException commandNotRunnable(String operation, String id,
+      dev.conman.runc.RuntimeFailure failure) {
+    return new ContainerException(failure.kind() == dev.conman.runc.RuntimeFailure.Kind.COMMAND_NOT_FOUND
+        ? Code.COMMAND_NOT_FOUND : Code.COMMAND_NOT_EXECUTABLE,
+        operation + " of container " + id + " refused: " + failure.getMessage());
   }
 
   public static ContainerException runtime(String operation, String id, String reason) {

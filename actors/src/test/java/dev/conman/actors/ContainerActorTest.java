@@ -128,6 +128,7 @@ class ContainerActorTest {
   @Test
   void failedCreateIsTerminalAndReleasesTheNameBeforeAnswering() throws IOException {
     runtime.failCreate = "exec: \"/bin/nope\": no such file or directory";
+    runtime.failCreateKind = dev.conman.runc.RuntimeFailure.Kind.COMMAND_NOT_FOUND;
     ContainerSpec spec = spec();
     TestProbe<StatusReply<ContainerView>> client = KIT.createTestProbe();
     kit.runCommand(new ContainerActor.Create(spec, client.ref()));
@@ -136,8 +137,9 @@ class ContainerActorTest {
     client.expectNoMessage(Duration.ofMillis(100));
     gone.afterForgotten().run();
     ContainerException e = error(client.receiveMessage());
-    assertEquals(ContainerException.Code.RUNTIME_FAILED, e.code());
-    assertTrue(e.getMessage().contains("/bin/nope"), e.getMessage());
+    assertEquals(ContainerException.Code.COMMAND_NOT_FOUND, e.code(), "the request named a wrong command");
+    assertEquals("create of container " + id + " refused: exec: \"/bin/nope\": no such file or directory",
+        e.getMessage());
     assertFalse(Files.exists(root.resolve("containers").resolve(id)), "directory removed after a failed create");
     assertFalse(Files.exists(bundle()), "bundle removed after a failed create");
     assertEquals(Phase.CREATE_FAILED, kit.getState().phase());

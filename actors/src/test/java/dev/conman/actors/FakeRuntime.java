@@ -21,6 +21,7 @@ final class FakeRuntime implements ContainerRuntime {
   final Map<String, ExitRecord> exits = new ConcurrentHashMap<>();
   final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
   volatile String failCreate;
+  volatile RuntimeFailure.Kind failCreateKind = RuntimeFailure.Kind.FAILED;
   volatile String failStart;
   /** When true, SIGTERM is ignored (like a process that traps it). */
   volatile boolean ignoreTerm;
@@ -47,7 +48,7 @@ final class FakeRuntime implements ContainerRuntime {
       }
     }
     if (failCreate != null) {
-      throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, failCreate);
+      throw new RuntimeFailure(failCreateKind, failCreate);
     }
     int pid = nextPid++;
     containers.put(spec.id(), new RuntimeState(spec.id(), RuntimeState.Status.CREATED, pid, Instant.now()));

@@ -1,6 +1,9 @@
 package dev.conman.cli;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.StatusRuntimeException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,6 +34,13 @@ final class ExitCodes {
    * code is unknown.
    */
   static final int NO_CONTAINER_EXIT_CODE = 125;
+  /**
+   * The container's command could not be executed (it is there, but not a program, or without
+   * permission), as in a shell and docker run; exec: the process's status, which the daemon sets so.
+   */
+  static final int COMMAND_NOT_EXECUTABLE = 126;
+  /** The container's command was not found in its root filesystem or on its PATH, as in a shell. */
+  static final int COMMAND_NOT_FOUND = 127;
   /**
    * Ctrl-C (SIGINT): 128 + 2, which the JVM itself exits with after its shutdown hooks; exec's
    * hook cancels the call, and the daemon kills the process.
@@ -65,8 +75,32 @@ final class ExitCodes {
     }
   }
 
+  /** The code, or what the daemon's google.rpc.ErrorInfo says more precisely (a command not found). */
   static int of(StatusRuntimeException e) {
+    com.google.rpc.Status details = StatusProto.fromThrowable(e);
+    if (details != null) {
+      for (com.google.protobuf.Any detail : details.getDetailsList()) {
+        if (detail.is(ErrorInfo.class)) {
+          switch (reason(detail)) {
+            case "COMMAND_NOT_FOUND":
+              return COMMAND_NOT_FOUND;
+            case "COMMAND_NOT_EXECUTABLE":
+              return COMMAND_NOT_EXECUTABLE;
+            default:
+              break;
+          }
+        }
+      }
+    }
     return of(e.getStatus().getCode());
+  }
+
+  private static String reason(com.google.protobuf.Any detail) {
+    try {
+      return detail.unpack(ErrorInfo.class).getReason();
+    } catch (InvalidProtocolBufferException ignored) {
+      return ""; // garbled details: the status code still stands
+    }
   }
 
   /** Exit status -> meaning, in the order the usage footer lists them. */
@@ -85,6 +119,8 @@ final class ExitCodes {
     table.put("N", "run, wait: the container's exit code; exec: the process's exit code");
     table.put(Integer.toString(NO_CONTAINER_EXIT_CODE),
         "run, wait, exec: failed, or the exit code is unknown");
+    table.put(Integer.toString(COMMAND_NOT_EXECUTABLE), "the container's command cannot be executed");
+    table.put(Integer.toString(COMMAND_NOT_FOUND), "the container's command was not found");
     table.put(Integer.toString(INTERRUPTED), "interrupted (Ctrl-C); exec: the process was killed");
     table.put(Integer.toString(OUTPUT_CLOSED),
         "exec: stdout or stderr was closed (| head); the process was killed");

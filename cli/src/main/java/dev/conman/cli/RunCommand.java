@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "run",
     description = {"Create and start a container, then wait for it to exit and exit with its exit"
-        + " code (125 if conmanctl or the daemon failed, or the exit code is unknown).",
+        + " code (125 if conmanctl or the daemon failed, or the exit code is unknown; 127 if the command was"
+        + " not found in the container, 126 if it cannot be executed).",
         "Shows the container's output meanwhile, as docker run does (stdout to stdout, stderr to stderr;"
         + " attached before the start), or prints the exited container (json); with -d, prints its id.",
         "With -i and/or -t, conmanctl also copies its stdin to the container, in raw terminal mode with"
@@ -169,8 +170,10 @@ final class RunCommand extends DaemonCommand {
     }
   }
 
+  /** As docker run: 126 and 127 say the command could not run; any other failure is 125. */
   @Override
   int failureExitCode(int mapped) {
-    return ExitCodes.NO_CONTAINER_EXIT_CODE;
+    return mapped == ExitCodes.COMMAND_NOT_FOUND || mapped == ExitCodes.COMMAND_NOT_EXECUTABLE ? mapped
+        : ExitCodes.NO_CONTAINER_EXIT_CODE;
   }
 }

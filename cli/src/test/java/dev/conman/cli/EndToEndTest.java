@@ -105,6 +105,16 @@ class EndToEndTest {
   }
 
   @Test
+  void aCommandNotInTheContainerExits127AsInDockerRun() {
+    CliRun run = conmanctl("run", "--rm", "--image", "/r", "nocmd1", "nope");
+    assertEquals(ExitCodes.COMMAND_NOT_FOUND, run.status(), run.err());
+    assertTrue(run.err().startsWith("conmanctl: INVALID_ARGUMENT: create of container nocmd1"), run.err());
+    assertTrue(run.err().contains("exec: \"nope\": executable file not found in $PATH"), run.err());
+    assertEquals(ExitCodes.COMMAND_NOT_FOUND,
+        conmanctl("container", "create", "--image", "/r", "nocmd2", "nope").status());
+  }
+
+  @Test
   void createOfATakenNameIsAlreadyExists() {
     CliRun r = conmanctl("container", "create", "--image", "/r", "taken", "/bin/true");
     assertEquals(ExitCodes.ALREADY_EXISTS, r.status());

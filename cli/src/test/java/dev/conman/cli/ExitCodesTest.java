@@ -3,7 +3,11 @@ package dev.conman.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -34,10 +38,29 @@ class ExitCodesTest {
     assertEquals(3, ExitCodes.of(Status.NOT_FOUND.withDescription("x").asRuntimeException()));
   }
 
+  /** As the daemon's StatusMapper sends it: INVALID_ARGUMENT, and the reason in a google.rpc.ErrorInfo. */
+  static StatusRuntimeException commandNotFound(String message) {
+    return withReason(message, "COMMAND_NOT_FOUND");
+  }
+
+  private static StatusRuntimeException withReason(String message, String reason) {
+    return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+        .setCode(Status.Code.INVALID_ARGUMENT.value()).setMessage(message)
+        .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain("conman.dev").build()))
+        .build());
+  }
+
+  @Test
+  void aCommandThatCannotRunExitsAsInAShell() {
+    assertEquals(127, ExitCodes.of(commandNotFound("x")));
+    assertEquals(126, ExitCodes.of(withReason("x", "COMMAND_NOT_EXECUTABLE")));
+    assertEquals(2, ExitCodes.of(withReason("x", "SOMETHING_NEWER")), "an unknown reason: the code stands");
+  }
+
   @Test
   void theUsageTableListsEveryCode() {
     Map<String, String> table = ExitCodes.table();
-    for (int code : new int[] {0, 1, 2, 3, 4, 5, 6, 7, 125, 130, 141}) {
+    for (int code : new int[] {0, 1, 2, 3, 4, 5, 6, 7, 125, 126, 127, 130, 141}) {
       assertTrue(table.containsKey(Integer.toString(code)), "missing " + code);
     }
     assertTrue(table.get("3").contains("NOT_FOUND"));

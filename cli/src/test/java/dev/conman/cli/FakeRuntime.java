@@ -43,7 +43,8 @@ import java.util.function.Supplier;
 /**
  * A stand-in for conmand in CLI tests (never outside tests): records every request and the
  * deadline it came with, and answers from a few rules keyed on the ref or name:
- * "missing..." is NOT_FOUND, "taken..." ALREADY_EXISTS on create, "nostart..." FAILED_PRECONDITION
+ * "missing..." is NOT_FOUND, "taken..." ALREADY_EXISTS on create, "nocmd..." INVALID_ARGUMENT with
+ * the reason COMMAND_NOT_FOUND on create, "nostart..." FAILED_PRECONDITION
  * on start, "lost..." exits without a known exit code, "oom..." was OOM-killed (get); everything
  * else succeeds, exiting with 7.
  * Stats: the Nth sample of a container is taken at 10:00:00 + N seconds and counts N times its
@@ -100,6 +101,10 @@ final class FakeRuntime extends RuntimeServiceGrpc.RuntimeServiceImplBase {
   public void createContainer(CreateContainerRequest r, StreamObserver<CreateContainerResponse> o) {
     answer("create", r, o, () -> {
       failFor(r.getName(), "taken", Status.ALREADY_EXISTS);
+      if (r.getName().startsWith("nocmd")) {
+        throw ExitCodesTest.commandNotFound("create of container " + idFor(r.getName()) + " refused: its command"
+            + " cannot be run: exec: \"" + r.getCommand(0) + "\": executable file not found in $PATH");
+      }
       return CreateContainerResponse.newBuilder()
           .setContainer(container(r.getName(), ContainerState.CONTAINER_STATE_CREATED)).build();
     });

@@ -76,7 +76,7 @@ final class ConmonLauncher {
       }
       SyncMessage message = SyncMessage.parse(line.get());
       if (!message.succeeded()) {
-        throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.FAILED, createFailure(id, message)));
+        throw cleanUp(id, createFailure(id, message));
       }
       log.debug("container {} created, pid {}", id, message.data());
       return message.data();
@@ -150,15 +150,19 @@ final class ConmonLauncher {
     return argv;
   }
 
-  /** runc's logged error is the precise one; conmon's message is runc's stderr, a summary. */
-  private String createFailure(String id, SyncMessage message) {
+  /**
+   * runc's logged error is the precise one; conmon's message is runc's stderr, a summary. A command
+   * that cannot be run is told apart: the request (or the image) named it, so the user can fix it.
+   */
+  private RuntimeFailure createFailure(String id, SyncMessage message) {
     String error = RuncJson.lastError(RuncCli.readQuietly(paths.createLog(id)))
         .or(message::message)
         .orElse("runc create failed without a message (conmon reported " + message.data() + ")");
-    String hint = error.contains("exec: \"") || error.contains("executable file not found")
-        ? " (the command must exist in the container's root filesystem and be executable)"
-        : "";
-    return "creating container " + id + " failed: " + error + hint;
+    return CommandErrors.classify(error)
+        .map(kind -> new RuntimeFailure(kind, "its command cannot be run: " + error
+            + " (the command must exist in the container's root filesystem and be executable)"))
+        .orElseGet(() -> new RuntimeFailure(RuntimeFailure.Kind.FAILED,
+            "creating container " + id + " failed: " + error));
   }
 
   private String runcError(String id) {
@@ -170,9 +174,29 @@ final class ConmonLauncher {
     return output.isEmpty() ? "" : "; conmon: " + RuncJson.abbreviate(output);
   }
 
+  /** Removes the files conmon and the create step keep for a container: it is gone, or never was. */
+  void forget(String id) {
+    deleteQuietly(paths.exitFile(id));
+    paths.conmonFiles(id).forEach(ConmonLauncher::deleteQuietly);
+    try {
+      RuntimePaths.deleteFlatDirectory(paths.persistDir(id));
+    } catch (IOException e) {
+      log.warn("cannot remove {}: {}", paths.persistDir(id), e.toString());
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.warn("cannot remove {}: {}", file, e.toString());
+    }
+  }
+
   /**
-   * Leaves nothing running for a container whose create failed: conmon (which would otherwise
-   * wait on a container nobody starts) and whatever runc created. Returns the failure to throw.
+   * Leaves nothing running or on disk for a container whose create failed: conmon (which would
+   * otherwise wait on a container nobody starts), whatever runc created, and the files of this
+   * attempt (its error was read from them already). Returns the failure to throw.
    */
   private RuntimeFailure cleanUp(String id, RuntimeFailure failure) {
     log.debug("cleaning up after failed create of {}: {}", id, failure.getMessage());
@@ -185,6 +209,7 @@ final class ConmonLauncher {
     } catch (RuntimeFailure e) {
       log.warn("clean-up of failed create of {}: {}", id, e.getMessage());
     }
+    forget(id);
     return failure;
   }
 }

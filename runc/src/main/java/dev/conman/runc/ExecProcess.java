@@ -19,15 +19,19 @@ public final class ExecProcess {
 
   private final Process runc;
   private final Path pidFile;
+  private final Path log;
   private final PseudoTerminal terminal;
+  /** The status once the process has ended; null before. */
+  private Integer status;
 
-  ExecProcess(Process runc, Path pidFile) {
-    this(runc, pidFile, null);
+  ExecProcess(Process runc, Path pidFile, Path log) {
+    this(runc, pidFile, log, null);
   }
 
-  ExecProcess(Process runc, Path pidFile, PseudoTerminal terminal) {
+  ExecProcess(Process runc, Path pidFile, Path log, PseudoTerminal terminal) {
     this.runc = runc;
     this.pidFile = pidFile;
+    this.log = log;
     this.terminal = terminal;
   }
 
@@ -73,28 +77,38 @@ public final class ExecProcess {
   }
 
   /**
-   * Waits for the exit; runc exec's status is the process's (128+N when killed by signal N). With a
-   * terminal, its output can then be read to its end.
+   * Waits for the exit; runc exec's status is the process's (128+N when killed by signal N). A
+   * command runc could not start ends as in a shell: 127 when it was not found, 126 when it could
+   * not be executed (runc itself exits 255 then, which the process could as well: its log tells).
+   * With a terminal, the output can then be read to its end.
    */
   public int waitFor() throws InterruptedException {
-    try {
-      return runc.waitFor();
-    } finally {
-      cleanUp();
-    }
+    return finish(runc.waitFor());
   }
 
   public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
     boolean ended = runc.waitFor(timeout, unit);
     if (ended) {
-      cleanUp();
+      finish(runc.exitValue());
     }
     return ended;
   }
 
-  public int exitValue() {
-    return runc.exitValue();
+  private synchronized int finish(int runcStatus) {
+    if (status == null) {
+      try {
+        status = runcStatus != RUNC_FAILED ? runcStatus
+            : RuncJson.lastError(RuncCli.readQuietly(log)).flatMap(CommandErrors::classify)
+                .map(CommandErrors::status).orElse(runcStatus);
+      } finally {
+        cleanUp();
+      }
+    }
+    return status;
   }
+
+  /** runc exec's own status when it failed (in Go: {@code fatalWithCode(err, 255)}). */
+  private static final int RUNC_FAILED = 255;
 
   /** SIGKILL to the process in the container; runc then exits with 137. */
   public void kill() {
@@ -122,6 +136,7 @@ public final class ExecProcess {
     }
     try {
       Files.deleteIfExists(pidFile);
+      Files.deleteIfExists(log);
     } catch (IOException ignored) {
       // a stray pid file in conman's state directory is harmless
     }

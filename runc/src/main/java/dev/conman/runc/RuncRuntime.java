@@ -59,12 +59,14 @@ public final class RuncRuntime implements ContainerRuntime {
 
   /**
    * runc call logs left by daemons that gave runc a log file per call (one killed during a call),
+   * exec sessions' logs (those sessions are {@link LostExecs}),
    * and the sync FIFOs of daemons before {@link SyncPipeSpawn} ({@code <id>.sync}, spares
    * {@code .spare-*.fifo}): no call of this daemon is running yet, and the root lock keeps other
    * daemons out of this state directory.
    */
   private static void sweepStaleLogs(Path conmonDir) throws IOException {
-    try (var stale = Files.newDirectoryStream(conmonDir, "{runc-*.json,*.sync,.spare-*.fifo}")) {
+    try (var stale = Files.newDirectoryStream(conmonDir,
+        "{runc-*.json,*" + RuntimePaths.EXEC_PID_INFIX + "*.json,*.sync,.spare-*.fifo}")) {
       for (Path file : stale) {
         Files.deleteIfExists(file);
       }
@@ -206,8 +208,11 @@ public final class RuncRuntime implements ContainerRuntime {
   public ExecProcess exec(String id, String execId, ExecRequest request) throws RuntimeFailure {
     Ids.check(id);
     Path pidFile = paths.execPidFile(id, Ids.check("exec session id", execId));
+    Path log = paths.execLog(id, execId);
+    // runc's error then goes to the log as well as to the process's stderr, as one plain line
     java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(runc.binary().toString(),
-        "--root", paths.runcRoot().toString(), "exec", "--pid-file", pidFile.toString()));
+        "--root", paths.runcRoot().toString(), "--log", log.toString(), "--log-format", "json",
+        "exec", "--pid-file", pidFile.toString()));
     for (String e : request.env()) {
       argv.add("--env");
       argv.add(e);
@@ -222,10 +227,10 @@ public final class RuncRuntime implements ContainerRuntime {
     argv.add(id);
     argv.addAll(request.args());
     if (request.tty()) {
-      return execWithTerminal(argv, pidFile, request);
+      return execWithTerminal(argv, pidFile, log, request);
     }
     try {
-      return new ExecProcess(new ProcessBuilder(argv).start(), pidFile);
+      return new ExecProcess(new ProcessBuilder(argv).start(), pidFile, log);
     } catch (IOException e) {
       throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "cannot run runc exec: " + e.getMessage(), e);
     }
@@ -246,7 +251,7 @@ public final class RuncRuntime implements ContainerRuntime {
     return wrapped;
   }
 
-  private ExecProcess execWithTerminal(List<String> argv, java.nio.file.Path pidFile, ExecRequest request)
+  private ExecProcess execWithTerminal(List<String> argv, Path pidFile, Path log, ExecRequest request)
       throws RuntimeFailure {
     PseudoTerminal terminal;
     try {
@@ -260,7 +265,7 @@ public final class RuncRuntime implements ContainerRuntime {
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(ProcessBuilder.Redirect.DISCARD)
           .start();
-      return new ExecProcess(p, pidFile, terminal);
+      return new ExecProcess(p, pidFile, log, terminal);
     } catch (IOException e) {
       terminal.close();
       throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "cannot run runc exec: " + e.getMessage(), e);
@@ -384,13 +389,7 @@ public final class RuncRuntime implements ContainerRuntime {
 
   @Override
   public void forgetRuntimeFiles(String id) {
-    deleteQuietly(paths.exitFile(Ids.check(id)));
-    paths.conmonFiles(id).forEach(RuncRuntime::deleteQuietly);
-    try {
-      RuntimePaths.deleteFlatDirectory(paths.persistDir(id));
-    } catch (IOException e) {
-      log.warn("cannot remove {}: {}", paths.persistDir(id), e.toString());
-    }
+    conmon.forget(Ids.check(id));
   }
 
   /** The pid of the conmon watching the container, if it is still alive. */
@@ -398,11 +397,4 @@ public final class RuncRuntime implements ContainerRuntime {
     return ConmonProcess.find(paths.conmonPidFile(Ids.check(id))).map(ProcessHandle::pid);
   }
 
-  private static void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      log.warn("cannot remove {}: {}", file, e.toString());
-    }
-  }
 }

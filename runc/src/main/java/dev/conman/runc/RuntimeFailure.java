@@ -12,6 +12,10 @@ public class RuntimeFailure extends Exception {
     NOT_RUNNING,
     /** The runc or conmon process did not finish within its timeout and was killed. */
     TIMEOUT,
+    /** The process to start does not exist in the root filesystem, or not on its PATH. */
+    COMMAND_NOT_FOUND,
+    /** The process to start exists but cannot be executed (no permission, not a program). */
+    COMMAND_NOT_EXECUTABLE,
     /** Anything else: runc or conmon reported an error. */
     FAILED
   }

@@ -75,7 +75,12 @@ public record RuntimePaths(Path runcRoot, Path exitDir, Path attachDir, Path con
     return conmonDir.resolve(id + EXEC_PID_INFIX + execId + ".pid");
   }
 
-  /** Between the container id and the session id in {@link #execPidFile}. */
+  /** runc's JSON log of one exec session: its error when it could not start the process. */
+  public Path execLog(String id, String execId) {
+    return conmonDir.resolve(id + EXEC_PID_INFIX + execId + ".json");
+  }
+
+  /** Between the container id and the session id in {@link #execPidFile} and {@link #execLog}. */
   static final String EXEC_PID_INFIX = ".exec-";
 
   /** conmon's {@code -P}: the pid of the daemonized conmon. */

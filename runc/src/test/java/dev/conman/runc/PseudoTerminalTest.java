@@ -32,7 +32,7 @@ class PseudoTerminalTest {
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
-    return new ExecProcess(p, dir.resolve("pid"), t);
+    return new ExecProcess(p, dir.resolve("pid"), dir.resolve("log.json"), t);
   }
 
   private static CompletableFuture<String> readAll(InputStream in) {

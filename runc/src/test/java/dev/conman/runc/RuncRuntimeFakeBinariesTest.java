@@ -46,6 +46,10 @@ class RuncRuntimeFakeBinariesTest {
         echo "$1" >&2
         exit 1
       }
+      exec_failed() {
+        printf '{"level":"error","msg":"exec failed: unable to start container process: %s"}\\n' "$1" >> "$log"
+        exit 255
+      }
       case "$1 $2" in
         "kill gone"|"state gone"|"delete gone"|"start gone") fail "container does not exist";;
         "kill stopped") fail "container not running";;
@@ -65,6 +69,9 @@ class RuncRuntimeFakeBinariesTest {
         "update --memory=33554432 small-swap") fail "failed to write 33554432: write /sys/fs/cgroup/memory/conman/small-swap/memory.limit_in_bytes: invalid argument";;
         "update --pids-limit=5 stopped") fail "container not running";;
         "exec --pid-file "*" --tty tty1 /bin/sh") tty; stty size; exit 4;;
+        "exec --pid-file "*" gone /bin/nonexistent") exec_failed 'exec: \\"/bin/nonexistent\\": stat /bin/nonexistent: no such file or directory';;
+        "exec --pid-file "*" gone /etc/passwd") exec_failed 'exec: \\"/etc/passwd\\": permission denied';;
+        "exec --pid-file "*" gone /bin/false") exit 255;;
         "exec --pid-file "*" --tty tty2 /bin/sh") trap 'stty size; exit 5' WINCH; echo ready; while :; do sleep 0.05; done;;
       esac
       exit 0
@@ -111,6 +118,22 @@ class RuncRuntimeFakeBinariesTest {
     String out = readAll(p.stdout());
     assertTrue(out.matches("/dev/pts/\\d+\n30 100\n"), out);
     p.release();
+  }
+
+  @Test
+  void anExecWhoseCommandCannotStartEndsAsInAShell() throws Exception {
+    RuncRuntime r = runtime();
+    assertEquals(127, r.exec("gone", "e3", execOf("/bin/nonexistent")).waitFor());
+    ExecProcess denied = r.exec("gone", "e4", execOf("/etc/passwd"));
+    assertTrue(denied.waitFor(5, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(126, denied.waitFor(), "the status is kept once the log is gone");
+    assertEquals(255, r.exec("gone", "e5", execOf("/bin/false")).waitFor(), "the process's own 255");
+    assertTrue(Files.readString(calls).contains("exec --pid-file " + paths.execPidFile("gone", "e3") + " gone"));
+    assertFalse(Files.exists(paths.execLog("gone", "e3")), "the log is removed");
+  }
+
+  private static ContainerRuntime.ExecRequest execOf(String command) {
+    return new ContainerRuntime.ExecRequest(List.of(command), List.of(), "", false, 0, 0);
   }
 
   @Test
@@ -327,11 +350,15 @@ class RuncRuntimeFakeBinariesTest {
         + "unable to start container process: exec: \\\\\"/bin/nonexistent\\\\\": stat /bin/nonexistent: "
         + "no such file or directory\\\\n\"}\\n' >&3\n", Duration.ofSeconds(5));
     RuntimeFailure failure = assertThrows(RuntimeFailure.class, () -> runtime.create(request("c2")));
-    assertEquals(RuntimeFailure.Kind.FAILED, failure.kind());
-    assertTrue(failure.getMessage().startsWith("creating container c2 failed: runc create failed: "
+    assertEquals(RuntimeFailure.Kind.COMMAND_NOT_FOUND, failure.kind());
+    assertTrue(failure.getMessage().startsWith("its command cannot be run: runc create failed: "
         + "unable to start container process: exec: \"/bin/nonexistent\": stat /bin/nonexistent: "
         + "no such file or directory (the command must exist"), failure.getMessage());
     assertTrue(Files.readString(calls).contains("delete --force c2"), "cleans up in runc");
+    for (Path file : paths.conmonFiles("c2")) {
+      assertFalse(Files.exists(file), file + " of the failed create is removed");
+    }
+    assertFalse(Files.exists(paths.persistDir("c2")));
   }
 
   @Test

@@ -1,8 +1,11 @@
 package dev.conman.grpc;
 
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
 import dev.conman.actors.ContainerException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -59,7 +62,11 @@ public final class StatusMapper {
       return imageStatus(e).withDescription(e.getMessage()).asRuntimeException();
     }
     if (cause instanceof ContainerException e) {
-      return codeOf(e.code()).withDescription(e.getMessage()).asRuntimeException();
+      Status status = codeOf(e.code());
+      return switch (e.code()) {
+        case COMMAND_NOT_FOUND, COMMAND_NOT_EXECUTABLE -> withReason(status, e.getMessage(), e.code().name());
+        default -> status.withDescription(e.getMessage()).asRuntimeException();
+      };
     }
     if (cause instanceof TimeoutException) {
       return Status.DEADLINE_EXCEEDED
@@ -70,6 +77,21 @@ public final class StatusMapper {
       return Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException();
     }
     return Status.INTERNAL.withDescription("internal error: " + cause).withCause(cause).asRuntimeException();
+  }
+
+  /** The domain of the reasons conman puts in a google.rpc.ErrorInfo. */
+  public static final String ERROR_DOMAIN = "conman.dev";
+
+  /**
+   * A status whose code alone does not say enough for a client to act on (conmanctl run exits 127
+   * for a command not found, as docker does): a google.rpc.ErrorInfo in the status details names it.
+   */
+  private static StatusRuntimeException withReason(Status status, String message, String reason) {
+    return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+        .setCode(status.getCode().value())
+        .setMessage(describe(message))
+        .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(ERROR_DOMAIN).build()))
+        .build());
   }
 
   static Status imageStatus(dev.conman.images.ImageException e) {
@@ -91,6 +113,7 @@ public final class StatusMapper {
       case NOT_FOUND -> Status.NOT_FOUND;
       case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+      case COMMAND_NOT_FOUND, COMMAND_NOT_EXECUTABLE -> Status.INVALID_ARGUMENT;
       case RUNTIME_FAILED -> Status.INTERNAL;
       case TIMEOUT -> Status.DEADLINE_EXCEEDED;
       // the daemon is fine and the request was valid: the same request succeeds once the journal can write
