@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
         + " with --stdin. Several clients may be attached at once.",
         "Detach with the detach keys (default Ctrl-P Ctrl-Q): the container keeps running and conmanctl"
         + " exits 0. When the container ends, conmanctl exits with its exit code. Without a terminal"
-        + " Ctrl-C detaches too; with one (a container created with --tty) it goes to the container."})
+        + " Ctrl-C is sent to the container as SIGINT (see --sig-proxy); with one (a container created with"
+        + " --tty) it is a key that goes to the container's terminal."})
 final class AttachCommand extends DaemonCommand {
   @Option(names = "--detach-keys", paramLabel = "KEYS",
       description = "Key sequence that detaches: comma-separated keys, each a character or ctrl-X"
@@ -26,6 +27,8 @@ final class AttachCommand extends DaemonCommand {
           + " created without --stdin).")
   boolean noStdin;
 
+  @picocli.CommandLine.Mixin SigProxyOption sigProxy;
+
   @Parameters(index = "0", paramLabel = "REF", description = RefCommand.REF_DESCRIPTION)
   String ref;
 
@@ -33,7 +36,7 @@ final class AttachCommand extends DaemonCommand {
   protected int run(Daemon daemon, Console console) {
     dev.conman.api.v1.Container c = daemon.runtime().getContainer(
         dev.conman.api.v1.GetContainerRequest.newBuilder().setRef(ref).build()).getContainer();
-    try {
+    try (SignalProxy proxy = sigProxy.start(daemon, c.getId(), c.getTty(), console)) {
       return Attachment.exitStatus(Attachment.run(daemon, c.getId(), c.getTty(), c.getStdin() && !noStdin, detachKeys,
           stdio(), () -> {}), console);
     } catch (InterruptedException e) {

@@ -9,8 +9,9 @@ import java.util.Optional;
  * terminal in raw mode for an interactive terminal session, forward stdin and window size changes,
  * and copy output until the container exits or the detach keys are typed.
  *
- * <p>Without a terminal, Ctrl-C ends conmanctl's attach (the container runs on); in raw mode
- * Ctrl-C is a key like any other and reaches the container's terminal.
+ * <p>Without a terminal, Ctrl-C goes to the container as SIGINT ({@link SignalProxy}), or with
+ * --sig-proxy=false ends conmanctl's attach (the container runs on); in raw mode Ctrl-C is a key
+ * like any other and reaches the container's terminal.
  */
 final class Attachment {
 

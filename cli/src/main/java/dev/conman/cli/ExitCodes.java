@@ -42,7 +42,8 @@ final class ExitCodes {
   /** The container's command was not found in its root filesystem or on its PATH, as in a shell. */
   static final int COMMAND_NOT_FOUND = 127;
   /**
-   * Ctrl-C (SIGINT): 128 + 2, which the JVM itself exits with after its shutdown hooks; exec's
+   * Ctrl-C (SIGINT): 128 + 2, which the JVM itself exits with after its shutdown hooks (run and
+   * attach without a terminal forward it instead, {@link SignalProxy}); exec's
    * hook cancels the call, and the daemon kills the process.
    */
   static final int INTERRUPTED = 130;
@@ -121,7 +122,8 @@ final class ExitCodes {
         "run, wait, exec: failed, or the exit code is unknown");
     table.put(Integer.toString(COMMAND_NOT_EXECUTABLE), "the container's command cannot be executed");
     table.put(Integer.toString(COMMAND_NOT_FOUND), "the container's command was not found");
-    table.put(Integer.toString(INTERRUPTED), "interrupted (Ctrl-C); exec: the process was killed");
+    table.put(Integer.toString(INTERRUPTED),
+        "interrupted (Ctrl-C; run and attach without -t: the third, see --sig-proxy); exec: the process was killed");
     table.put(Integer.toString(OUTPUT_CLOSED),
         "exec: stdout or stderr was closed (| head); the process was killed");
     return table;

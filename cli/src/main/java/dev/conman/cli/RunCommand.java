@@ -46,6 +46,8 @@ final class RunCommand extends DaemonCommand {
           + " (comma-separated keys, each a character or ctrl-X). Default: ctrl-p,ctrl-q.")
   String detachKeys;
 
+  @Mixin SigProxyOption sigProxy;
+
   @Mixin CreateOptions create;
 
   @Override
@@ -70,23 +72,26 @@ final class RunCommand extends DaemonCommand {
       request = request.toBuilder().setAutoRemove(true).build();
     }
     Container created = daemon.runtime().createContainer(request).getContainer();
-    if (attached) {
-      return runAttached(created.getId(), daemon, console);
-    }
-    if (detach && !console.json()) {
-      console.acted(created);
-    }
-    Container started = startOrDelete(created.getId(), daemon, console);
     if (detach) {
+      if (!console.json()) {
+        console.acted(created);
+      }
+      Container started = startOrDelete(created.getId(), daemon, console);
       if (console.json()) {
         console.acted(started);
       }
       return ExitCodes.OK;
     }
-    Container exited = remove ? WaitCommand.awaitRemoval(created.getId(), daemon)
-        : WaitCommand.awaitExit(created.getId(), daemon);
-    console.acted(exited);
-    return WaitCommand.exitStatus(exited, console);
+    try (SignalProxy proxy = sigProxy.start(daemon, created.getId(), create.tty, console)) {
+      if (attached) {
+        return runAttached(created.getId(), daemon, console);
+      }
+      startOrDelete(created.getId(), daemon, console);
+      Container exited = remove ? WaitCommand.awaitRemoval(created.getId(), daemon)
+          : WaitCommand.awaitExit(created.getId(), daemon);
+      console.acted(exited);
+      return WaitCommand.exitStatus(exited, console);
+    }
   }
 
   /**
