@@ -28,39 +28,31 @@ class SigProxyIT {
 
   @TempDir Path dir;
 
+  /** A script that says "ready" and then exits 7 on SIGINT. */
+  private static final String TRAPS_INT =
+      "/bin/sh -c 'trap \"echo got INT; exit 7\" INT; echo ready; while :; do sleep 0.1; done'";
+
   @Test
   void ctrlCOfRunReachesTheContainerAndRunExitsWithItsCode() throws Exception {
-    String name = conman.name("trap");
-    Foreground run = Foreground.start(dir, conman.conmanctl() + " run --rm --image " + conman.rootfs() + " " + name
-        + " -- /bin/sh -c 'trap \"echo got INT; exit 7\" INT; echo ready; while :; do sleep 0.1; done'");
-    try {
-      run.awaitOutput("ready");
+    try (Foreground run = run("--rm", conman.name("trap"), TRAPS_INT)) {
       run.signal("INT");
-      assertTrue(run.process.waitFor(30, TimeUnit.SECONDS), run::toString);
-      assertEquals(7, run.process.exitValue(), run::toString);
+      assertEquals(7, run.awaitExit(), run::toString);
       assertEquals("ready\ngot INT\n", run.stdout(), run::toString);
-    } finally {
-      run.process.destroyForcibly();
     }
   }
 
   @Test
   void anInitThatIgnoresItHoldsConmanctlUntilTheThirdAndRunsOn() throws Exception {
     String name = conman.name("deaf");
-    Foreground run = Foreground.start(dir, conman.conmanctl() + " run --image " + conman.rootfs() + " " + name
-        + " -- /bin/sh -c 'echo ready; exec sleep 300'");
-    try {
-      run.awaitOutput("ready");
+    try (Foreground run = run("", name, "/bin/sh -c 'echo ready; exec sleep 300'")) {
       run.signal("INT");
       run.signal("TERM");
       assertTrue(!run.process.waitFor(1, TimeUnit.SECONDS), "still waiting after two: " + run);
       run.signal("INT");
-      assertTrue(run.process.waitFor(30, TimeUnit.SECONDS), run::toString);
-      assertEquals(130, run.process.exitValue(), run::toString);
+      assertEquals(130, run.awaitExit(), run::toString);
       assertTrue(run.stderr().contains("got 3 SIGINT/SIGTERM; exiting, container"), run::toString);
       assertEquals(ContainerState.CONTAINER_STATE_RUNNING, state(name), "the container runs on");
     } finally {
-      run.process.destroyForcibly();
       conman.forceDelete(name);
     }
   }
@@ -68,18 +60,21 @@ class SigProxyIT {
   @Test
   void withoutTheProxyCtrlCEndsConmanctlAtOnce() throws Exception {
     String name = conman.name("noproxy");
-    Foreground run = Foreground.start(dir, conman.conmanctl() + " run --sig-proxy=false --image " + conman.rootfs()
-        + " " + name + " -- /bin/sh -c 'trap \"exit 7\" INT; echo ready; while :; do sleep 0.1; done'");
-    try {
-      run.awaitOutput("ready");
+    try (Foreground run = run("--sig-proxy=false", name, TRAPS_INT)) {
       run.signal("INT");
-      assertTrue(run.process.waitFor(30, TimeUnit.SECONDS), run::toString);
-      assertEquals(130, run.process.exitValue(), run::toString);
+      assertEquals(130, run.awaitExit(), run::toString);
       assertEquals(ContainerState.CONTAINER_STATE_RUNNING, state(name), "the signal was not sent");
     } finally {
-      run.process.destroyForcibly();
       conman.forceDelete(name);
     }
+  }
+
+  /** conmanctl run in the foreground, once the container has said "ready". */
+  private Foreground run(String options, String name, String command) throws IOException {
+    Foreground run = Foreground.start(dir, conman.conmanctl() + " run " + options + " --image " + conman.rootfs()
+        + " " + name + " -- " + command);
+    run.awaitOutput("ready");
+    return run;
   }
 
   private static ContainerState state(String name) {
@@ -88,7 +83,7 @@ class SigProxyIT {
   }
 
   /** conmanctl in the background, its output in files; signals go to its JVM. */
-  private record Foreground(Process process, Path out, Path err) {
+  private record Foreground(Process process, Path out, Path err) implements AutoCloseable {
 
     static Foreground start(Path dir, String command) throws IOException {
       Path out = Files.createTempFile(dir, "out", ".txt");
@@ -111,6 +106,16 @@ class SigProxyIT {
       Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(jvm)).start();
       assertEquals(0, kill.waitFor(), "kill -" + signal);
       Thread.sleep(300); // each its own: signals of one kind that arrive together are merged
+    }
+
+    int awaitExit() throws InterruptedException {
+      assertTrue(process.waitFor(30, TimeUnit.SECONDS), this::toString);
+      return process.exitValue();
+    }
+
+    @Override
+    public void close() {
+      process.destroyForcibly();
     }
 
     String stdout() {
