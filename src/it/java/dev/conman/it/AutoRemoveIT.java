@@ -129,6 +129,18 @@ class AutoRemoveIT {
         GetContainerRequest.newBuilder().setRef(name).build()));
   }
 
+  /**
+   * A reader that pauses longer than the daemon's 10 s stall limit (a pager) loses nothing: conmanctl
+   * reads ahead, so conmon's attach socket never waits for it.
+   */
+  @Test
+  void aPausingReaderOfRunGetsAllTheOutput() {
+    Exec.Result cli = Exec.run(Duration.ofSeconds(60), "/bin/sh", "-c", conman.conmanctl() + " run --rm --image "
+        + conman.rootfs() + " " + conman.name("pager") + " -- /bin/busybox seq 1 1000000 | (sleep 12; wc -l)");
+    assertEquals("1000000", cli.stdout().strip(), cli::toString);
+    assertEquals("", cli.stderr(), cli::toString);
+  }
+
   /** docker run's statuses for a command that cannot run: 127 not found, 126 not executable. */
   @Test
   void conmanctlRunOfACommandThatCannotRunExitsAsDockerRunDoes() {

@@ -22,7 +22,14 @@ final class AttachSession {
 
   private final StreamedCall<AttachInput, AttachOutput> call = new StreamedCall<>(
       stdin -> AttachInput.newBuilder().setStdin(stdin).build(),
-      AttachInput.newBuilder().setCloseStdin(true).build(), false);
+      AttachInput.newBuilder().setCloseStdin(true).build(), false,
+      o -> o.getStdout().size() + o.getStderr().size(), READ_AHEAD);
+
+  /**
+   * Output held while conmanctl's reader pauses (a pager), so that the daemon does not drop this
+   * client as stalled: it does after 10 s without taking any.
+   */
+  static final long READ_AHEAD = 16 << 20;
 
   /**
    * Starts the call and waits for the daemon's {@code attached}.
@@ -36,9 +43,10 @@ final class AttachSession {
     if (first instanceof StreamedCall.Ended ended) {
       throw ended.failure();
     }
-    call.requestNext();
     // anything else first is output of a newer daemon's protocol: it is written by run
-    if (!(first instanceof AttachOutput o && o.hasAttached())) {
+    if (first instanceof AttachOutput o && o.hasAttached()) {
+      call.written(first);
+    } else {
       call.putBack(first);
     }
   }
@@ -84,7 +92,7 @@ final class AttachSession {
         cancel("conmanctl's output was closed");
         return new Outcome(true, null);
       }
-      call.requestNext();
+      call.written(output);
     }
   }
 

@@ -25,7 +25,8 @@ final class ExecSession {
 
   private final StreamedCall<ExecInput, ExecOutput> call = new StreamedCall<>(
       stdin -> ExecInput.newBuilder().setStdin(stdin).build(),
-      ExecInput.newBuilder().setCloseStdin(true).build(), true);
+      ExecInput.newBuilder().setCloseStdin(true).build(), true,
+      o -> o.getStdout().size() + o.getStderr().size(), 0);
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile boolean interrupted;
   /** start has been sent: resizes may follow. */
@@ -114,7 +115,7 @@ final class ExecSession {
         call.cancel("conmanctl's output was closed");
         return ExitCodes.OUTPUT_CLOSED;
       }
-      call.requestNext();
+      call.written(output);
     }
   }
 }

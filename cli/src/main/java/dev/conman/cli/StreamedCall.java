@@ -7,18 +7,23 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * The client side of a streamed call that carries stdin one way and output the other (Exec,
  * Attach), bridged from gRPC's callbacks to conmanctl's blocking main thread. {@link ExecSession}
  * and {@link AttachSession} say what their messages mean; this class moves them.
  *
- * <p>Both directions are bounded. gRPC's callbacks only hand each output message over to the main
- * thread ({@link #take}), which asks for the next one ({@link #requestNext}) after writing it: a
- * slow reader of conmanctl's stdout slows the daemon down instead of filling conmanctl's memory.
+ * <p>Both directions are bounded. gRPC's callbacks only hand output messages over to the main
+ * thread ({@link #take}), which says when it has written each ({@link #written}). Output is asked
+ * for while at most {@code readAhead} bytes of it wait to be written: beyond that a slow reader of
+ * conmanctl's stdout slows the daemon down instead of filling conmanctl's memory. Exec reads no
+ * further ahead than one message (runc then waits for the reader); attach reads ahead, since the
+ * container's output reaches every attached client through one conmon, which must not wait for
+ * a reader that pauses (a pager): the daemon disconnects a client that takes nothing for 10 s.
  * Every message out waits until the call is ready for it (its outbound flow-control window has
  * room); {@link #sendStdin} copies stdin in a second thread, in frames of up to
  * {@link #STDIN_FRAME} bytes, then close_stdin at EOF.
@@ -41,8 +46,16 @@ final class StreamedCall<I, O> implements ClientResponseObserver<I, O> {
   private final Function<ByteString, I> stdinFrame;
   private final I closeStdin;
   private final boolean halfCloseWithStdin;
-  /** O or Ended; at most one of each, since the main thread asks for one at a time. */
-  private final BlockingQueue<Object> arrivals = new LinkedBlockingQueue<>();
+  private final ToIntFunction<O> size;
+  private final long readAhead;
+  /** O messages, then the Ended. */
+  private final BlockingDeque<Object> arrivals = new LinkedBlockingDeque<>();
+  /** Guards {@link #unwritten} and {@link #paused}. */
+  private final Object flow = new Object();
+  /** Bytes of output received and not yet written. */
+  private long unwritten;
+  /** No message is asked for: the main thread must write some first. */
+  private boolean paused;
   /** Guards the outbound side of the call (onNext, onCompleted, cancel) and {@link #closed}. */
   private final Object sending = new Object();
   private ClientCallStreamObserver<I> call;
@@ -56,11 +69,16 @@ final class StreamedCall<I, O> implements ClientResponseObserver<I, O> {
    * @param closeStdin the message that ends stdin
    * @param halfCloseWithStdin whether closeStdin is the call's last message, so that the call is
    *     then half-closed too (exec); attach leaves the call open
+   * @param size the bytes of output an O carries
+   * @param readAhead bytes of output that may wait to be written while more is asked for
    */
-  StreamedCall(Function<ByteString, I> stdinFrame, I closeStdin, boolean halfCloseWithStdin) {
+  StreamedCall(Function<ByteString, I> stdinFrame, I closeStdin, boolean halfCloseWithStdin, ToIntFunction<O> size,
+      long readAhead) {
     this.stdinFrame = stdinFrame;
     this.closeStdin = closeStdin;
     this.halfCloseWithStdin = halfCloseWithStdin;
+    this.size = size;
+    this.readAhead = readAhead;
   }
 
   /** The next output message (an O) or the call's {@link Ended}; waits for it. */
@@ -68,14 +86,23 @@ final class StreamedCall<I, O> implements ClientResponseObserver<I, O> {
     return arrivals.take();
   }
 
-  /** Puts back what {@link #take} returned, for the next take. */
+  /** Puts back what {@link #take} returned, for the next take, before anything that came since. */
   void putBack(Object arrival) {
-    arrivals.add(arrival);
+    arrivals.addFirst(arrival);
   }
 
-  /** The main thread has written the last output message: the daemon may send the next. */
-  void requestNext() {
-    call.request(1);
+  /** The main thread has written {@code taken} (or dropped it): more output may be asked for. */
+  @SuppressWarnings("unchecked")
+  void written(Object taken) {
+    synchronized (flow) {
+      if (!(taken instanceof Ended)) {
+        unwritten -= size.applyAsInt((O) taken);
+      }
+      if (paused && unwritten <= readAhead) {
+        paused = false;
+        call.request(1);
+      }
+    }
   }
 
   /** Sends once the call is ready for it; false if the call has ended. */
@@ -172,7 +199,15 @@ final class StreamedCall<I, O> implements ClientResponseObserver<I, O> {
 
   @Override
   public void onNext(O output) {
-    arrivals.add(output);
+    synchronized (flow) {
+      arrivals.add(output);
+      unwritten += size.applyAsInt(output);
+      if (unwritten <= readAhead) {
+        call.request(1);
+      } else {
+        paused = true;
+      }
+    }
   }
 
   @Override
