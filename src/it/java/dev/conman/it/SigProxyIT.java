@@ -88,7 +88,10 @@ class SigProxyIT {
     static Foreground start(Path dir, String command) throws IOException {
       Path out = Files.createTempFile(dir, "out", ".txt");
       Path err = Files.createTempFile(dir, "err", ".txt");
-      Process p = new ProcessBuilder("/bin/sh", "-c", "exec " + command)
+      // as from a terminal: a build run as a background job (nohup mvn ... &) has SIGINT ignored,
+      // which every exec passes on, and a JVM leaves an ignored SIGINT alone (so does a shell)
+      Process p = new ProcessBuilder("perl", "-e", "$SIG{INT} = $SIG{TERM} = 'DEFAULT'; exec @ARGV or die",
+          "/bin/sh", "-c", "exec " + command)
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
           .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       return new Foreground(p, out, err);
