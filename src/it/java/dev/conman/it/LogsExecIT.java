@@ -132,6 +132,31 @@ class LogsExecIT {
     conman.forceDelete(exited);
   }
 
+  /** docker top: runc ps names the processes, /proc tells their pids inside, parents and commands. */
+  @Test
+  void theProcessesOfARunningContainer() {
+    String id = conman.startShell(conman.name("top"), "/bin/sleep 1000 & exec /bin/sleep 2000");
+    var runtime = conman.daemon().runtime();
+    var request = dev.conman.api.v1.ListProcessesRequest.newBuilder().setRef(id).build();
+    Support.await("both sleeps", Duration.ofSeconds(10), () -> runtime.listProcesses(request).getProcessesCount() == 2);
+    List<dev.conman.api.v1.ContainerProcess> ps = runtime.listProcesses(request).getProcessesList();
+    assertEquals(id, runtime.listProcesses(request).getId());
+    dev.conman.api.v1.ContainerProcess init = ps.get(0);
+    assertEquals(List.of(1L, 0L, 0L), List.of(init.getPid(), init.getPpid(), init.getUid()), init::toString);
+    assertEquals(List.of("/bin/sleep", "2000"), init.getCommandList(), "the shell exec'd the second sleep");
+    dev.conman.api.v1.ContainerProcess child = ps.get(1);
+    assertEquals(1, child.getPpid(), child::toString);
+    assertEquals(List.of("/bin/sleep", "1000"), child.getCommandList());
+    assertEquals("S", child.getState());
+    assertTrue(Support.processExists(child.getHostPid()), "its host pid is a process on the host");
+    assertTrue(child.getHostPid() != child.getPid());
+
+    conman.daemon().runtime().stopContainer(dev.conman.api.v1.StopContainerRequest.newBuilder().setRef(id)
+        .setTimeoutSeconds(1).build());
+    Support.assertCode(Status.Code.FAILED_PRECONDITION, () -> runtime.listProcesses(request));
+    conman.forceDelete(id);
+  }
+
   @Test
   void streamedExecPipesStdinThroughCat() throws Exception {
     String id = conman.startShell(conman.name("s"), "sleep 300");

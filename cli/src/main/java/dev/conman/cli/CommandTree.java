@@ -24,12 +24,13 @@ final class CommandTree {
       node(ContainerCommand.class, leaf(CreateCommand.class), leaf(StartCommand.class), leaf(StopCommand.class),
           leaf(KillCommand.class), leaf(DeleteCommand.class), leaf(StatusCommand.class), leaf(ListCommand.class),
           leaf(WaitCommand.class), leaf(HistoryCommand.class), leaf(ExecCommand.class), leaf(LogsCommand.class),
-          leaf(UpdateCommand.class), leaf(StatsCommand.class)),
+          leaf(UpdateCommand.class), leaf(StatsCommand.class), leaf(TopCommand.class)),
       node(ImageCommand.class, leaf(ImageCommand.Pull.class), leaf(ImageCommand.ListImages.class),
           leaf(ImageCommand.Inspect.class), leaf(ImageCommand.Remove.class)),
       node(NetworkCommand.class, leaf(NetworkCommand.ListNetworks.class)),
       leaf(RunCommand.class), leaf(ExecCommand.class), leaf(AttachCommand.class), leaf(LogsCommand.class),
-      leaf(EventsCommand.class), leaf(StatsCommand.class), leaf(CommandLine.HelpCommand.class));
+      leaf(EventsCommand.class), leaf(StatsCommand.class), leaf(TopCommand.class),
+      leaf(CommandLine.HelpCommand.class));
 
   private CommandTree() {}
 

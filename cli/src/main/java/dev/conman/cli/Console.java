@@ -139,6 +139,15 @@ final class Console {
     err.flush();
   }
 
+  /** A container's processes: a table, or one JSON object. */
+  void processes(dev.conman.api.v1.ListProcessesResponse r) {
+    if (json()) {
+      line(ProcessFormat.json(r));
+    } else {
+      text(ProcessFormat.table(r, containers.zone()));
+    }
+  }
+
   /** One line of output, flushed. */
   void line(String s) {
     out.println(s);

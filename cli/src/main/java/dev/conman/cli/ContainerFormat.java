@@ -35,6 +35,10 @@ final class ContainerFormat {
     this.zone = zone;
   }
 
+  ZoneId zone() {
+    return zone;
+  }
+
   /** CONTAINER_STATE_RUNNING -> RUNNING. */
   static String state(ContainerState state) {
     String name = state.name();

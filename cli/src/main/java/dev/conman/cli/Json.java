@@ -54,6 +54,11 @@ final class Json {
     return raw(key, object.toString());
   }
 
+  /** Adds an array member of already-encoded elements (objects). */
+  Json putArray(String key, List<String> encodedElements) {
+    return raw(key, array(encodedElements));
+  }
+
   private Json raw(String key, String encodedValue) {
     members.add(quote(key) + ":" + encodedValue);
     return this;

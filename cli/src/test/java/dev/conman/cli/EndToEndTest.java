@@ -115,6 +115,21 @@ class EndToEndTest {
   }
 
   @Test
+  void topPrintsEachContainersProcessesAndReportsAFailingRef() {
+    CliRun r = conmanctl("-o", "json", "top", "web", "missing1", "db");
+    assertEquals(ExitCodes.NOT_FOUND, r.status());
+    List<String> lines = r.out().lines().toList();
+    assertEquals(2, lines.size(), r.out());
+    assertTrue(lines.get(0).startsWith("{\"id\":\"" + FakeRuntime.idFor("web") + "\",\"processes\":[{\"pid\":1,"),
+        lines.get(0));
+    assertTrue(r.err().contains("NOT_FOUND: no container with id or name 'missing1'"), r.err());
+    CliRun table = conmanctl("container", "top", "web", "db");
+    assertEquals(0, table.status(), table.err());
+    assertEquals(2, table.out().lines().filter(l -> l.startsWith("PID ")).count(), "a table each: " + table.out());
+    assertTrue(table.out().contains("\n\nPID "), "separated by a blank line: " + table.out());
+  }
+
+  @Test
   void createOfATakenNameIsAlreadyExists() {
     CliRun r = conmanctl("container", "create", "--image", "/r", "taken", "/bin/true");
     assertEquals(ExitCodes.ALREADY_EXISTS, r.status());

@@ -235,6 +235,20 @@ final class FakeRuntime extends RuntimeServiceGrpc.RuntimeServiceImplBase {
     });
   }
 
+  /** Two processes: the init (a shell) and a sleep of user 65534, which has no name. */
+  @Override
+  public void listProcesses(dev.conman.api.v1.ListProcessesRequest r,
+      StreamObserver<dev.conman.api.v1.ListProcessesResponse> o) {
+    answer("top", r, o, () -> {
+      failFor(r.getRef(), "missing", Status.NOT_FOUND);
+      failFor(r.getRef(), "nostart", Status.FAILED_PRECONDITION);
+      return dev.conman.api.v1.ListProcessesResponse.newBuilder().setId(idFor(r.getRef()))
+          .addProcesses(ProcessFormatTest.process(1, 4100, 0, 0, "root", "S", 3_500_000_000L, "/bin/sh", "-c", "x"))
+          .addProcesses(ProcessFormatTest.process(7, 4200, 1, 65534, "", "R", 0, "sleep", "100"))
+          .build();
+    });
+  }
+
   /** web uses half a CPU and 16 of its 64 MiB, db two CPUs and 100 MiB without limit. */
   @Override
   public void listContainerStats(ListContainerStatsRequest r,

@@ -83,6 +83,15 @@ public interface ContainerRuntime {
   }
 
   /**
+   * The container's processes ({@code runc ps}, then {@code /proc}), oldest first.
+   *
+   * @return empty when runc does not know the container or it is stopped
+   */
+  default Optional<List<ContainerProcess>> processes(String id) throws RuntimeFailure {
+    throw new UnsupportedOperationException("processes is not supported by " + getClass().getName());
+  }
+
+  /**
    * Changes the limits of a created or running container ({@code runc update}); null fields
    * stay as they are. Only the cgroup changes: the bundle's config.json keeps the limits of
    * create, so a container created again from it gets those.

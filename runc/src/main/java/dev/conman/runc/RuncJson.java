@@ -23,21 +23,38 @@ final class RuncJson {
 
   /** {@code runc list --format json}: an array, or {@code null} when the root holds nothing. */
   static List<RuntimeState> parseList(String json) throws RuntimeFailure {
+    List<RuntimeState> states = new ArrayList<>();
+    for (JsonNode node : array(json, "runc list")) {
+      states.add(toState(node));
+    }
+    return List.copyOf(states);
+  }
+
+  /** {@code runc ps --format json}: an array of pids ({@code null} when there are none). */
+  static List<Long> parsePids(String json) throws RuntimeFailure {
+    List<Long> pids = new ArrayList<>();
+    for (JsonNode pid : array(json, "runc ps")) {
+      if (!pid.canConvertToLong()) {
+        throw unexpected("runc ps", json);
+      }
+      pids.add(pid.asLong());
+    }
+    return List.copyOf(pids);
+  }
+
+  /** runc prints an empty list as {@code null} (Go's nil slice), or nothing at all. */
+  private static Iterable<JsonNode> array(String json, String what) throws RuntimeFailure {
     if (json.isBlank()) {
       return List.of();
     }
-    JsonNode root = read(json, "runc list");
+    JsonNode root = read(json, what);
     if (root.isNull()) {
       return List.of();
     }
     if (!root.isArray()) {
-      throw unexpected("runc list", json);
+      throw unexpected(what, json);
     }
-    List<RuntimeState> states = new ArrayList<>();
-    for (JsonNode node : root) {
-      states.add(toState(node));
-    }
-    return List.copyOf(states);
+    return root;
   }
 
   /**

@@ -319,6 +319,21 @@ public final class RuncRuntime implements ContainerRuntime {
     throw outcome.failure(RuntimeFailure.Kind.FAILED);
   }
 
+  /** {@code runc ps --format json}: the pids in the container's cgroup, read further in /proc. */
+  @Override
+  public Optional<List<ContainerProcess>> processes(String id) throws RuntimeFailure {
+    RuncCli.Outcome outcome = runc.call("ps", "--format", "json", Ids.check(id));
+    if (outcome.ok()) {
+      return Optional.of(PROCESSES.read(RuncJson.parsePids(outcome.result().stdout())));
+    }
+    if (outcome.says("is not running", "container not running", "container does not exist")) {
+      return Optional.empty();
+    }
+    throw outcome.failure(RuntimeFailure.Kind.FAILED);
+  }
+
+  private static final ProcessTable PROCESSES = new ProcessTable(Path.of("/proc"));
+
   @Override
   public void update(String id, Resources resources) throws RuntimeFailure {
     Ids.check(id);

@@ -175,6 +175,12 @@ public final class ProtoConverter {
     return b.build();
   }
 
+  public static dev.conman.api.v1.ContainerProcess toProto(dev.conman.runc.ContainerProcess p) {
+    return dev.conman.api.v1.ContainerProcess.newBuilder().setPid(p.pid()).setHostPid(p.hostPid()).setPpid(p.ppid())
+        .setUid(p.uid()).setUser(p.user()).setState(p.state()).setCpuNanos(p.cpuNanos())
+        .setStartedAt(toProto(p.startedAt())).addAllCommand(p.command()).build();
+  }
+
   public static ContainerState toProto(Phase phase) {
     return switch (phase) {
       case CREATING -> ContainerState.CONTAINER_STATE_CREATING;

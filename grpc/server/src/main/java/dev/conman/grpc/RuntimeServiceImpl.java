@@ -12,6 +12,8 @@ import dev.conman.api.v1.ContainerStatsResponse;
 import dev.conman.api.v1.CreateContainerRequest;
 import dev.conman.api.v1.ListContainerStatsRequest;
 import dev.conman.api.v1.ListContainerStatsResponse;
+import dev.conman.api.v1.ListProcessesRequest;
+import dev.conman.api.v1.ListProcessesResponse;
 import dev.conman.api.v1.UpdateContainerRequest;
 import dev.conman.api.v1.UpdateContainerResponse;
 import dev.conman.runc.ContainerRuntime;
@@ -195,8 +197,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   @Override
   public void containerStats(ContainerStatsRequest request, StreamObserver<ContainerStatsResponse> out) {
     Responses.respond(out, () -> forward(request.getRef(), ContainerActor.GetStatus::new, askTimeout)
-            .thenApplyAsync(v -> stats(v).orElseThrow(() -> ContainerException.wrongPhase(v.id(), v.phase(),
-                "read the stats of", "only a running container has them")), blocking),
+            .thenApplyAsync(v -> stats(v).orElseThrow(() -> notRunning(v, "read the stats of")), blocking),
         s -> ContainerStatsResponse.newBuilder().setStats(s).build());
   }
 
@@ -206,6 +207,30 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
         .thenApplyAsync(views -> views.stream().filter(v -> v.phase() == Phase.RUNNING).map(this::stats)
             .flatMap(java.util.Optional::stream).toList(), blocking),
         stats -> ListContainerStatsResponse.newBuilder().addAllStats(stats).build());
+  }
+
+  @Override
+  public void listProcesses(ListProcessesRequest request, StreamObserver<ListProcessesResponse> out) {
+    Responses.respond(out, () -> forward(request.getRef(), ContainerActor.GetStatus::new, askTimeout)
+            .thenApplyAsync(v -> processes(v).orElseThrow(() -> notRunning(v, "list the processes of")), blocking),
+        response -> response);
+  }
+
+  private static ContainerException notRunning(ContainerView v, String operation) {
+    return ContainerException.wrongPhase(v.id(), v.phase(), operation, "only a running container has them");
+  }
+
+  /** The processes of a running container (blocking: runc ps and /proc). */
+  private java.util.Optional<ListProcessesResponse> processes(ContainerView v) {
+    if (v.phase() != Phase.RUNNING) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return runtime.processes(v.id()).map(ps -> ListProcessesResponse.newBuilder().setId(v.id())
+          .addAllProcesses(ps.stream().map(ProtoConverter::toProto).toList()).build());
+    } catch (RuntimeFailure e) {
+      throw ContainerException.runtime("process listing", v.id(), e.getMessage());
+    }
   }
 
   /** Reads the cgroup figures of a running container (blocking: runc events --stats). */
