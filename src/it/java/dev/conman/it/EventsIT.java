@@ -61,8 +61,8 @@ class EventsIT {
   void aFollowerReceivesEveryLifecycleEventInOrder() throws Exception {
     ConmanDaemon daemon = conman.daemon();
     String name = conman.name("c");
-    try (Follower f = Follower.start(daemon.channel(), SubscribeRequest.newBuilder().setFollow(true)
-        .addFilters(filter("container", name)).build())) {
+    try (Follower f = Follower.fromNow(daemon.channel(), SubscribeRequest.newBuilder()
+        .addFilters(filter("container", name)))) {
       String id = runToExit(daemon, Support.create(name, conman.rootfs(), "/bin/sh", "-c", "exit 7"));
       List<Event> got = f.awaitMatching(e -> true, LIFECYCLE.size(), Duration.ofSeconds(10));
       assertEquals(LIFECYCLE, got.stream().map(Event::getType).toList());
@@ -159,8 +159,8 @@ class EventsIT {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
       for (int i = 0; i < 50; i++) {
-        followers.add(Follower.start(daemon.channel(), SubscribeRequest.newBuilder().setFollow(true)
-            .addFilters(filter("label", "load=" + label)).build()));
+        followers.add(Follower.fromNow(daemon.channel(), SubscribeRequest.newBuilder()
+            .addFilters(filter("label", "load=" + label))));
       }
       List<Future<String>> runs = new ArrayList<>();
       for (int i = 0; i < containers; i++) {

@@ -27,7 +27,7 @@ class EventsResumeIT {
     String name = conman.name("r");
     long last;
     String id;
-    try (Follower f = Follower.start(daemon.channel(), SubscribeRequest.newBuilder().setFollow(true).build())) {
+    try (Follower f = Follower.fromNow(daemon.channel(), SubscribeRequest.newBuilder())) {
       id = daemon.runtime().createContainer(Support.create(name, conman.rootfs(), "/bin/sh", "-c",
           "while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 3")).getContainer().getId();
       daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());

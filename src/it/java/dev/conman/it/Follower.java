@@ -21,6 +21,21 @@ final class Follower implements AutoCloseable, StreamObserver<Event> {
   private final Context.CancellableContext context = Context.current().withCancellation();
   private volatile Throwable error;
 
+  /**
+   * Follows everything journaled from now on. A follow without since starts at the end of the
+   * journal when the daemon handles it, which may come after the caller's next requests (the call
+   * is asynchronous): it would miss their first events. An offset read first cannot be overtaken.
+   */
+  static Follower fromNow(ManagedChannel channel, SubscribeRequest.Builder request) {
+    java.util.Iterator<Event> all = EventServiceGrpc.newBlockingStub(channel)
+        .subscribe(SubscribeRequest.newBuilder().setSinceOffset(0).build());
+    long last = 0;
+    while (all.hasNext()) {
+      last = all.next().getOffset();
+    }
+    return start(channel, request.setSinceOffset(last).setFollow(true).build());
+  }
+
   static Follower start(ManagedChannel channel, SubscribeRequest request) {
     Follower f = new Follower();
     f.context.run(() -> EventServiceGrpc.newStub(channel).subscribe(request, f));

@@ -34,7 +34,13 @@ public final class EventFeed implements AutoCloseable {
       daemonThreads("conman-event-poller"));
   /** Runs the subscriptions' reads and sends: journal reads never happen on gRPC's event loop. */
   private final ExecutorService pumps = Executors.newFixedThreadPool(2, daemonThreads("conman-event-pump"));
-  private volatile long end;
+  /** The newest offset known to be journaled: raised by the poller and by subscriptions that start. */
+  private final java.util.concurrent.atomic.AtomicLong end = new java.util.concurrent.atomic.AtomicLong();
+  /**
+   * The end the poller saw last (its thread only). Not {@link #end}: a subscription that starts
+   * raises that one, and the poller must still wake the followers for the events up to it.
+   */
+  private long polled;
 
   /**
    * @param journaled  signalled by the container actors after each confirmed write: followers hear of
@@ -45,7 +51,8 @@ public final class EventFeed implements AutoCloseable {
     this.journal = journal;
     this.identities = new ContainerIdentities(journal);
     this.maxLag = maxLag;
-    this.end = journal.lastOffset();
+    this.polled = journal.lastOffset();
+    this.end.set(polled);
     poller.execute(() -> {
       long seen = journaled.writes();
       while (!Thread.currentThread().isInterrupted()) {
@@ -73,14 +80,12 @@ public final class EventFeed implements AutoCloseable {
 
   /** The newest offset known to be journaled. */
   long end() {
-    return end;
+    return end.get();
   }
 
   /** Reads the current end now, for a subscription that starts. */
   long refreshEnd() throws SQLException {
-    long now = journal.lastOffset();
-    end = Math.max(end, now);
-    return end;
+    return end.accumulateAndGet(journal.lastOffset(), Math::max);
   }
 
   void follow(Subscription s) {
@@ -153,9 +158,11 @@ public final class EventFeed implements AutoCloseable {
     }
     try {
       long now = journal.lastOffset();
-      if (now > end) {
-        remember(end, now);
-        end = now;
+      if (now > polled) {
+        // no follower for a while: only the newest can be in the recent events anyway
+        remember(Math.max(polled, now - RECENT), now);
+        polled = now;
+        end.accumulateAndGet(now, Math::max);
         following.forEach(this::schedule);
       } else {
         // until-time subscriptions end by the clock even when nothing is journaled
