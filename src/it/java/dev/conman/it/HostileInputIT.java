@@ -359,6 +359,12 @@ class HostileInputIT {
               .setResources(dev.conman.api.v1.Resources.newBuilder().setPidsLimit(100)).build())), expected, null));
       t.add(new Case("ContainerStats", what, () -> Support.status(() -> rt().containerStats(
           dev.conman.api.v1.ContainerStatsRequest.newBuilder().setRef(ref).build())), expected, null));
+      t.add(new Case("ContainerProcesses", what, () -> Support.status(() -> rt().containerProcesses(
+          dev.conman.api.v1.ContainerProcessesRequest.newBuilder().setRef(ref).build())), expected, null));
+      t.add(new Case("PauseContainer", what, () -> Support.status(() -> rt().pauseContainer(
+          dev.conman.api.v1.PauseContainerRequest.newBuilder().setRef(ref).build())), expected, null));
+      t.add(new Case("ResumeContainer", what, () -> Support.status(() -> rt().resumeContainer(
+          dev.conman.api.v1.ResumeContainerRequest.newBuilder().setRef(ref).build())), expected, null));
     });
 
     // -------- enum fields of requests: unknown values (ENUM_CASES)
@@ -482,7 +488,8 @@ class HostileInputIT {
           RuntimeServiceGrpc.getStopContainerMethod(), RuntimeServiceGrpc.getKillContainerMethod(),
           RuntimeServiceGrpc.getDeleteContainerMethod(), RuntimeServiceGrpc.getGetContainerMethod(),
           RuntimeServiceGrpc.getWaitContainerMethod(), EventServiceGrpc.getHistoryMethod(),
-          EventServiceGrpc.getStatusAtMethod())) {
+          EventServiceGrpc.getStatusAtMethod(), RuntimeServiceGrpc.getPauseContainerMethod(),
+          RuntimeServiceGrpc.getResumeContainerMethod(), RuntimeServiceGrpc.getContainerProcessesMethod())) {
         t.add(new Case(m.getBareMethodName(), "ref not UTF-8 " + hex,
             () -> raw(m, concat(field(1, concat("victim".getBytes(), bad)), new byte[] {0x18, 0x01})), UNPARSABLE, null));
       }
@@ -614,6 +621,8 @@ class HostileInputIT {
       calls.put("StopContainer", () -> Support.status(() -> rt().stopContainer(StopContainerRequest.newBuilder().setRef(prefix)
           .setTimeoutSeconds(0).build())));
       calls.put("KillContainer", () -> Support.status(() -> rt().killContainer(KillContainerRequest.newBuilder().setRef(prefix).build())));
+      calls.put("PauseContainer", () -> Support.status(() -> rt().pauseContainer(
+          dev.conman.api.v1.PauseContainerRequest.newBuilder().setRef(prefix).build())));
       calls.put("DeleteContainer", () -> Support.status(() -> rt().deleteContainer(DeleteContainerRequest.newBuilder().setRef(prefix)
           .setForce(true).build())));
       calls.put("GetContainer", () -> Support.status(() -> rt().getContainer(GetContainerRequest.newBuilder().setRef(prefix).build())));

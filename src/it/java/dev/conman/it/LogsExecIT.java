@@ -137,10 +137,10 @@ class LogsExecIT {
   void theProcessesOfARunningContainer() {
     String id = conman.startShell(conman.name("top"), "/bin/sleep 1000 & exec /bin/sleep 2000");
     var runtime = conman.daemon().runtime();
-    var request = dev.conman.api.v1.ListProcessesRequest.newBuilder().setRef(id).build();
-    Support.await("both sleeps", Duration.ofSeconds(10), () -> runtime.listProcesses(request).getProcessesCount() == 2);
-    List<dev.conman.api.v1.ContainerProcess> ps = runtime.listProcesses(request).getProcessesList();
-    assertEquals(id, runtime.listProcesses(request).getId());
+    var request = dev.conman.api.v1.ContainerProcessesRequest.newBuilder().setRef(id).build();
+    Support.await("both sleeps", Duration.ofSeconds(10), () -> runtime.containerProcesses(request).getProcessesCount() == 2);
+    List<dev.conman.api.v1.ContainerProcess> ps = runtime.containerProcesses(request).getProcessesList();
+    assertEquals(id, runtime.containerProcesses(request).getId());
     dev.conman.api.v1.ContainerProcess init = ps.get(0);
     assertEquals(List.of(1L, 0L, 0L), List.of(init.getPid(), init.getPpid(), init.getUid()), init::toString);
     assertEquals(List.of("/bin/sleep", "2000"), init.getCommandList(), "the shell exec'd the second sleep");
@@ -153,7 +153,7 @@ class LogsExecIT {
 
     conman.daemon().runtime().stopContainer(dev.conman.api.v1.StopContainerRequest.newBuilder().setRef(id)
         .setTimeoutSeconds(1).build());
-    Support.assertCode(Status.Code.FAILED_PRECONDITION, () -> runtime.listProcesses(request));
+    Support.assertCode(Status.Code.FAILED_PRECONDITION, () -> runtime.containerProcesses(request));
     conman.forceDelete(id);
   }
 

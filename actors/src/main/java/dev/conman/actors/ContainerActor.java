@@ -51,6 +51,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * Start   -> StartRequested  -> Started(pid)     | StartFailed          CREATED  -> RUNNING | FAILED
  * Stop    -> StopRequested   -> Exited(code)                            RUNNING  -> STOPPING -> EXITED
  * Kill    -> KillRequested   (the exit arrives later as ExitObserved)   RUNNING
+ * Pause   -> Paused / Resume -> Resumed (runc pause / resume)            RUNNING <-> PAUSED
+ *   (stop, kill and delete of a PAUSED container resume it first: its processes must run to end)
  * (exit file appears)        -> Exited(code)                            RUNNING  -> EXITED
  * Delete  -> DeleteRequested -> [Exited] Deleted                        *        -> DELETING -> DELETED
  * Reconcile (after a restart) -> Reconciled(from, to, reason)           what runc and the exit file say
@@ -95,6 +97,12 @@ public final class ContainerActor
   public record Stop(int timeoutSeconds, ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
 
   public record Kill(int signal, ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
+
+  /** Freezes a RUNNING container's processes (runc pause). */
+  public record Pause(ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
+
+  /** Thaws a PAUSED container's processes (runc resume). */
+  public record Resume(ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
 
   /** Answered with the container's id once it is gone. */
   public record Delete(boolean force, ActorRef<StatusReply<String>> replyTo) implements Request<String> {}
@@ -183,9 +191,17 @@ public final class ContainerActor
    */
   private record StartOutcome(Instant startedAt, ExitRecord exit) {}
 
-  private record StopDone(ExitRecord exit, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
+  /** {@code resumed}: the container was paused and the daemon resumed it so that it could end. */
+  private record StopDone(ExitRecord exit, Throwable failure, boolean resumed,
+      ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
 
-  private record KillDone(Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
+  /** {@code resumed}: the container was paused and the daemon resumed it so that it gets the signal. */
+  private record KillDone(Throwable failure, boolean resumed, ActorRef<StatusReply<ContainerView>> replyTo)
+      implements Command, JournalWrites.Awaited {}
+
+  /** A pause ({@code pause}) or resume done, or failed. */
+  private record FreezeDone(boolean pause, Throwable failure, ActorRef<StatusReply<ContainerView>> replyTo)
+      implements Command, JournalWrites.Awaited {}
 
   /** {@code replyTo} is null when the delete resumes one interrupted by a restart. */
   private record DeleteDone(Optional<ExitRecord> exit, Throwable failure, ActorRef<StatusReply<String>> replyTo) implements Command, JournalWrites.Awaited {}
@@ -236,6 +252,15 @@ public final class ContainerActor
   public record StopRequested(String containerId, int signal, int timeoutSeconds, Instant at) implements Event {}
 
   public record KillRequested(String containerId, int signal, Instant at) implements Event {}
+
+  /**
+   * runc paused the container. No intent event comes before: runc's state says whether a pause or
+   * resume took effect, and a restart's reconciliation journals what it finds.
+   */
+  public record Paused(String containerId, Instant at) implements Event {}
+
+  /** runc resumed it; {@code reason}: why the daemon did of its own accord (a stop or kill), null when asked. */
+  public record Resumed(String containerId, Instant at, String reason) implements Event {}
 
   /**
    * {@code at} is when the process ended; {@code exitCode} null means nobody recorded it;
@@ -491,6 +516,13 @@ public final class ContainerActor
       }
     }
 
+    /** Frozen by runc pause. */
+    record Paused(Facts facts) implements State {
+      public Phase phase() {
+        return Phase.PAUSED;
+      }
+    }
+
     /** SIGTERM sent; SIGKILL follows after the timeout. */
     record Stopping(Facts facts) implements State {
       public Phase phase() {
@@ -545,6 +577,11 @@ public final class ContainerActor
       return new State.Running(f.started(e.pid(), e.at()));
     } else if (event instanceof StartFailed e) {
       return new State.Failed(f.finished(null, e.at(), e.reason(), false));
+    } else if (event instanceof Paused) {
+      return new State.Paused(f);
+    } else if (event instanceof Resumed) {
+      // after a stop's StopRequested, the resume that lets it end leaves it stopping
+      return state instanceof State.Paused ? new State.Running(f) : state;
     } else if (event instanceof StopRequested) {
       return new State.Stopping(f.markStoppedByUser());
     } else if (event instanceof RestartCancelled) {
@@ -592,6 +629,8 @@ public final class ContainerActor
       return new State.Starting(f);
     } else if (state instanceof State.Running) {
       return new State.Running(f);
+    } else if (state instanceof State.Paused) {
+      return new State.Paused(f);
     } else if (state instanceof State.Stopping) {
       return new State.Stopping(f);
     } else if (state instanceof State.Exited) {
@@ -611,14 +650,19 @@ public final class ContainerActor
   private static State reconciled(Facts f, Reconciled e) {
     return switch (e.to()) {
       case CREATED -> new State.Created(f.withPid(e.pid()).because(e.reason()));
-      case RUNNING -> new State.Running(
-          (f.startedAt() == null ? f.started(e.pid(), e.at()) : f.withPid(e.pid())).because(e.reason()));
+      case RUNNING -> new State.Running(runningAgain(f, e));
+      case PAUSED -> new State.Paused(runningAgain(f, e));
       case EXITED -> new State.Exited(f.finished(e.exitCode(), e.finishedAt(), e.reason(),
           Boolean.TRUE.equals(e.oomKilled())));
       case UNKNOWN -> new State.Lost(f.finished(null, e.at(), e.reason(), false));
       case CREATE_FAILED, DELETED -> new State.Gone(f.because(e.reason()), e.to());
       default -> throw new IllegalStateException("no reconciliation leads to " + e.to());
     };
+  }
+
+  /** Found running (or paused) at a restart: the run the journal knows, or one it missed the start of. */
+  private static Facts runningAgain(Facts f, Reconciled e) {
+    return (f.startedAt() == null ? f.started(e.pid(), e.at()) : f.withPid(e.pid())).because(e.reason());
   }
 
   // ---------------------------------------------------------------- behavior
@@ -771,7 +815,7 @@ public final class ContainerActor
   private static boolean isResult(Command c) {
     return c instanceof CreateDone || c instanceof StartDone || c instanceof StopDone
         || c instanceof KillDone || c instanceof DeleteDone || c instanceof Observed || c instanceof RestartDone
-        || c instanceof UpdateDone || c instanceof NetworkReleased;
+        || c instanceof UpdateDone || c instanceof NetworkReleased || c instanceof FreezeDone;
   }
 
   private CommandHandlerWithReply<Command, Event, State> handlersByPhase() {
@@ -788,10 +832,17 @@ public final class ContainerActor
         .onCommand(Delete.class, this::onDelete)
         .onCommand(ExitObserved.class, this::onExit);
     b.forStateType(State.Running.class)
-        .onCommand(StartExec.class, this::onStartExec);
-    b.forState(s -> s instanceof State.Created || s instanceof State.Running)
+        .onCommand(StartExec.class, this::onStartExec)
+        .onCommand(Pause.class, (s, c) -> onFreeze(true, c.replyTo()))
+        .onCommand(Resume.class, (s, c) -> refuse(c, s, "resume", "it is not paused"));
+    b.forStateType(State.Paused.class)
+        .onCommand(Resume.class, (s, c) -> onFreeze(false, c.replyTo()))
+        .onCommand(Pause.class, (s, c) -> refuse(c, s, "pause", "it is paused already"))
+        .onCommand(StartExec.class, (s, c) -> refuse(c, s, "exec in", "its processes are frozen; resume it first"));
+    b.forState(s -> s instanceof State.Created || s instanceof State.Running || s instanceof State.Paused)
         .onCommand(StartAttach.class, this::onStartAttach);
-    b.forState(s -> s instanceof State.Created || s instanceof State.Running || s instanceof State.Stopping)
+    b.forState(s -> s instanceof State.Created || s instanceof State.Running || s instanceof State.Paused
+            || s instanceof State.Stopping)
         .onCommand(UpdateResources.class, this::onUpdate);
     b.forStateType(State.Exited.class)
         .onCommand(ScheduleRestart.class, this::onScheduleRestart)
@@ -801,7 +852,7 @@ public final class ContainerActor
             : persist(new RestartCancelled(id, now()))
                 .thenRun(x -> timers.cancel(RestartNow.INSTANCE))
                 .thenReply(c.replyTo(), x -> StatusReply.success(view(x))));
-    b.forState(s -> s instanceof State.Running || s instanceof State.Stopping)
+    b.forState(s -> s instanceof State.Running || s instanceof State.Stopping || s instanceof State.Paused)
         .onCommand(Start.class, (s, c) -> refuse(c, s, "start", "it is already running"))
         .onCommand(Stop.class, this::onStop)
         .onCommand(Kill.class, this::onKill)
@@ -824,7 +875,7 @@ public final class ContainerActor
         .onCommand(Reconcile.class, this::onReconcile)
         // a delete that failed on the host keeps its intent journaled: a new delete carries it out again
         .onCommand(Delete.class, (s, c) -> {
-          deleteOnHost(s.before() == Phase.RUNNING || s.before() == Phase.STOPPING, c.replyTo());
+          deleteOnHost(s.before(), c.replyTo());
           return Effect().noReply();
         });
     b.forAnyState()
@@ -832,6 +883,8 @@ public final class ContainerActor
         .onCommand(Wait.class, this::onWait)
         .onCommand(StartExec.class, (s, c) -> refuse(c, s, "exec in", "a process can only be executed in a"
             + " RUNNING container"))
+        .onCommand(Pause.class, (s, c) -> refuse(c, s, "pause", "only a RUNNING container can be paused"))
+        .onCommand(Resume.class, (s, c) -> refuse(c, s, "resume", "only a PAUSED container can be resumed"))
         .onCommand(UpdateResources.class, (s, c) -> refuse(c, s, "update", "limits apply to CREATED and RUNNING"
             + " containers"))
         .onCommand(ScheduleRestart.class, (s, c) -> Effect().noReply())
@@ -840,8 +893,8 @@ public final class ContainerActor
         .onCommand(UpdateDone.class, this::onUpdateDone)
         .onCommand(EndExec.class, (s, c) -> persist(new ExecExited(id, c.execId(), c.exitCode(), now(), c.reason()))
             .thenReply(c.replyTo(), x -> StatusReply.success(view(x))))
-        .onCommand(StartAttach.class, (s, c) -> refuse(c, s, "attach to", "only CREATED and RUNNING containers"
-            + " have a stdio to attach to; see 'logs' for the output of a finished one"))
+        .onCommand(StartAttach.class, (s, c) -> refuse(c, s, "attach to", "only CREATED, RUNNING and PAUSED"
+            + " containers have a stdio to attach to; see 'logs' for the output of a finished one"))
         .onCommand(EndAttach.class, (s, c) -> persist(new Detached(id, c.attachId(), c.reason(), now()))
             .thenReply(c.replyTo(), x -> StatusReply.success(view(x))))
         .onCommand(EndLostAttaches.class, this::onEndLostAttaches)
@@ -855,6 +908,7 @@ public final class ContainerActor
         .onCommand(StartDone.class, this::onStartDone)
         .onCommand(StopDone.class, this::onStopDone)
         .onCommand(KillDone.class, this::onKillDone)
+        .onCommand(FreezeDone.class, this::onFreezeDone)
         .onCommand(DeleteDone.class, this::onDeleteDone)
         .onCommand(Observed.class, this::onObserved)
         .onCommand(Request.class, (s, c) -> reject((Request<?>) c, ContainerException.wrongPhase(
@@ -927,31 +981,50 @@ public final class ContainerActor
         .thenUnstashAll();
   }
 
+  /** Why the daemon resumes a paused container that is to be stopped or signalled. */
+  public static final String RESUMED_TO_END = "resumed so that its processes can act on the signal";
+
   private ReplyEffect<Event, State> onStop(State state, Stop c) {
     int signal = c.timeoutSeconds() == 0 ? 9 : 15;
     Duration timeout = Duration.ofSeconds(c.timeoutSeconds());
+    boolean paused = state instanceof State.Paused;
+    boolean[] resumed = {false};
     return persist(new StopRequested(id, signal, c.timeoutSeconds(), now()))
-        .thenRun(s -> runBlocking(() -> deps.operations().stop(id, timeout),
-            (exit, failure) -> new StopDone(exit, failure, c.replyTo())))
+        .thenRun(s -> runBlocking(() -> {
+          // a frozen process takes no signal: docker resumes a paused container it stops, too
+          resumed[0] = paused && deps.operations().resumeIfPaused(id);
+          return deps.operations().stop(id, timeout);
+        }, (exit, failure) -> new StopDone(exit, failure, resumed[0], c.replyTo())))
         .thenNoReply();
   }
 
   private ReplyEffect<Event, State> onStopDone(State state, StopDone r) {
     busy = false;
-    if (r.failure() != null) {
-      return Effect().reply(r.replyTo(), StatusReply.error(failure("stop", r.failure()))).thenUnstashAll();
+    List<Event> events = new ArrayList<>();
+    if (r.resumed()) {
+      events.add(new Resumed(id, now(), RESUMED_TO_END));
     }
-    return persistEnd(state, List.of(Exited.of(id, r.exit())))
+    if (r.failure() != null) {
+      ContainerException error = failure("stop", r.failure());
+      return (events.isEmpty() ? Effect().none() : persist(events))
+          .thenReply(r.replyTo(), s -> StatusReply.<ContainerView>error(error)).thenUnstashAll();
+    }
+    events.add(Exited.of(id, r.exit()));
+    return persistEnd(state, events)
         .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
         .thenUnstashAll();
   }
 
   private ReplyEffect<Event, State> onKill(State state, Kill c) {
+    boolean paused = state instanceof State.Paused;
+    boolean[] resumed = {false};
     return persist(new KillRequested(id, c.signal(), now()))
         .thenRun(s -> runBlocking(() -> {
           deps.operations().kill(id, c.signal());
+          // as docker: the signal waits in the frozen process until it runs again
+          resumed[0] = paused && deps.operations().resumeIfPaused(id);
           return Boolean.TRUE;
-        }, (ok, failure) -> new KillDone(failure, c.replyTo())))
+        }, (ok, failure) -> new KillDone(failure, resumed[0], c.replyTo())))
         .thenNoReply();
   }
 
@@ -964,22 +1037,61 @@ public final class ContainerActor
     if (r.failure() != null) {
       return Effect().reply(r.replyTo(), StatusReply.<ContainerView>error(failure("kill", r.failure()))).thenUnstashAll();
     }
-    return Effect().none().thenReply(r.replyTo(), s -> StatusReply.success(view(s))).thenUnstashAll();
+    return (r.resumed() ? persist(new Resumed(id, now(), RESUMED_TO_END)) : Effect().none())
+        .thenReply(r.replyTo(), s -> StatusReply.success(view(s))).thenUnstashAll();
+  }
+
+  /** runc pause ({@code pause}) or resume; the outcome is journaled once runc has done it. */
+  private ReplyEffect<Event, State> onFreeze(boolean pause, ActorRef<StatusReply<ContainerView>> replyTo) {
+    runBlocking(() -> {
+      if (pause) {
+        deps.operations().pause(id);
+      } else {
+        deps.operations().resume(id);
+      }
+      return Boolean.TRUE;
+    }, (ok, failure) -> new FreezeDone(pause, failure, replyTo));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onFreezeDone(State state, FreezeDone r) {
+    busy = false;
+    String operation = r.pause() ? "pause" : "resume";
+    if (r.failure() instanceof RuntimeFailure f && f.kind() == RuntimeFailure.Kind.NOT_RUNNING) {
+      // runc disagrees with the journal (its process ended, or it was paused or resumed by hand): ask runc
+      ctx.getSelf().tell(Reconcile.INSTANCE);
+      return Effect().reply(r.replyTo(), StatusReply.<ContainerView>error(ContainerException.precondition(
+          "cannot " + operation + " container " + id + ": " + f.getMessage()))).thenUnstashAll();
+    }
+    if (r.failure() != null) {
+      return Effect().reply(r.replyTo(), StatusReply.<ContainerView>error(failure(operation, r.failure())))
+          .thenUnstashAll();
+    }
+    return persist(r.pause() ? new Paused(id, now()) : new Resumed(id, now(), null))
+        .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
+        .thenUnstashAll();
+  }
+
+  /** Whether a container in {@code phase} has a process that a delete must kill first. */
+  private static boolean ran(Phase phase) {
+    return phase == Phase.RUNNING || phase == Phase.STOPPING || phase == Phase.PAUSED;
   }
 
   private ReplyEffect<Event, State> onDelete(State state, Delete c) {
-    boolean running = state instanceof State.Running || state instanceof State.Stopping;
+    boolean running = ran(state.phase());
     if (running && !c.force()) {
       return refuse(c, state, "delete", "stop it first, or delete with force");
     }
     timers.cancel(RestartNow.INSTANCE);
     return persist(new DeleteRequested(id, c.force(), now(), null))
-        .thenRun(s -> deleteOnHost(running, c.replyTo()))
+        .thenRun(s -> deleteOnHost(state.phase(), c.replyTo()))
         .thenNoReply();
   }
 
-  private void deleteOnHost(boolean kill, ActorRef<StatusReply<String>> replyTo) {
-    runBlocking(() -> deps.operations().delete(id, kill), (exit, failure) -> new DeleteDone(exit, failure, replyTo));
+  /** Deletes in runc and on disk; a process of a container that was in {@code before} is killed first. */
+  private void deleteOnHost(Phase before, ActorRef<StatusReply<String>> replyTo) {
+    runBlocking(() -> deps.operations().delete(id, ran(before), before == Phase.PAUSED),
+        (exit, failure) -> new DeleteDone(exit, failure, replyTo));
   }
 
   private ReplyEffect<Event, State> onDeleteDone(State state, DeleteDone r) {
@@ -1036,7 +1148,7 @@ public final class ContainerActor
     }
     List<Event> events = new ArrayList<>(ending);
     events.add(autoRemoveIntent(after));
-    return persist(events).thenRun(this::afterFinish).thenRun(s -> deleteOnHost(false, null));
+    return persist(events).thenRun(this::afterFinish).thenRun(s -> deleteOnHost(Phase.EXITED, null));
   }
 
   private ReplyEffect<Event, State> onStartExec(State state, StartExec c) {
@@ -1123,7 +1235,7 @@ public final class ContainerActor
       return Effect().noReply();
     }
     return persist(autoRemoveIntent(state))
-        .thenRun(s -> deleteOnHost(false, null))
+        .thenRun(s -> deleteOnHost(Phase.EXITED, null))
         .thenNoReply();
   }
 
@@ -1291,7 +1403,7 @@ public final class ContainerActor
     if (finding instanceof Finding.ResumeDelete) {
       ctx.getLog().info("container {}: {}", id, finding.reason());
       Phase before = ((State.Deleting) state).before();
-      deleteOnHost(before == Phase.RUNNING || before == Phase.STOPPING, null);
+      deleteOnHost(before, null);
       return Effect().none().thenNoReply();
     }
     Reconciled event = toEvent(from, finding);
@@ -1301,7 +1413,7 @@ public final class ContainerActor
     ctx.getLog().warn("container {}: {} -> {}: {}", id, from, event.to(), event.reason());
     if (event.to() == Phase.CREATE_FAILED) {
       // nothing of it may stay behind; a failure here only leaves files that a later delete removes
-      inBackground(() -> deps.operations().delete(id, false));
+      inBackground(() -> deps.operations().delete(id, false, false));
     }
     List<Event> events = new ArrayList<>();
     if (r.attachment() != null && (event.to() == Phase.CREATED || event.to() == Phase.RUNNING)) {
@@ -1328,6 +1440,8 @@ public final class ContainerActor
       return reconciled(from, Phase.CREATED, f.reason(), f.pid(), null, null);
     } else if (finding instanceof Finding.NowRunning f) {
       return reconciled(from, Phase.RUNNING, f.reason(), f.pid(), null, null);
+    } else if (finding instanceof Finding.NowPaused f) {
+      return reconciled(from, Phase.PAUSED, f.reason(), f.pid(), null, null);
     } else if (finding instanceof Finding.NowExited f) {
       return new Reconciled(id, from, Phase.EXITED, f.reason(), null, f.exitCode(), f.finishedAt(), now(),
           f.oomKilled());
@@ -1349,6 +1463,7 @@ public final class ContainerActor
       case CREATED -> Belief.CREATED;
       case STARTING -> Belief.STARTING;
       case RUNNING -> Belief.RUNNING;
+      case PAUSED -> Belief.PAUSED;
       case STOPPING -> Belief.STOPPING;
       case DELETING -> Belief.DELETING;
       default -> null;

@@ -281,14 +281,39 @@ public class ContainerOperations {
         "no exit recorded " + killGrace.toSeconds() + " s after SIGKILL"));
   }
 
+  public void pause(String id) throws RuntimeFailure {
+    runtime.pause(id);
+  }
+
+  public void resume(String id) throws RuntimeFailure {
+    runtime.resume(id);
+  }
+
+  /** Resumes a container the journal says is paused; false when runc says it is not (any more). */
+  public boolean resumeIfPaused(String id) throws RuntimeFailure {
+    try {
+      runtime.resume(id);
+      return true;
+    } catch (RuntimeFailure e) {
+      if (e.kind() == RuntimeFailure.Kind.NOT_RUNNING) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
   /**
    * Removes the container from runc and its files from disk. With {@code kill}, a running process
-   * is killed first and its exit returned, so that the journal records how it ended.
+   * is killed first and its exit returned, so that the journal records how it ended; a {@code
+   * paused} one is resumed after the SIGKILL, which a frozen process would otherwise not act on.
    */
-  public Optional<ExitRecord> delete(String id, boolean kill)
+  public Optional<ExitRecord> delete(String id, boolean kill, boolean paused)
       throws RuntimeFailure, InterruptedException, NetworkException {
     Optional<ExitRecord> exit = Optional.empty();
     if (kill && signalIfRunning(id, Signals.parse("SIGKILL"))) {
+      if (paused) {
+        resumeIfPaused(id);
+      }
       exit = awaitExit(id, killGrace);
     }
     runtime.delete(id, true);

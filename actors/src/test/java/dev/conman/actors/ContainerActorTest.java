@@ -403,6 +403,94 @@ class ContainerActorTest {
     assertTrue(runtime.calls.contains("kill " + id + " 9"));
   }
 
+  private List<Class<?>> journaledTypes() {
+    return journaled().stream().<Class<?>>map(Object::getClass).toList();
+  }
+
+  private dev.conman.runc.RuntimeState.Status inRunc() {
+    return runtime.containers.get(id).status();
+  }
+
+  @Test
+  void pauseFreezesARunningContainerUntilResumedAndEachIsJournaled() throws IOException {
+    create();
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION, error(ask(ContainerActor.Pause::new)).code(),
+        "a created container has nothing running to freeze");
+    ask(ContainerActor.Start::new);
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION, error(ask(ContainerActor.Resume::new)).code());
+
+    assertEquals(Phase.PAUSED, ask(ContainerActor.Pause::new).getValue().phase());
+    assertEquals(dev.conman.runc.RuntimeState.Status.PAUSED, inRunc());
+    ContainerException again = error(ask(ContainerActor.Pause::new));
+    assertTrue(again.getMessage().contains("it is PAUSED; it is paused already"), again.getMessage());
+    ContainerException exec = error(ask(r -> new ContainerActor.StartExec("e1", List.of("/bin/true"), r)));
+    assertTrue(exec.getMessage().contains("resume it first"), exec.getMessage());
+    assertTrue(ask(r -> new ContainerActor.StartAttach("a1", false, r)).isSuccess(), "its stdio is there");
+    kit.restart();
+    assertEquals(Phase.PAUSED, kit.getState().phase(), "replayed");
+
+    assertEquals(Phase.RUNNING, ask(ContainerActor.Resume::new).getValue().phase());
+    assertEquals(dev.conman.runc.RuntimeState.Status.RUNNING, inRunc());
+    assertNull(lastEvent(ContainerActor.Resumed.class).reason(), "a client asked");
+    List<Class<?>> types = journaledTypes();
+    assertEquals(List.of(ContainerActor.Paused.class, ContainerActor.Attached.class, ContainerActor.Resumed.class),
+        types.subList(types.size() - 3, types.size()));
+  }
+
+  @Test
+  void aPausedContainerIsResumedToBeStoppedAsItCouldNotActOnTheSignal() throws IOException {
+    create();
+    ask(ContainerActor.Start::new);
+    ask(ContainerActor.Pause::new);
+    ContainerView v = ask(r -> new ContainerActor.Stop(5, r)).getValue();
+    assertEquals(Phase.EXITED, v.phase());
+    assertEquals(143, v.exitCode(), "SIGTERM, taken once resumed: no SIGKILL needed");
+    assertFalse(runtime.calls.contains("kill " + id + " 9"));
+    List<Class<?>> types = journaledTypes();
+    assertEquals(List.of(ContainerActor.StopRequested.class, ContainerActor.Resumed.class, ContainerActor.Exited.class),
+        types.subList(types.size() - 3, types.size()));
+    assertEquals(ContainerActor.RESUMED_TO_END, ((ContainerActor.Resumed) journaled().get(types.size() - 2)).reason());
+  }
+
+  @Test
+  void aSignalToAPausedContainerResumesItAsDockerDoes() throws IOException {
+    create();
+    ask(ContainerActor.Start::new);
+    ask(ContainerActor.Pause::new);
+    assertTrue(ask(r -> new ContainerActor.Kill(10, r)).isSuccess());
+    assertEquals(List.of("kill " + id + " 10", "resume " + id),
+        runtime.calls.subList(runtime.calls.size() - 2, runtime.calls.size()), "the signal first, then the thaw");
+    kit.runCommand(new ContainerActor.ExitObserved(runtime.exitRecord(id).orElseThrow())); // the exit watcher's report
+    assertEquals(138, awaitPhase(Phase.EXITED).exitCode());
+    assertTrue(journaledTypes().contains(ContainerActor.Resumed.class));
+  }
+
+  @Test
+  void aForcedDeleteOfAPausedContainerKillsItAndJournalsHowItEnded() throws IOException {
+    create();
+    ask(ContainerActor.Start::new);
+    ask(ContainerActor.Pause::new);
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION,
+        error(kit.<StatusReply<String>>runCommand(r -> new ContainerActor.Delete(false, r)).reply()).code());
+    TestProbe<StatusReply<String>> client = KIT.createTestProbe();
+    kit.runCommand(new ContainerActor.Delete(true, client.ref()));
+    supervisor.expectMessageClass(ContainerActor.ContainerGone.class, Duration.ofSeconds(5)).afterForgotten().run();
+    assertEquals(id, client.receiveMessage().getValue());
+    assertEquals(137, kit.getState().facts().exitCode());
+    assertTrue(runtime.calls.contains("resume " + id));
+  }
+
+  @Test
+  void aPauseThatRuncRefusesAsksRuncWhatIsTrue() throws IOException {
+    create();
+    ask(ContainerActor.Start::new);
+    runtime.exit(id, 3); // ended; the exit watcher has not told the actor yet
+    ContainerException refused = error(ask(ContainerActor.Pause::new));
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION, refused.code());
+    assertTrue(refused.getMessage().contains("container not running"), refused.getMessage());
+    assertEquals(3, awaitPhase(Phase.EXITED).exitCode());
+  }
+
   @Test
   void deletingARunningContainerNeedsForce() throws IOException {
     create();

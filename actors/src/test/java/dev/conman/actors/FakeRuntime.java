@@ -76,17 +76,53 @@ final class FakeRuntime implements ContainerRuntime {
     containers.put(id, new RuntimeState(id, RuntimeState.Status.RUNNING, s.pid(), s.created()));
   }
 
+  /** Signals sent to a paused container: a frozen process acts on them once resumed. */
+  private final Map<String, Integer> pending = new ConcurrentHashMap<>();
+
   @Override
   public void kill(String id, int signal) throws RuntimeFailure {
     calls.add("kill " + id + " " + signal);
     RuntimeState s = containers.get(id);
+    if (s != null && s.status() == RuntimeState.Status.PAUSED) {
+      pending.put(id, signal);
+      return;
+    }
     if (s == null || s.status() != RuntimeState.Status.RUNNING) {
       throw new RuntimeFailure(RuntimeFailure.Kind.NOT_RUNNING, "container not running");
     }
+    deliver(id, signal);
+  }
+
+  private void deliver(String id, int signal) {
     if (signal == 15 && ignoreTerm) {
       return;
     }
     exit(id, 128 + signal);
+  }
+
+  @Override
+  public void pause(String id) throws RuntimeFailure {
+    calls.add("pause " + id);
+    freeze(id, RuntimeState.Status.RUNNING, RuntimeState.Status.PAUSED, "container not running");
+  }
+
+  @Override
+  public void resume(String id) throws RuntimeFailure {
+    calls.add("resume " + id);
+    freeze(id, RuntimeState.Status.PAUSED, RuntimeState.Status.RUNNING, "container not paused");
+    Integer signal = pending.remove(id);
+    if (signal != null) {
+      deliver(id, signal);
+    }
+  }
+
+  private void freeze(String id, RuntimeState.Status from, RuntimeState.Status to, String refusal)
+      throws RuntimeFailure {
+    RuntimeState s = containers.get(id);
+    if (s == null || s.status() != from) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.NOT_RUNNING, refusal);
+    }
+    containers.put(id, new RuntimeState(id, to, s.pid(), s.created()));
   }
 
   /** The container's process ends with {@code code}, as conmon would record it. */

@@ -140,7 +140,7 @@ final class Console {
   }
 
   /** A container's processes: a table, or one JSON object. */
-  void processes(dev.conman.api.v1.ListProcessesResponse r) {
+  void processes(dev.conman.api.v1.ContainerProcessesResponse r) {
     if (json()) {
       line(ProcessFormat.json(r));
     } else {

@@ -1,7 +1,7 @@
 package dev.conman.cli;
 
 import dev.conman.api.v1.ContainerProcess;
-import dev.conman.api.v1.ListProcessesResponse;
+import dev.conman.api.v1.ContainerProcessesResponse;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -17,7 +17,7 @@ final class ProcessFormat {
    * Columns PID (in the container), HOST PID, PPID, USER (the uid without a name), STATE, TIME
    * (CPU, as ps: [D-]HH:MM:SS), STARTED (local time of day), COMMAND; a header even when empty.
    */
-  static String table(ListProcessesResponse r, ZoneId zone) {
+  static String table(ContainerProcessesResponse r, ZoneId zone) {
     List<String[]> lines = new ArrayList<>();
     lines.add(new String[] {"PID", "HOST PID", "PPID", "USER", "STATE", "TIME", "STARTED", "COMMAND"});
     for (ContainerProcess p : r.getProcessesList()) {
@@ -44,7 +44,7 @@ final class ProcessFormat {
   }
 
   /** One JSON object: the container's id and its processes with the proto's field names. */
-  static String json(ListProcessesResponse r) {
+  static String json(ContainerProcessesResponse r) {
     List<String> processes = new ArrayList<>();
     for (ContainerProcess p : r.getProcessesList()) {
       processes.add(Json.object()

@@ -1,9 +1,9 @@
 package dev.conman.cli;
 
-import dev.conman.api.v1.ListProcessesRequest;
+import dev.conman.api.v1.ContainerProcessesRequest;
 import picocli.CommandLine.Command;
 
-/** top (also container top): ListProcesses for each REF. */
+/** top (also container top): ContainerProcesses for each REF. */
 @Command(name = "top",
     description = {"Show the processes of running containers, as docker top and podman top do: their pid in"
         + " the container and on the host, parent, user, state, CPU time, start time and command.",
@@ -13,7 +13,7 @@ final class TopCommand extends RefCommand {
 
   @Override
   protected void actOn(String ref, Daemon daemon, Console console) {
-    var processes = daemon.runtime().listProcesses(ListProcessesRequest.newBuilder().setRef(ref).build());
+    var processes = daemon.runtime().containerProcesses(ContainerProcessesRequest.newBuilder().setRef(ref).build());
     if (shown && !console.json()) {
       console.line("");
     }

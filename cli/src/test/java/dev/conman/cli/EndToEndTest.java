@@ -115,6 +115,19 @@ class EndToEndTest {
   }
 
   @Test
+  void pauseAndUnpauseActOnEachRefAndPrintTheIds() {
+    CliRun paused = conmanctl("container", "pause", "web", "missing1", "db");
+    assertEquals(ExitCodes.NOT_FOUND, paused.status());
+    assertEquals(FakeRuntime.idFor("web") + "\n" + FakeRuntime.idFor("db") + "\n", paused.out());
+    assertTrue(paused.err().contains("no container with id or name 'missing1'"), paused.err());
+    CliRun json = conmanctl("-o", "json", "container", "resume", "web");
+    assertEquals(0, json.status(), json.err());
+    assertTrue(json.out().contains("\"state\":\"RUNNING\""), json.out());
+    assertEquals(List.of("PauseContainerRequest", "PauseContainerRequest", "PauseContainerRequest",
+        "ResumeContainerRequest"), sentTypes());
+  }
+
+  @Test
   void topPrintsEachContainersProcessesAndReportsAFailingRef() {
     CliRun r = conmanctl("-o", "json", "top", "web", "missing1", "db");
     assertEquals(ExitCodes.NOT_FOUND, r.status());

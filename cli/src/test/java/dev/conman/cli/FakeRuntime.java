@@ -129,6 +129,23 @@ final class FakeRuntime extends RuntimeServiceGrpc.RuntimeServiceImplBase {
   }
 
   @Override
+  public void pauseContainer(dev.conman.api.v1.PauseContainerRequest r,
+      StreamObserver<dev.conman.api.v1.PauseContainerResponse> o) {
+    answer("pause", r, o, () -> {
+      failFor(r.getRef(), "missing", Status.NOT_FOUND);
+      return dev.conman.api.v1.PauseContainerResponse.newBuilder()
+          .setContainer(container(r.getRef(), ContainerState.CONTAINER_STATE_PAUSED)).build();
+    });
+  }
+
+  @Override
+  public void resumeContainer(dev.conman.api.v1.ResumeContainerRequest r,
+      StreamObserver<dev.conman.api.v1.ResumeContainerResponse> o) {
+    answer("resume", r, o, () -> dev.conman.api.v1.ResumeContainerResponse.newBuilder()
+        .setContainer(container(r.getRef(), ContainerState.CONTAINER_STATE_RUNNING)).build());
+  }
+
+  @Override
   public void killContainer(KillContainerRequest r, StreamObserver<KillContainerResponse> o) {
     answer("kill", r, o, () -> KillContainerResponse.newBuilder()
         .setContainer(container(r.getRef(), ContainerState.CONTAINER_STATE_RUNNING)).build());
@@ -237,12 +254,12 @@ final class FakeRuntime extends RuntimeServiceGrpc.RuntimeServiceImplBase {
 
   /** Two processes: the init (a shell) and a sleep of user 65534, which has no name. */
   @Override
-  public void listProcesses(dev.conman.api.v1.ListProcessesRequest r,
-      StreamObserver<dev.conman.api.v1.ListProcessesResponse> o) {
+  public void containerProcesses(dev.conman.api.v1.ContainerProcessesRequest r,
+      StreamObserver<dev.conman.api.v1.ContainerProcessesResponse> o) {
     answer("top", r, o, () -> {
       failFor(r.getRef(), "missing", Status.NOT_FOUND);
       failFor(r.getRef(), "nostart", Status.FAILED_PRECONDITION);
-      return dev.conman.api.v1.ListProcessesResponse.newBuilder().setId(idFor(r.getRef()))
+      return dev.conman.api.v1.ContainerProcessesResponse.newBuilder().setId(idFor(r.getRef()))
           .addProcesses(ProcessFormatTest.process(1, 4100, 0, 0, "root", "S", 3_500_000_000L, "/bin/sh", "-c", "x"))
           .addProcesses(ProcessFormatTest.process(7, 4200, 1, 65534, "", "R", 0, "sleep", "100"))
           .build();

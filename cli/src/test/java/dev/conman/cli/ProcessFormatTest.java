@@ -3,7 +3,7 @@ package dev.conman.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.conman.api.v1.ContainerProcess;
-import dev.conman.api.v1.ListProcessesResponse;
+import dev.conman.api.v1.ContainerProcessesResponse;
 import java.time.ZoneId;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,7 +20,7 @@ class ProcessFormatTest {
         .addAllCommand(List.of(command)).build();
   }
 
-  private static final ListProcessesResponse TWO = ListProcessesResponse.newBuilder().setId("c".repeat(64))
+  private static final ContainerProcessesResponse TWO = ContainerProcessesResponse.newBuilder().setId("c".repeat(64))
       .addProcesses(process(1, 4100, 0, 0, "root", "S", 3_500_000_000L, "/bin/sh", "-c", "sleep 100"))
       .addProcesses(process(7, 4200, 1, 65534, "", "R", 0, "sleep", "100"))
       .build();

@@ -12,6 +12,7 @@ public enum Belief {
   /** StartRequested without an outcome: the daemon died during the start. */
   STARTING,
   RUNNING,
+  PAUSED,
   /** StopRequested without an exit: the daemon died while stopping. */
   STOPPING,
   /** DeleteRequested without Deleted: the daemon died while deleting. */

@@ -20,6 +20,9 @@ public sealed interface Finding {
   /** The container's process runs. */
   record NowRunning(int pid, String reason) implements Finding {}
 
+  /** The container's processes exist, frozen (runc pause). */
+  record NowPaused(int pid, String reason) implements Finding {}
+
   /** The process has ended; {@code exitCode} is null when nobody recorded it (never a made-up 0). */
   record NowExited(Integer exitCode, Instant finishedAt, String reason, boolean oomKilled) implements Finding {
     public NowExited(Integer exitCode, Instant finishedAt, String reason) {

@@ -29,11 +29,20 @@ public final class Reconciliation {
     }
     RuntimeState.Status status = seen.runc().map(RuntimeState::status).orElse(null);
     int pid = seen.runc().map(RuntimeState::pid).orElse(0);
-    if (status == RuntimeState.Status.RUNNING || status == RuntimeState.Status.PAUSED) {
+    if (status == RuntimeState.Status.RUNNING) {
       return switch (belief) {
         case RUNNING -> new Finding.Unchanged("running, as journaled");
         case STOPPING -> new Finding.NowRunning(pid, "a stop was interrupted by a daemon restart; still running");
+        case PAUSED -> new Finding.NowRunning(pid, "runc reports the container running: it was resumed without the"
+            + " daemon");
         default -> new Finding.NowRunning(pid, "runc reports the container running");
+      };
+    }
+    if (status == RuntimeState.Status.PAUSED) {
+      return switch (belief) {
+        case PAUSED -> new Finding.Unchanged("paused, as journaled");
+        case STOPPING -> new Finding.NowPaused(pid, "a stop was interrupted by a daemon restart; still there, paused");
+        default -> new Finding.NowPaused(pid, "runc reports the container paused");
       };
     }
     if (status == RuntimeState.Status.CREATED || status == RuntimeState.Status.CREATING) {

@@ -2,6 +2,7 @@ package dev.conman.reconcile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.conman.runc.ExitRecord;
@@ -74,6 +75,23 @@ class ReconciliationTest {
     assertInstanceOf(Finding.NowRunning.class,
         Reconciliation.decide(Belief.STOPPING, runc(RuntimeState.Status.RUNNING, 42), NOW));
     assertInstanceOf(Finding.NowExited.class, Reconciliation.decide(Belief.STOPPING, exitFile(137), NOW));
+  }
+
+  @Test
+  void pausedOrResumedWithoutTheDaemonIsWhatRuncSays() {
+    assertInstanceOf(Finding.Unchanged.class,
+        Reconciliation.decide(Belief.PAUSED, runc(RuntimeState.Status.PAUSED, 42), NOW));
+    Finding.NowPaused paused = assertInstanceOf(Finding.NowPaused.class,
+        Reconciliation.decide(Belief.RUNNING, runc(RuntimeState.Status.PAUSED, 42), NOW));
+    assertEquals(42, paused.pid());
+    assertInstanceOf(Finding.NowPaused.class,
+        Reconciliation.decide(Belief.STOPPING, runc(RuntimeState.Status.PAUSED, 42), NOW));
+    Finding.NowRunning resumed = assertInstanceOf(Finding.NowRunning.class,
+        Reconciliation.decide(Belief.PAUSED, runc(RuntimeState.Status.RUNNING, 42), NOW));
+    assertTrue(resumed.reason().contains("resumed without the daemon"), resumed.reason());
+    assertInstanceOf(Finding.NowExited.class, Reconciliation.decide(Belief.PAUSED, exitFile(137), NOW));
+    Finding.NowExited gone = assertInstanceOf(Finding.NowExited.class, Reconciliation.decide(Belief.PAUSED, NOTHING, NOW));
+    assertEquals(null, gone.exitCode(), "never a made-up 0");
   }
 
   @Test

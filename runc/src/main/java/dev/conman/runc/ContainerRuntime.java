@@ -32,6 +32,19 @@ public interface ContainerRuntime {
   void kill(String id, int signal) throws RuntimeFailure;
 
   /**
+   * {@code runc pause}: freezes every process of the container (its cgroup's freezer). One that is
+   * not running (stopped, unknown, or paused already) fails with {@link RuntimeFailure.Kind#NOT_RUNNING}.
+   */
+  default void pause(String id) throws RuntimeFailure {
+    throw new UnsupportedOperationException("pause is not supported by " + getClass().getName());
+  }
+
+  /** {@code runc resume}: thaws a paused container; one that is not paused fails with NOT_RUNNING. */
+  default void resume(String id) throws RuntimeFailure {
+    throw new UnsupportedOperationException("resume is not supported by " + getClass().getName());
+  }
+
+  /**
    * Whether the container's init process has ended, read from runc's state without running runc:
    * conmon then has written its exit file or is about to. False while it runs, and when unknown.
    */

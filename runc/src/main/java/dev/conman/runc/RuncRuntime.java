@@ -161,6 +161,25 @@ public final class RuncRuntime implements ContainerRuntime {
   }
 
   @Override
+  public void pause(String id) throws RuntimeFailure {
+    freezer("pause", id);
+  }
+
+  @Override
+  public void resume(String id) throws RuntimeFailure {
+    freezer("resume", id);
+  }
+
+  /** runc says "container not running" to a pause of a paused one, "container not paused" to a resume of a running one. */
+  private void freezer(String command, String id) throws RuntimeFailure {
+    RuncCli.Outcome outcome = runc.call(command, Ids.check(id));
+    if (!outcome.ok()) {
+      throw outcome.failure(outcome.says("container not running", "container not paused", "container does not exist")
+          ? RuntimeFailure.Kind.NOT_RUNNING : RuntimeFailure.Kind.FAILED);
+    }
+  }
+
+  @Override
   public boolean initEnded(String id) {
     return InitSignal.ended(runcState(Ids.check(id)));
   }

@@ -55,6 +55,9 @@ class RuncRuntimeFakeBinariesTest {
         "kill stopped") fail "container not running";;
         "kill racing") fail "unable to signal init: os: process already finished";;
         "kill weird") fail "something else broke";;
+        "pause paused") fail "container not running";;
+        "resume running") fail "container not paused";;
+        "pause broken") fail "unable to freeze";;
         "delete running") fail "cannot delete container running that is not stopped: running";;
         "state x") printf '{"id":"x","pid":12,"status":"running","created":"2026-11-28T19:44:43.608994791Z"}\\n';;
         "list --format") echo null;;
@@ -118,6 +121,20 @@ class RuncRuntimeFakeBinariesTest {
     String out = readAll(p.stdout());
     assertTrue(out.matches("/dev/pts/\\d+\n30 100\n"), out);
     p.release();
+  }
+
+  @Test
+  void pauseAndResumeAreRuncsAndSayWhenTheContainerIsNotInTheStateForThem() throws Exception {
+    RuncRuntime r = runtime();
+    r.pause("c1");
+    r.resume("c1");
+    assertTrue(Files.readString(calls).contains("pause c1\nroot " + paths.runcRoot() + "\nresume c1\n"),
+        Files.readString(calls));
+    assertEquals(RuntimeFailure.Kind.NOT_RUNNING, assertThrows(RuntimeFailure.class, () -> r.pause("paused")).kind());
+    assertEquals(RuntimeFailure.Kind.NOT_RUNNING, assertThrows(RuntimeFailure.class, () -> r.resume("running")).kind());
+    RuntimeFailure broken = assertThrows(RuntimeFailure.class, () -> r.pause("broken"));
+    assertEquals(RuntimeFailure.Kind.FAILED, broken.kind());
+    assertTrue(broken.getMessage().contains("unable to freeze"), broken.getMessage());
   }
 
   @Test

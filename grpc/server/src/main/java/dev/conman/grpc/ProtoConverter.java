@@ -187,6 +187,7 @@ public final class ProtoConverter {
       case CREATED -> ContainerState.CONTAINER_STATE_CREATED;
       case STARTING -> ContainerState.CONTAINER_STATE_STARTING;
       case RUNNING -> ContainerState.CONTAINER_STATE_RUNNING;
+      case PAUSED -> ContainerState.CONTAINER_STATE_PAUSED;
       case STOPPING -> ContainerState.CONTAINER_STATE_STOPPING;
       case EXITED -> ContainerState.CONTAINER_STATE_EXITED;
       case FAILED -> ContainerState.CONTAINER_STATE_FAILED;

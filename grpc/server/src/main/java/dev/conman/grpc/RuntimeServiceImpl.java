@@ -12,8 +12,12 @@ import dev.conman.api.v1.ContainerStatsResponse;
 import dev.conman.api.v1.CreateContainerRequest;
 import dev.conman.api.v1.ListContainerStatsRequest;
 import dev.conman.api.v1.ListContainerStatsResponse;
-import dev.conman.api.v1.ListProcessesRequest;
-import dev.conman.api.v1.ListProcessesResponse;
+import dev.conman.api.v1.ContainerProcessesRequest;
+import dev.conman.api.v1.ContainerProcessesResponse;
+import dev.conman.api.v1.PauseContainerRequest;
+import dev.conman.api.v1.PauseContainerResponse;
+import dev.conman.api.v1.ResumeContainerRequest;
+import dev.conman.api.v1.ResumeContainerResponse;
 import dev.conman.api.v1.UpdateContainerRequest;
 import dev.conman.api.v1.UpdateContainerResponse;
 import dev.conman.runc.ContainerRuntime;
@@ -92,7 +96,8 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
           RuntimeServiceGrpc.getStartContainerMethod(), RuntimeServiceGrpc.getStopContainerMethod(),
           RuntimeServiceGrpc.getKillContainerMethod(), RuntimeServiceGrpc.getDeleteContainerMethod(),
           RuntimeServiceGrpc.getGetContainerMethod(), RuntimeServiceGrpc.getWaitContainerMethod(),
-          RuntimeServiceGrpc.getUpdateContainerMethod(), RuntimeServiceGrpc.getListContainersMethod())
+          RuntimeServiceGrpc.getUpdateContainerMethod(), RuntimeServiceGrpc.getListContainersMethod(),
+          RuntimeServiceGrpc.getPauseContainerMethod(), RuntimeServiceGrpc.getResumeContainerMethod())
       .map(io.grpc.MethodDescriptor::getFullMethodName).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   @Override
@@ -195,6 +200,18 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   }
 
   @Override
+  public void pauseContainer(PauseContainerRequest request, StreamObserver<PauseContainerResponse> out) {
+    Responses.respond(out, () -> this.<ContainerView>forward(request.getRef(), ContainerActor.Pause::new, askTimeout),
+        v -> PauseContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
+  }
+
+  @Override
+  public void resumeContainer(ResumeContainerRequest request, StreamObserver<ResumeContainerResponse> out) {
+    Responses.respond(out, () -> this.<ContainerView>forward(request.getRef(), ContainerActor.Resume::new, askTimeout),
+        v -> ResumeContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
+  }
+
+  @Override
   public void containerStats(ContainerStatsRequest request, StreamObserver<ContainerStatsResponse> out) {
     Responses.respond(out, () -> forward(request.getRef(), ContainerActor.GetStatus::new, askTimeout)
             .thenApplyAsync(v -> stats(v).orElseThrow(() -> notRunning(v, "read the stats of")), blocking),
@@ -204,29 +221,34 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   @Override
   public void listContainerStats(ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> out) {
     Responses.respond(out, () -> containers.all()
-        .thenApplyAsync(views -> views.stream().filter(v -> v.phase() == Phase.RUNNING).map(this::stats)
+        .thenApplyAsync(views -> views.stream().filter(RuntimeServiceImpl::hasProcesses).map(this::stats)
             .flatMap(java.util.Optional::stream).toList(), blocking),
         stats -> ListContainerStatsResponse.newBuilder().addAllStats(stats).build());
   }
 
   @Override
-  public void listProcesses(ListProcessesRequest request, StreamObserver<ListProcessesResponse> out) {
+  public void containerProcesses(ContainerProcessesRequest request, StreamObserver<ContainerProcessesResponse> out) {
     Responses.respond(out, () -> forward(request.getRef(), ContainerActor.GetStatus::new, askTimeout)
             .thenApplyAsync(v -> processes(v).orElseThrow(() -> notRunning(v, "list the processes of")), blocking),
         response -> response);
   }
 
+  /** Running, or paused: its processes are there (frozen), with their cgroup's figures. */
+  private static boolean hasProcesses(ContainerView v) {
+    return v.phase() == Phase.RUNNING || v.phase() == Phase.PAUSED;
+  }
+
   private static ContainerException notRunning(ContainerView v, String operation) {
-    return ContainerException.wrongPhase(v.id(), v.phase(), operation, "only a running container has them");
+    return ContainerException.wrongPhase(v.id(), v.phase(), operation, "only a RUNNING or PAUSED container has them");
   }
 
   /** The processes of a running container (blocking: runc ps and /proc). */
-  private java.util.Optional<ListProcessesResponse> processes(ContainerView v) {
-    if (v.phase() != Phase.RUNNING) {
+  private java.util.Optional<ContainerProcessesResponse> processes(ContainerView v) {
+    if (!hasProcesses(v)) {
       return java.util.Optional.empty();
     }
     try {
-      return runtime.processes(v.id()).map(ps -> ListProcessesResponse.newBuilder().setId(v.id())
+      return runtime.processes(v.id()).map(ps -> ContainerProcessesResponse.newBuilder().setId(v.id())
           .addAllProcesses(ps.stream().map(ProtoConverter::toProto).toList()).build());
     } catch (RuntimeFailure e) {
       throw ContainerException.runtime("process listing", v.id(), e.getMessage());

@@ -19,7 +19,7 @@ final class EventConverter {
       "started", "start_failed", "stop_requested", "kill_requested", "exited", "delete_requested", "deleted",
       "reconciled", "orphan_found", "exec_started", "exec_exited", "image_pulled", "image_removed",
       "restart_scheduled", "restarted", "restart_failed", "restart_cancelled", "resources_updated", "attached",
-      "detached", "network_attached", "network_detached");
+      "detached", "network_attached", "network_detached", "paused", "resumed");
 
   private EventConverter() {}
 
@@ -49,6 +49,13 @@ final class EventConverter {
       b.setType("stop_requested").setSignal(c.signal()).setTimeoutSeconds(c.timeoutSeconds());
     } else if (e instanceof ContainerActor.KillRequested c) {
       b.setType("kill_requested").setSignal(c.signal());
+    } else if (e instanceof ContainerActor.Paused) {
+      b.setType("paused");
+    } else if (e instanceof ContainerActor.Resumed c) {
+      b.setType("resumed");
+      if (c.reason() != null) {
+        b.setReason(c.reason());
+      }
     } else if (e instanceof ContainerActor.Exited c) {
       b.setType("exited").setFinishedAt(ProtoConverter.toProto(c.at())).setOomKilled(Boolean.TRUE.equals(c.oomKilled()));
       if (Boolean.TRUE.equals(c.oomKilled())) {

@@ -47,4 +47,15 @@ class EventConverterTest {
     assertFalse(lost.hasExitCode());
     assertEquals("the daemon that ran it stopped", lost.getReason());
   }
+
+  @Test
+  void pausedAndResumedSayWhoResumedIt() {
+    assertEquals("paused", convert(1, new ContainerActor.Paused(ID, T)).getType());
+    Event asked = convert(2, new ContainerActor.Resumed(ID, T, null));
+    assertEquals("resumed", asked.getType());
+    assertEquals("", asked.getReason());
+    assertEquals(ContainerActor.RESUMED_TO_END,
+        convert(3, new ContainerActor.Resumed(ID, T, ContainerActor.RESUMED_TO_END)).getReason());
+    assertTrue(EventConverter.TYPES.containsAll(java.util.List.of("paused", "resumed")), "filters accept them");
+  }
 }
