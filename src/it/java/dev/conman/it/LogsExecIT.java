@@ -132,6 +132,38 @@ class LogsExecIT {
     conman.forceDelete(exited);
   }
 
+  /** docker exec -d: answered once the command runs, its end journaled with the exit code. */
+  @Test
+  void aDetachedExecRunsInTheBackgroundAndItsEndIsJournaled() throws Exception {
+    String id = conman.startShell(conman.name("bg"), "sleep 300");
+    String marker = conman.name("marker");
+    long start = System.nanoTime();
+    String execId = io().execDetached(ExecSpec.newBuilder().setRef(id).addCommand("/bin/sh").addCommand("-c")
+        .addCommand("sleep 1; echo done > /tmp/" + marker + "; exit 4").build()).getExecId();
+    assertTrue(System.nanoTime() - start < Duration.ofMillis(900).toNanos(), "answered before the command ended");
+    java.nio.file.Path file = conman.rootfs().resolve("tmp").resolve(marker);
+    Support.await("the detached command's file", Duration.ofSeconds(10), () -> java.nio.file.Files.exists(file));
+    EventServiceGrpc.EventServiceBlockingStub events = EventServiceGrpc.newBlockingStub(conman.daemon().channel());
+    Support.await("its exec_exited", Duration.ofSeconds(10), () -> events.history(HistoryRequest.newBuilder()
+        .setRef(id).build()).getEventsList().stream().anyMatch(e -> e.getType().equals("exec_exited")
+        && e.getExecId().equals(execId) && e.getExitCode() == 4));
+
+    io.grpc.StatusRuntimeException missing = Support.assertCode(Status.Code.INVALID_ARGUMENT, () -> io().execDetached(
+        ExecSpec.newBuilder().setRef(id).addCommand("nope").build()));
+    assertEquals("COMMAND_NOT_FOUND", io.grpc.protobuf.StatusProto.fromThrowable(missing).getDetails(0)
+        .unpack(com.google.rpc.ErrorInfo.class).getReason());
+    Support.assertCode(Status.Code.INVALID_ARGUMENT, () -> io().execDetached(ExecSpec.newBuilder().setRef(id)
+        .addCommand("/bin/true").setTty(true).build()));
+    Support.assertCode(Status.Code.INVALID_ARGUMENT, () -> io().execDetached(ExecSpec.newBuilder().setRef(id).build()));
+    Support.assertCode(Status.Code.INVALID_ARGUMENT, () -> io().execDetached(ExecSpec.newBuilder().setRef(id)
+        .addCommand("/bin/true").setTimeoutSeconds(-1).build()));
+    Support.assertCode(Status.Code.NOT_FOUND, () -> io().execDetached(ExecSpec.newBuilder().setRef("no-such-one")
+        .addCommand("/bin/true").build()));
+    Exec.Result cli = Exec.run(Duration.ofSeconds(60), "/bin/sh", "-c", conman.conmanctl() + " exec -d " + id + " nope");
+    assertEquals(127, cli.exitCode(), cli::toString);
+    conman.forceDelete(id);
+  }
+
   /** docker top: runc ps names the processes, /proc tells their pids inside, parents and commands. */
   @Test
   void theProcessesOfARunningContainer() {

@@ -29,6 +29,12 @@ final class ExecCommand extends DaemonCommand implements TrailingCommand {
       description = "Copy conmanctl's stdin to the process until EOF, then close its stdin.")
   boolean interactive;
 
+  @Option(names = {"-d", "--detach"},
+      description = "Run it in the background, as docker exec -d: no stdin, its output discarded. Prints the"
+          + " exec session's id (its exec_exited event, with the exit code, tells how it ended) and exits 0 once"
+          + " the command runs; 127 or 126 if it cannot.")
+  boolean detach;
+
   @Option(names = {"-t", "--tty"},
       description = "Give the process a pseudo-terminal (its output is then all on stdout).")
   boolean tty;
@@ -65,6 +71,10 @@ final class ExecCommand extends DaemonCommand implements TrailingCommand {
   @Override
   protected void validate() {
     TrailingCommand.command(rawCommand, spec);
+    if (detach && (interactive || tty)) {
+      throw new ParameterException(spec.commandLine(), "--detach runs the command without stdin and terminal:"
+          + " leave out -i and -t");
+    }
   }
 
   /** @param environment conmanctl's own environment, for --env KEY without a value */
@@ -86,6 +96,11 @@ final class ExecCommand extends DaemonCommand implements TrailingCommand {
 
   @Override
   protected int run(Daemon daemon, Console console) {
+    if (detach) {
+      String execId = daemon.io().execDetached(execSpec(System.getenv())).getExecId();
+      console.line(console.json() ? Json.object().put("exec_id", execId).toString() : execId);
+      return ExitCodes.OK;
+    }
     Stdio stdio = stdio();
     ExecSession session = new ExecSession();
     Thread ctrlC = new Thread(session::interrupt, "conmanctl-exec-interrupt");
@@ -115,6 +130,6 @@ final class ExecCommand extends DaemonCommand implements TrailingCommand {
 
   @Override
   int failureExitCode(int mapped) {
-    return ExitCodes.NO_CONTAINER_EXIT_CODE;
+    return ExitCodes.commandFailure(mapped);
   }
 }

@@ -76,6 +76,14 @@ final class ExitCodes {
     }
   }
 
+  /**
+   * run's and exec's status when the call failed: as docker's, 126 and 127 say the command could not
+   * run, any other failure is 125.
+   */
+  static int commandFailure(int mapped) {
+    return mapped == COMMAND_NOT_FOUND || mapped == COMMAND_NOT_EXECUTABLE ? mapped : NO_CONTAINER_EXIT_CODE;
+  }
+
   /** The code, or what the daemon's google.rpc.ErrorInfo says more precisely (a command not found). */
   static int of(StatusRuntimeException e) {
     com.google.rpc.Status details = StatusProto.fromThrowable(e);

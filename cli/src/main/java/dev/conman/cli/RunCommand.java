@@ -175,10 +175,8 @@ final class RunCommand extends DaemonCommand {
     }
   }
 
-  /** As docker run: 126 and 127 say the command could not run; any other failure is 125. */
   @Override
   int failureExitCode(int mapped) {
-    return mapped == ExitCodes.COMMAND_NOT_FOUND || mapped == ExitCodes.COMMAND_NOT_EXECUTABLE ? mapped
-        : ExitCodes.NO_CONTAINER_EXIT_CODE;
+    return ExitCodes.commandFailure(mapped);
   }
 }

@@ -50,6 +50,19 @@ final class FakeIo extends IoServiceGrpc.IoServiceImplBase {
     this.log = log;
   }
 
+  /** A detached exec gets the id "exec-" + its command; "nocmd" as the command is not found. */
+  @Override
+  public void execDetached(ExecSpec spec, io.grpc.stub.StreamObserver<dev.conman.api.v1.ExecDetachedResponse> out) {
+    log.answer("execdetached", spec, out, () -> {
+      FakeRuntime.failFor(spec.getRef(), "missing", Status.NOT_FOUND);
+      if (spec.getCommand(0).equals("nocmd")) {
+        throw ExitCodesTest.commandNotFound("exec of container " + spec.getRef() + " refused: its command cannot"
+            + " be run: exec: \"nocmd\": executable file not found in $PATH");
+      }
+      return dev.conman.api.v1.ExecDetachedResponse.newBuilder().setExecId("exec-" + spec.getCommand(0)).build();
+    });
+  }
+
   /** The output side of the next exec of a command that runs until the test ends it. */
   ServerCallStreamObserver<ExecOutput> running() throws InterruptedException {
     return running.poll(10, TimeUnit.SECONDS);

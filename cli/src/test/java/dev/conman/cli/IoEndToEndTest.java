@@ -186,6 +186,19 @@ class IoEndToEndTest {
   }
 
   @Test
+  void aDetachedExecPrintsItsSessionIdAndACommandNotFoundExits127() {
+    assertEquals(new Result(0, "exec-sleep\n", ""), conmanctl("exec", "-d", "c1", "sleep", "100"));
+    assertEquals(ExecSpec.newBuilder().setRef("c1").addCommand("sleep").addCommand("100").build(),
+        daemon.runtime.requests.get(daemon.runtime.requests.size() - 1));
+    assertEquals(new Result(0, "{\"exec_id\":\"exec-sleep\"}\n", ""),
+        conmanctl("-o", "json", "exec", "--detach", "c1", "sleep"));
+    Result missing = conmanctl("exec", "-d", "c1", "nocmd");
+    assertEquals(ExitCodes.COMMAND_NOT_FOUND, missing.status(), missing.err());
+    assertTrue(missing.err().contains("executable file not found"), missing.err());
+    assertEquals(ExitCodes.USAGE, conmanctl("exec", "-d", "-it", "c1", "sh").status());
+  }
+
+  @Test
   void execWithATerminalAsksForOneAndStillReturnsTheExitCode() {
     // not at a terminal here: no raw mode, no size (the daemon then leaves the size unknown)
     Result r = conmanctl(new ByteArrayInputStream("echo hi\n".getBytes(StandardCharsets.UTF_8)),

@@ -75,6 +75,7 @@ class RuncRuntimeFakeBinariesTest {
         "exec --pid-file "*" gone /bin/nonexistent") exec_failed 'exec: \\"/bin/nonexistent\\": stat /bin/nonexistent: no such file or directory';;
         "exec --pid-file "*" gone /etc/passwd") exec_failed 'exec: \\"/etc/passwd\\": permission denied';;
         "exec --pid-file "*" gone /bin/false") exit 255;;
+        "exec --pid-file "*" gone /bin/sleep") echo $$ > "$3"; sleep 5;;
         "exec --pid-file "*" --tty tty2 /bin/sh") trap 'stty size; exit 5' WINCH; echo ready; while :; do sleep 0.05; done;;
       esac
       exit 0
@@ -140,11 +141,19 @@ class RuncRuntimeFakeBinariesTest {
   @Test
   void anExecWhoseCommandCannotStartEndsAsInAShell() throws Exception {
     RuncRuntime r = runtime();
-    assertEquals(127, r.exec("gone", "e3", execOf("/bin/nonexistent")).waitFor());
+    ExecProcess missing = r.exec("gone", "e3", execOf("/bin/nonexistent"));
+    assertEquals(Optional.of(127), missing.awaitStart(Duration.ofSeconds(5)), "ended before it ran");
+    assertEquals(RuntimeFailure.Kind.COMMAND_NOT_FOUND, missing.startFailure().orElseThrow().kind());
+    assertTrue(missing.startFailure().get().getMessage().contains("stat /bin/nonexistent"));
     ExecProcess denied = r.exec("gone", "e4", execOf("/etc/passwd"));
     assertTrue(denied.waitFor(5, java.util.concurrent.TimeUnit.SECONDS));
     assertEquals(126, denied.waitFor(), "the status is kept once the log is gone");
-    assertEquals(255, r.exec("gone", "e5", execOf("/bin/false")).waitFor(), "the process's own 255");
+    ExecProcess running = r.exec("gone", "e6", execOf("/bin/sleep"));
+    assertEquals(Optional.empty(), running.awaitStart(Duration.ofSeconds(5)), "its pid file is there: it runs");
+    running.kill();
+    ExecProcess own = r.exec("gone", "e5", execOf("/bin/false"));
+    assertEquals(255, own.waitFor(), "the process's own 255");
+    assertEquals(Optional.empty(), own.startFailure());
     assertTrue(Files.readString(calls).contains("exec --pid-file " + paths.execPidFile("gone", "e3") + " gone"));
     assertFalse(Files.exists(paths.execLog("gone", "e3")), "the log is removed");
   }

@@ -5,6 +5,7 @@ import dev.conman.actors.ContainerActor;
 import dev.conman.actors.ContainerException;
 import dev.conman.actors.ContainerSpecValidator;
 import dev.conman.actors.ContainerView;
+import dev.conman.api.v1.ExecDetachedResponse;
 import dev.conman.api.v1.ExecInput;
 import dev.conman.api.v1.ExecOutput;
 import dev.conman.api.v1.ExecSpec;
@@ -124,17 +125,81 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
     });
   }
 
+  /** How long a detached exec's answer waits for runc to run the command (its image's loader, a slow disk). */
+  static final java.time.Duration DETACHED_START_LIMIT = java.time.Duration.ofSeconds(10);
+
+  @Override
+  public void execDetached(ExecSpec spec, StreamObserver<ExecDetachedResponse> out) {
+    if (spec.getTty()) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("a detached exec has no terminal: use Exec for tty")
+          .asRuntimeException());
+      return;
+    }
+    start(spec).thenAcceptAsync(started -> {
+      ExecProcess p = started.process();
+      try {
+        p.stdin().close();
+        // nobody reads it, and runc must not block on a full pipe
+        pool.execute(() -> discard(p.stdout()));
+        pool.execute(() -> discard(p.stderr()));
+        killAtTimeout(spec, p);
+        java.util.Optional<Integer> ended = p.awaitStart(DETACHED_START_LIMIT);
+        if (ended.isPresent() && p.startFailure().isPresent()) {
+          started.ended(ended.get());
+          out.onError(StatusMapper.toStatus(ContainerException.commandNotRunnable("exec", started.containerId(),
+              p.startFailure().get())));
+          return;
+        }
+        out.onNext(ExecDetachedResponse.newBuilder().setExecId(started.execId()).build());
+        out.onCompleted();
+        if (ended.isPresent()) {
+          started.ended(ended.get());
+        } else {
+          pool.execute(() -> awaitEnd(started));
+        }
+      } catch (java.io.IOException | InterruptedException e) {
+        p.kill();
+        awaitEnd(started);
+        out.onError(Status.INTERNAL.withDescription("exec failed: " + e.getMessage()).asRuntimeException());
+      }
+    }, pool).exceptionally(failure -> {
+      out.onError(StatusMapper.toStatus(failure));
+      return null;
+    });
+  }
+
+  private static void discard(java.io.InputStream output) {
+    try (output) {
+      output.transferTo(java.io.OutputStream.nullOutputStream());
+    } catch (java.io.IOException e) {
+      // the pipe closed with the process
+    }
+  }
+
+  /** Journals the end of a detached exec once its process has ended. */
+  private static void awaitEnd(StartedExec started) {
+    try {
+      started.ended(started.process().waitFor());
+    } catch (InterruptedException e) {
+      started.process().kill(); // the daemon shuts down: the next one journals what is left of it
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** timeout_seconds: the process is killed, and ends with 137. */
+  private void killAtTimeout(ExecSpec spec, ExecProcess p) {
+    if (spec.getTimeoutSeconds() > 0) {
+      CompletableFuture.delayedExecutor(spec.getTimeoutSeconds(), TimeUnit.SECONDS, pool).execute(p::kill);
+    }
+  }
+
   @Override
   public StreamObserver<ExecInput> exec(StreamObserver<ExecOutput> out) {
     AtomicReference<StartedExec> started = new AtomicReference<>();
     return new ExecSession((ServerCallStreamObserver<ExecOutput>) out, pool,
         spec -> start(spec).thenApply(s -> {
           started.set(s);
-          if (spec.getTimeoutSeconds() > 0) {
-            // the process then ends with 137, which the client sees as its exit code
-            CompletableFuture.delayedExecutor(spec.getTimeoutSeconds(), TimeUnit.SECONDS, pool)
-                .execute(() -> s.process().kill());
-          }
+          killAtTimeout(spec, s.process()); // the client sees 137 as its exit code
           return s.process();
         }),
         code -> started.get().ended(code));
