@@ -154,6 +154,31 @@ class RestartIT {
         .history(HistoryRequest.newBuilder().setRef(id).build()).getEventsList();
   }
 
+  /** What the failed creates of daemons before session 12 left in the state directory goes at a start. */
+  @Test
+  void conmonFilesOfAFailedCreateAreRemovedAtTheStart() throws Exception {
+    ConmanDaemon daemon = conman.daemon();
+    Path conmonDir = daemon.state().resolve("conmon");
+    String id = "f".repeat(64);
+    List<Path> leftovers = List.of(conmonDir.resolve(id + ".create.json"),
+        conmonDir.resolve(id + ".conmon.log"), conmonDir.resolve(id + ".conmon.pid"), conmonDir.resolve(id + ".pid"));
+    for (Path file : leftovers) {
+      Files.writeString(file, "1");
+    }
+    Files.createDirectory(conmonDir.resolve(id + ".persist"));
+    String live = conman.startShell(conman.name("live"), "sleep 300");
+    daemon.kill9();
+    daemon.restart();
+    for (Path file : leftovers) {
+      assertFalse(Files.exists(file), file + " is gone");
+    }
+    assertFalse(Files.exists(conmonDir.resolve(id + ".persist")));
+    assertTrue(Files.exists(conmonDir.resolve(live + ".conmon.pid")), "a live container's stay");
+    assertEquals(ContainerState.CONTAINER_STATE_RUNNING, daemon.runtime().getContainer(
+        GetContainerRequest.newBuilder().setRef(live).build()).getContainer().getState());
+    conman.forceDelete(live);
+  }
+
   @Test
   void runcContainerUnknownToTheJournalIsReportedAndLeftAlone() throws Exception {
     ConmanDaemon daemon = conman.daemon();

@@ -44,6 +44,11 @@ public final class RuncRuntime implements ContainerRuntime {
       throws IOException {
     paths.createDirectories();
     sweepStaleLogs(paths.conmonDir());
+    java.util.Set<String> leftovers = FailedCreateLeftovers.sweep(paths);
+    if (!leftovers.isEmpty()) {
+      log.info("removed conmon's files of {} container(s) that runc does not know and whose conmon is gone"
+          + " (failed creates of an earlier daemon): {}", leftovers.size(), leftovers);
+    }
     List<LostExec> lost = LostExecs.collect(paths.conmonDir());
     for (LostExec session : lost) {
       log.warn("exec session {} in container {} was left by an earlier daemon{}", session.execId(),
