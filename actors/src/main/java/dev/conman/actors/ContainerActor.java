@@ -150,7 +150,7 @@ public final class ContainerActor
   public record EndAttach(String attachId, String reason, ActorRef<StatusReply<ContainerView>> replyTo)
       implements Request<ContainerView> {}
 
-  /** New limits for a CREATED or RUNNING container; fields set in {@code update} replace the current ones. */
+  /** New limits for a CREATED, RUNNING or PAUSED container; fields set in {@code update} replace the current ones. */
   public record UpdateResources(dev.conman.runc.Resources update, ActorRef<StatusReply<ContainerView>> replyTo)
       implements Request<ContainerView> {}
 
@@ -885,8 +885,8 @@ public final class ContainerActor
             + " RUNNING container"))
         .onCommand(Pause.class, (s, c) -> refuse(c, s, "pause", "only a RUNNING container can be paused"))
         .onCommand(Resume.class, (s, c) -> refuse(c, s, "resume", "only a PAUSED container can be resumed"))
-        .onCommand(UpdateResources.class, (s, c) -> refuse(c, s, "update", "limits apply to CREATED and RUNNING"
-            + " containers"))
+        .onCommand(UpdateResources.class, (s, c) -> refuse(c, s, "update", "limits apply to CREATED, RUNNING and"
+            + " PAUSED containers"))
         .onCommand(ScheduleRestart.class, (s, c) -> Effect().noReply())
         .onCommand(RestartNow.class, (s, c) -> Effect().noReply())
         .onCommand(RestartDone.class, this::onRestartDone)

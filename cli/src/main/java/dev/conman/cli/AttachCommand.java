@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
  * ends while attached, 0 after a detach; 125 when conmanctl or the daemon failed.
  */
 @Command(name = "attach",
-    description = {"Attach to a created or running container's stdio: its output from now on (see"
+    description = {"Attach to a created, running or paused container's stdio: its output from now on (see"
         + " 'logs' for earlier output), and conmanctl's stdin to the container's when it was created"
         + " with --stdin. Several clients may be attached at once.",
         "Detach with the detach keys (default Ctrl-P Ctrl-Q): the container keeps running and conmanctl"

@@ -10,7 +10,7 @@ import picocli.CommandLine.ParameterException;
  * them with runc update and journals them.
  */
 @Command(name = "update",
-    description = "Change the resource limits of created or running containers; limits not given"
+    description = "Change the resource limits of created, running or paused containers; limits not given"
         + " stay as they are. Prints the id of each.")
 final class UpdateCommand extends RefCommand {
   @Mixin ResourceOptions resources;
