@@ -69,6 +69,23 @@ class SigProxyIT {
     }
   }
 
+  @Test
+  void ctrlCOfAttachReachesTheContainerToo() throws Exception {
+    String name = conman.name("attached");
+    String id = conman.startShell(name, "trap 'echo got INT; exit 7' INT; while :; do sleep 0.1; done");
+    try (Foreground attach = Foreground.start(dir, conman.conmanctl() + " attach " + name)) {
+      // attached once the daemon has journaled it: then a signal cannot come before the session
+      Support.await("attached", Duration.ofSeconds(30), () -> dev.conman.api.v1.EventServiceGrpc.newBlockingStub(
+          conman.daemon().channel()).history(dev.conman.api.v1.HistoryRequest.newBuilder().setRef(id).build())
+          .getEventsList().stream().anyMatch(e -> e.getType().equals("attached")));
+      attach.signal("INT");
+      assertEquals(7, attach.awaitExit(), attach::toString);
+      assertEquals("got INT\n", attach.stdout(), attach::toString);
+    } finally {
+      conman.forceDelete(id);
+    }
+  }
+
   /** conmanctl run in the foreground, once the container has said "ready". */
   private Foreground run(String options, String name, String command) throws IOException {
     Foreground run = Foreground.start(dir, conman.conmanctl() + " run " + options + " --image " + conman.rootfs()
