@@ -31,6 +31,11 @@ final class CommandErrors {
     return Optional.of(RuntimeFailure.Kind.COMMAND_NOT_EXECUTABLE);
   }
 
+  /** The failure to report when runc's error says the command could not be run; empty for any other error. */
+  static Optional<RuntimeFailure> failure(String runcError) {
+    return classify(runcError).map(kind -> new RuntimeFailure(kind, "its command cannot be run: " + runcError));
+  }
+
   static int status(RuntimeFailure.Kind kind) {
     return kind == RuntimeFailure.Kind.COMMAND_NOT_FOUND ? NOT_FOUND_STATUS : NOT_EXECUTABLE_STATUS;
   }

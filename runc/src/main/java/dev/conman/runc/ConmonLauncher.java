@@ -158,8 +158,8 @@ final class ConmonLauncher {
     String error = RuncJson.lastError(RuncCli.readQuietly(paths.createLog(id)))
         .or(message::message)
         .orElse("runc create failed without a message (conmon reported " + message.data() + ")");
-    return CommandErrors.classify(error)
-        .map(kind -> new RuntimeFailure(kind, "its command cannot be run: " + error
+    return CommandErrors.failure(error)
+        .map(f -> new RuntimeFailure(f.kind(), f.getMessage()
             + " (the command must exist in the container's root filesystem and be executable)"))
         .orElseGet(() -> new RuntimeFailure(RuntimeFailure.Kind.FAILED,
             "creating container " + id + " failed: " + error));

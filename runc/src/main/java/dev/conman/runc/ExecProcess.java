@@ -102,10 +102,10 @@ public final class ExecProcess {
       try {
         status = runcStatus;
         if (runcStatus == RUNC_FAILED) {
-          RuncJson.lastError(RuncCli.readQuietly(log)).ifPresent(error -> CommandErrors.classify(error).ifPresent(kind -> {
-            startFailure = new RuntimeFailure(kind, "its command cannot be run: " + error);
-            status = CommandErrors.status(kind);
-          }));
+          startFailure = RuncJson.lastError(RuncCli.readQuietly(log)).flatMap(CommandErrors::failure).orElse(null);
+          if (startFailure != null) {
+            status = CommandErrors.status(startFailure.kind());
+          }
         }
       } finally {
         cleanUp();
