@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -23,14 +24,12 @@ final class FailedCreateLeftovers {
   private FailedCreateLeftovers() {}
 
   /** @return the container ids whose files were removed */
-  static Set<String> sweep(RuntimePaths paths) throws IOException {
+  static Set<String> sweep(RuntimePaths paths, List<Path> conmonDirEntries) throws IOException {
     Set<String> ids = new TreeSet<>();
-    try (var files = Files.newDirectoryStream(paths.conmonDir())) {
-      for (Path file : files) {
-        Matcher m = CONMON_FILE.matcher(file.getFileName().toString());
-        if (m.matches()) {
-          ids.add(m.group(1));
-        }
+    for (Path file : conmonDirEntries) {
+      Matcher m = CONMON_FILE.matcher(file.getFileName().toString());
+      if (m.matches()) {
+        ids.add(m.group(1));
       }
     }
     ids.removeIf(id -> Files.exists(paths.runcDir(id)) || ConmonProcess.find(paths.conmonPidFile(id)).isPresent());

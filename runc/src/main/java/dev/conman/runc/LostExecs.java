@@ -23,10 +23,11 @@ final class LostExecs {
   private LostExecs() {}
 
   /** Kills what still runs of each lost session and removes its pid file. */
-  static List<LostExec> collect(Path conmonDir) throws IOException {
+  static List<LostExec> collect(List<Path> conmonDirEntries) throws IOException {
     List<LostExec> lost = new ArrayList<>();
-    try (var files = Files.newDirectoryStream(conmonDir, "*" + RuntimePaths.EXEC_PID_INFIX + "*.pid")) {
-      for (Path file : files) {
+    var pidFiles = RuntimePaths.named("*" + RuntimePaths.EXEC_PID_INFIX + "*.pid");
+    for (Path file : conmonDirEntries) {
+      if (pidFiles.test(file)) {
         String name = file.getFileName().toString();
         int infix = name.indexOf(RuntimePaths.EXEC_PID_INFIX);
         String containerId = name.substring(0, infix);

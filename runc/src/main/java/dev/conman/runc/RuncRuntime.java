@@ -43,13 +43,14 @@ public final class RuncRuntime implements ContainerRuntime {
   public RuncRuntime(Path runcBinary, Path conmonBinary, RuntimePaths paths, Duration timeout)
       throws IOException {
     paths.createDirectories();
-    sweepStaleLogs(paths.conmonDir());
-    java.util.Set<String> leftovers = FailedCreateLeftovers.sweep(paths);
+    List<Path> entries = paths.conmonDirEntries();
+    sweepStaleLogs(entries);
+    java.util.Set<String> leftovers = FailedCreateLeftovers.sweep(paths, entries);
     if (!leftovers.isEmpty()) {
       log.info("removed conmon's files of {} container(s) that runc does not know and whose conmon is gone"
           + " (failed creates of an earlier daemon): {}", leftovers.size(), leftovers);
     }
-    List<LostExec> lost = LostExecs.collect(paths.conmonDir());
+    List<LostExec> lost = LostExecs.collect(entries);
     for (LostExec session : lost) {
       log.warn("exec session {} in container {} was left by an earlier daemon{}", session.execId(),
           session.containerId(), session.killed() ? "; its process was killed" : "; its process had ended");
@@ -69,10 +70,10 @@ public final class RuncRuntime implements ContainerRuntime {
    * {@code .spare-*.fifo}): no call of this daemon is running yet, and the root lock keeps other
    * daemons out of this state directory.
    */
-  private static void sweepStaleLogs(Path conmonDir) throws IOException {
-    try (var stale = Files.newDirectoryStream(conmonDir,
-        "{runc-*.json,*" + RuntimePaths.EXEC_PID_INFIX + "*.json,*.sync,.spare-*.fifo}")) {
-      for (Path file : stale) {
+  private static void sweepStaleLogs(List<Path> conmonDirEntries) throws IOException {
+    var stale = RuntimePaths.named("{runc-*.json,*" + RuntimePaths.EXEC_PID_INFIX + "*.json,*.sync,.spare-*.fifo}");
+    for (Path file : conmonDirEntries) {
+      if (stale.test(file)) {
         Files.deleteIfExists(file);
       }
     }

@@ -123,6 +123,22 @@ public record RuntimePaths(Path runcRoot, Path exitDir, Path attachDir, Path con
     Files.deleteIfExists(dir);
   }
 
+  /**
+   * What the conmon directory holds, listed once at a start for the sweeps that read it (stale logs,
+   * failed creates' leftovers, lost exec sessions).
+   */
+  List<Path> conmonDirEntries() throws IOException {
+    try (var entries = java.nio.file.Files.list(conmonDir)) {
+      return entries.toList();
+    }
+  }
+
+  /** Files whose name matches {@code glob}, as a directory listing's filter would take them. */
+  static java.util.function.Predicate<Path> named(String glob) {
+    java.nio.file.PathMatcher matcher = java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + glob);
+    return file -> matcher.matches(file.getFileName());
+  }
+
   /** Every per-container file conmon or the create step leaves behind (not the exit file). */
   List<Path> conmonFiles(String id) {
     return List.of(

@@ -39,7 +39,7 @@ class FailedCreateLeftoversTest {
     Files.writeString(paths.exitFile(EXITED_UNKNOWN_TO_RUNC), "3");
     Files.writeString(paths.execPidFile(LIVE, "e1"), "1"); // LostExecs' to take
 
-    assertEquals(Set.of(FAILED, EXITED_UNKNOWN_TO_RUNC), FailedCreateLeftovers.sweep(paths));
+    assertEquals(Set.of(FAILED, EXITED_UNKNOWN_TO_RUNC), FailedCreateLeftovers.sweep(paths, paths.conmonDirEntries()));
 
     for (Path file : paths.conmonFiles(FAILED)) {
       assertFalse(Files.exists(file), file.toString());

@@ -29,7 +29,7 @@ class LostExecsTest {
       Files.writeString(paths.execPidFile("c1", "e-empty"), "");
       Files.writeString(paths.containerPidFile("c1"), "42");
 
-      List<LostExec> lost = LostExecs.collect(conmonDir).stream()
+      List<LostExec> lost = LostExecs.collect(paths.conmonDirEntries()).stream()
           .sorted(Comparator.comparing(LostExec::execId)).toList();
 
       assertEquals(List.of(new LostExec("c1", "e-empty", false), new LostExec("c1", "e-live", false)), lost);
@@ -37,7 +37,7 @@ class LostExecsTest {
       assertFalse(Files.exists(paths.execPidFile("c1", "e-live")));
       assertFalse(Files.exists(paths.execPidFile("c1", "e-empty")));
       assertTrue(Files.exists(paths.containerPidFile("c1")), "only exec pid files are taken");
-      assertEquals(List.of(), LostExecs.collect(conmonDir));
+      assertEquals(List.of(), LostExecs.collect(paths.conmonDirEntries()));
     } finally {
       stranger.destroyForcibly();
     }
