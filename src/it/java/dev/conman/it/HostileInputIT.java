@@ -365,6 +365,9 @@ class HostileInputIT {
           dev.conman.api.v1.PauseContainerRequest.newBuilder().setRef(ref).build())), expected, null));
       t.add(new Case("ResumeContainer", what, () -> Support.status(() -> rt().resumeContainer(
           dev.conman.api.v1.ResumeContainerRequest.newBuilder().setRef(ref).build())), expected, null));
+      t.add(new Case("RestartContainer", what, () -> Support.status(() -> rt().restartContainer(
+          dev.conman.api.v1.RestartContainerRequest.newBuilder().setRef(ref).setTimeoutSeconds(0).build())),
+          expected, null));
     });
 
     // -------- enum fields of requests: unknown values (ENUM_CASES)
@@ -379,6 +382,9 @@ class HostileInputIT {
       t.add(new Case("StopContainer", "timeout " + timeout, () -> Support.status(() -> rt().stopContainer(
           StopContainerRequest.newBuilder().setRef(victim.getId()).setTimeoutSeconds(timeout).build())),
           INVALID, "timeout"));
+      t.add(new Case("RestartContainer", "timeout " + timeout, () -> Support.status(() -> rt().restartContainer(
+          dev.conman.api.v1.RestartContainerRequest.newBuilder().setRef(victim.getId()).setTimeoutSeconds(timeout)
+              .build())), INVALID, "timeout"));
     }
     for (String signal : List.of("0", "65", "-1", "-9", "+9", "SIGNOPE", "SIG", "NOPE", "99999999999999999999",
         "RTMIN+31", "RTMAX-31", "RTMIN+", "9x", "0x9", "1e1", " ", "\t", "9\0", "KILL\0", "\u001b[2J", ONE_MB)) {
@@ -489,7 +495,8 @@ class HostileInputIT {
           RuntimeServiceGrpc.getDeleteContainerMethod(), RuntimeServiceGrpc.getGetContainerMethod(),
           RuntimeServiceGrpc.getWaitContainerMethod(), EventServiceGrpc.getHistoryMethod(),
           EventServiceGrpc.getStatusAtMethod(), RuntimeServiceGrpc.getPauseContainerMethod(),
-          RuntimeServiceGrpc.getResumeContainerMethod(), RuntimeServiceGrpc.getContainerProcessesMethod())) {
+          RuntimeServiceGrpc.getResumeContainerMethod(), RuntimeServiceGrpc.getContainerProcessesMethod(),
+          RuntimeServiceGrpc.getRestartContainerMethod())) {
         t.add(new Case(m.getBareMethodName(), "ref not UTF-8 " + hex,
             () -> raw(m, concat(field(1, concat("victim".getBytes(), bad)), new byte[] {0x18, 0x01})), UNPARSABLE, null));
       }
@@ -621,6 +628,8 @@ class HostileInputIT {
       calls.put("StopContainer", () -> Support.status(() -> rt().stopContainer(StopContainerRequest.newBuilder().setRef(prefix)
           .setTimeoutSeconds(0).build())));
       calls.put("KillContainer", () -> Support.status(() -> rt().killContainer(KillContainerRequest.newBuilder().setRef(prefix).build())));
+      calls.put("RestartContainer", () -> Support.status(() -> rt().restartContainer(
+          dev.conman.api.v1.RestartContainerRequest.newBuilder().setRef(prefix).setTimeoutSeconds(0).build())));
       calls.put("PauseContainer", () -> Support.status(() -> rt().pauseContainer(
           dev.conman.api.v1.PauseContainerRequest.newBuilder().setRef(prefix).build())));
       calls.put("DeleteContainer", () -> Support.status(() -> rt().deleteContainer(DeleteContainerRequest.newBuilder().setRef(prefix)

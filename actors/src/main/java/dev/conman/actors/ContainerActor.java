@@ -49,6 +49,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * <pre>
  * Create  -> CreateRequested -> Created(pid)     | CreateFailed         CREATING -> CREATED | CREATE_FAILED
  * Start   -> StartRequested  -> Started(pid)     | StartFailed          CREATED  -> RUNNING | FAILED
+ *   (a start of an EXITED or FAILED container runs it again: runc delete, create and start anew)
  * Stop    -> StopRequested   -> Exited(code)                            RUNNING  -> STOPPING -> EXITED
  * Kill    -> KillRequested   (the exit arrives later as ExitObserved)   RUNNING
  * Pause   -> Paused / Resume -> Resumed (runc pause / resume)            RUNNING <-> PAUSED
@@ -187,9 +188,11 @@ public final class ContainerActor
 
   /**
    * {@code startedAt} is taken just before the start, so that it never follows the process's exit;
-   * {@code exit}: the process had already ended when the start returned, null while it runs.
+   * {@code exit}: the process had already ended when the start returned, null while it runs. A
+   * finished container run again has a new {@code pid} (null: the one of its create), and
+   * {@code attached} when it got an address anew (else null).
    */
-  private record StartOutcome(Instant startedAt, ExitRecord exit) {}
+  private record StartOutcome(Instant startedAt, ExitRecord exit, Integer pid, NetworkAttachment attached) {}
 
   /** {@code resumed}: the container was paused and the daemon resumed it so that it could end. */
   private record StopDone(ExitRecord exit, Throwable failure, boolean resumed,
@@ -208,8 +211,9 @@ public final class ContainerActor
 
   /**
    * What runc (and conmon's exit file) say; {@code attachment} is the network attachment of a
-   * container whose create was cut short after the network was attached, so that a container found
-   * created gets its address journaled too (else null).
+   * container whose create (or start of a finished container) was cut short after the network was
+   * attached, so that a container found created or running gets its address journaled too, and one
+   * found otherwise gives it back (else null).
    */
   private record Observed(Observation observation, NetworkAttachment attachment, Throwable failure)
       implements Command {}
@@ -220,7 +224,7 @@ public final class ContainerActor
   /** The backoff delay is over: restart now. */
   private enum RestartNow implements Command { INSTANCE }
 
-  private record RestartDone(Integer pid, Instant startedAt, Throwable failure) implements Command {}
+  private record RestartDone(ContainerOperations.RunAgain run, Instant startedAt, Throwable failure) implements Command {}
 
   private record UpdateDone(dev.conman.runc.Resources resources, Throwable failure,
       ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
@@ -802,16 +806,6 @@ public final class ContainerActor
         .build();
   }
 
-  private static String whyNotStartable(State s) {
-    if (s instanceof State.Failed) {
-      return "its start failed (" + s.facts().message() + "); delete it and create a new one";
-    }
-    if (s instanceof State.Lost) {
-      return s.facts().message() + "; delete it";
-    }
-    return "a container runs once; create a new one";
-  }
-
   private static boolean isResult(Command c) {
     return c instanceof CreateDone || c instanceof StartDone || c instanceof StopDone
         || c instanceof KillDone || c instanceof DeleteDone || c instanceof Observed || c instanceof RestartDone
@@ -844,6 +838,8 @@ public final class ContainerActor
     b.forState(s -> s instanceof State.Created || s instanceof State.Running || s instanceof State.Paused
             || s instanceof State.Stopping)
         .onCommand(UpdateResources.class, this::onUpdate);
+    b.forState(s -> s instanceof State.Exited || s instanceof State.Failed)
+        .onCommand(Start.class, this::onStartAgain);
     b.forStateType(State.Exited.class)
         .onCommand(ScheduleRestart.class, this::onScheduleRestart)
         .onCommand(RestartNow.class, this::onRestartNow)
@@ -859,8 +855,9 @@ public final class ContainerActor
         .onCommand(Delete.class, this::onDelete)
         .onCommand(ExitObserved.class, this::onExit);
     // finished: stopping again is a no-op, as in docker; only delete changes anything
+    b.forStateType(State.Lost.class)
+        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", s.facts().message() + "; delete it"));
     b.forState(s -> s instanceof State.Exited || s instanceof State.Failed || s instanceof State.Lost)
-        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", whyNotStartable(s)))
         .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
         .onCommand(Kill.class, (s, c) -> refuse(c, s, "signal", "it is not running"))
         .onCommand(Delete.class, this::onDelete);
@@ -952,26 +949,52 @@ public final class ContainerActor
   }
 
   private ReplyEffect<Event, State> onStart(State state, Start c) {
+    return startWith(c, startedAt -> new StartOutcome(startedAt, deps.operations().start(id).orElse(null), null, null));
+  }
+
+  /**
+   * A finished container runs again, as docker start and podman start do: its command anew, with
+   * the same id, spec, logs and root filesystem. A pending restart of its policy is superseded.
+   */
+  private ReplyEffect<Event, State> onStartAgain(State state, Start c) {
+    timers.cancel(RestartNow.INSTANCE);
+    ContainerSpec spec = state.facts().spec();
+    return startWith(c, startedAt -> {
+      ContainerOperations.RunAgain run = deps.operations().runAgain(id, spec);
+      return new StartOutcome(startedAt, run.exit().orElse(null), run.pid(), run.attached());
+    });
+  }
+
+  private ReplyEffect<Event, State> startWith(Start c, StartWork work) {
     return persist(new StartRequested(id, now()))
-        .thenRun(s -> runBlocking(() -> {
-          Instant startedAt = now();
-          return new StartOutcome(startedAt, deps.operations().start(id).orElse(null));
-        }, (started, failure) -> new StartDone(started, failure, c.replyTo())))
+        .thenRun(s -> runBlocking(() -> work.run(now()), (started, failure) -> new StartDone(started, failure, c.replyTo())))
         .thenNoReply();
+  }
+
+  /** The runc work of a start, given the time taken just before it. */
+  @FunctionalInterface
+  private interface StartWork {
+    StartOutcome run(Instant startedAt) throws Exception;
   }
 
   private ReplyEffect<Event, State> onStartDone(State state, StartDone r) {
     busy = false;
-    if (r.failure() == null && r.started().exit() != null) {
-      // both facts in one write: the exit file was there when the start returned, so the exit
-      // watcher's report comes after Exited and is ignored
-      return persistEnd(state, List.of(new Started(id, state.facts().pid(), r.started().startedAt()),
-          Exited.of(id, r.started().exit())))
-          .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
-          .thenUnstashAll();
-    }
     if (r.failure() == null) {
-      return persist(new Started(id, state.facts().pid(), r.started().startedAt()))
+      StartOutcome o = r.started();
+      List<Event> events = new ArrayList<>();
+      if (o.attached() != null) {
+        events.add(new NetworkAttached(id, o.attached(), now()));
+      }
+      events.add(new Started(id, o.pid() != null ? o.pid() : state.facts().pid(), o.startedAt()));
+      if (o.exit() == null) {
+        return persist(events)
+            .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
+            .thenUnstashAll();
+      }
+      // the facts in one write: the exit file was there when the start returned, so the exit
+      // watcher's report comes after Exited and is ignored
+      events.add(Exited.of(id, o.exit()));
+      return persistEnd(state, events)
           .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
           .thenUnstashAll();
     }
@@ -1246,7 +1269,8 @@ public final class ContainerActor
 
   /**
    * Finished for good (no restart pending or due) while still holding an address: nothing will
-   * run in its namespace again, so the address goes back to the pool, as with docker and podman.
+   * run in its namespace again, so the address goes back to the pool, as with docker and podman. A
+   * user who starts it again gets an address anew.
    */
   private static boolean holdsNetworkInVain(State state) {
     return finishedForGood(state) && state.facts().network() != null;
@@ -1300,7 +1324,7 @@ public final class ContainerActor
     }
     runBlocking(() -> {
       Instant startedAt = now();
-      return new RestartDone(deps.operations().restart(id, f.spec()), startedAt, null);
+      return new RestartDone(deps.operations().runAgain(id, f.spec()), startedAt, null);
     }, (done, failure) -> failure == null ? done : new RestartDone(null, null, failure));
     return Effect().noReply();
   }
@@ -1313,7 +1337,13 @@ public final class ContainerActor
           .thenNoReply()
           .thenUnstashAll();
     }
-    return persist(new Restarted(id, r.pid(), state.facts().restartCount() + 1, r.startedAt()))
+    // an exit that came with the start is the exit watcher's to report, as for any running container
+    List<Event> events = new ArrayList<>();
+    if (r.run().attached() != null) {
+      events.add(new NetworkAttached(id, r.run().attached(), now()));
+    }
+    events.add(new Restarted(id, r.run().pid(), state.facts().restartCount() + 1, r.startedAt()));
+    return persist(events)
         .thenNoReply()
         .thenUnstashAll();
   }
@@ -1374,11 +1404,13 @@ public final class ContainerActor
     if (belief(state).isEmpty()) {
       return Effect().noReply();
     }
-    boolean createCutShort = state instanceof State.Creating && state.facts().spec().network().mode()
-        == dev.conman.network.NetworkMode.BRIDGE;
+    // a create, or a start of a finished container, may have attached the network before the kill
+    boolean attachCutShort = (state instanceof State.Creating || state instanceof State.Starting)
+        && state.facts().network() == null
+        && state.facts().spec().network().mode() == dev.conman.network.NetworkMode.BRIDGE;
     reconciling = true;
     runBlocking(() -> new Observed(deps.operations().observe(id),
-            createCutShort ? deps.operations().attachment(id).orElse(null) : null, null),
+            attachCutShort ? deps.operations().attachment(id).orElse(null) : null, null),
         (observed, failure) -> failure == null ? observed : new Observed(null, null, failure));
     return Effect().noReply();
   }
@@ -1416,8 +1448,16 @@ public final class ContainerActor
       inBackground(() -> deps.operations().delete(id, false, false));
     }
     List<Event> events = new ArrayList<>();
-    if (r.attachment() != null && (event.to() == Phase.CREATED || event.to() == Phase.RUNNING)) {
+    if (r.attachment() != null && holdsAddress(event.to())) {
       events.add(new NetworkAttached(id, r.attachment(), now()));
+    } else if (r.attachment() != null && event.to() != Phase.CREATE_FAILED) {
+      // attached for a run that never began: the journal never knew the address (a create's delete,
+      // above, releases its own)
+      inBackground(() -> deps.operations().releaseNetwork(id)).exceptionally(e -> {
+        org.slf4j.LoggerFactory.getLogger(ContainerActor.class).error("container {}: cannot release the address of a"
+            + " run that never began: {}", id, unwrap(e).getMessage());
+        return false;
+      });
     }
     events.add(event);
     return persist(events)
@@ -1429,6 +1469,11 @@ public final class ContainerActor
         })
         .thenNoReply()
         .thenUnstashAll();
+  }
+
+  /** A container in this phase has processes, or may get them, in its network namespace. */
+  private static boolean holdsAddress(Phase phase) {
+    return phase == Phase.CREATED || phase == Phase.RUNNING || phase == Phase.PAUSED;
   }
 
   private Reconciled reconciled(Phase from, Phase to, String reason, Integer pid, Integer exitCode, Instant finishedAt) {

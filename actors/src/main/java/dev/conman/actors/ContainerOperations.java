@@ -213,27 +213,44 @@ public class ContainerOperations {
   }
 
   /**
-   * Runs an exited container again, for its restart policy: runc cannot start a stopped container,
-   * so it is removed from runc and created anew from the same bundle and root filesystem. The
-   * bundle is written again when it is gone: it lives in the state directory, which a host reboot
-   * empties.
-   *
-   * @return the new init pid
+   * What a new run of a finished container began with: its init pid, the network attachment made
+   * for it (null when it kept its address, or has no network to attach to), and its exit when the
+   * process had already ended by the time the start returned.
    */
-  public int restart(String id, ContainerSpec spec) throws RuntimeFailure, IOException, NetworkException {
+  public record RunAgain(int pid, NetworkAttachment attached, Optional<ExitRecord> exit) {}
+
+  /**
+   * Runs an exited (or failed) container again, for its restart policy or for a user's start:
+   * runc cannot start a stopped container, so it is removed from runc and created anew from the same
+   * spec and root filesystem; its directory, logs and the changes to its root filesystem stay. A
+   * container on the bridge network that gave its address back gets one again, and its bundle and
+   * DNS files are written anew for it; the bundle is written again too when it is gone (it lives in
+   * the state directory, which a host reboot empties).
+   */
+  public RunAgain runAgain(String id, ContainerSpec spec) throws RuntimeFailure, IOException, NetworkException,
+      InterruptedException {
     // idempotent: mounts the overlay again if it is gone (a host reboot), keeping the container's changes
     Path rootfs = spec.fromImage() ? images.prepare(spec.imageId(), layout.dir(id)) : Path.of(spec.image());
     runtime.delete(id, true);
     runtime.forgetRuntimeFiles(id);
-    if (!Files.isRegularFile(layout.bundle(id).resolve("config.json"), LinkOption.NOFOLLOW_LINKS)) {
-      if (!Files.isDirectory(layout.bundle(id), LinkOption.NOFOLLOW_LINKS)) {
-        createBundleDir(id);
+    Optional<NetworkAttachment> kept = networks.attachment(id);
+    NetworkAttachment attached = spec.network().mode() == NetworkMode.BRIDGE && kept.isEmpty()
+        ? networks.attach(id, spec.network().ports()) : null;
+    try {
+      if (attached != null || !Files.isRegularFile(layout.bundle(id).resolve("config.json"), LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.isDirectory(layout.bundle(id), LinkOption.NOFOLLOW_LINKS)) {
+          createBundleDir(id);
+        }
+        writeBundle(id, spec, rootfs, attached != null ? attached : kept.orElse(null));
       }
-      writeBundle(id, spec, rootfs, networks.attachment(id).orElse(null));
+      int pid = createInRunc(id, spec);
+      return new RunAgain(pid, attached, start(id));
+    } catch (RuntimeFailure | IOException | InterruptedException | RuntimeException e) {
+      if (attached != null) {
+        detachAfterFailure(id, e);
+      }
+      throw e;
     }
-    int pid = createInRunc(id, spec);
-    runtime.start(id);
-    return pid;
   }
 
   /** Applies new limits to the container's cgroup. */

@@ -224,6 +224,62 @@ class ContainerActorTest {
   }
 
   @Test
+  void aStartOfAnExitedContainerRunsItAgainWithANewPidAndJournalsIntentAndOutcome() throws IOException {
+    create();
+    ask(ContainerActor.Start::new);
+    exitWith(3);
+    int before = journaled().size();
+    ContainerView again = ask(ContainerActor.Start::new).getValue();
+    assertEquals(Phase.RUNNING, again.phase());
+    assertEquals(101, again.pid(), "a new init process, runc created anew");
+    assertNull(again.exitCode(), "the last run's exit is cleared");
+    assertEquals(List.of(ContainerActor.StartRequested.class, ContainerActor.Started.class),
+        journaled().subList(before, journaled().size()).stream().map(Object::getClass).toList());
+    assertEquals(0, kit.getState().facts().restartCount(), "a user's start is not a restart of the policy");
+    exitWith(4);
+    assertEquals(4, awaitPhase(Phase.EXITED).exitCode());
+  }
+
+  @Test
+  void aStartOfAContainerWhoseStartFailedTriesAgain() throws IOException {
+    create();
+    runtime.failStart = "runc start: permission denied";
+    error(ask(ContainerActor.Start::new));
+    runtime.failStart = null;
+    assertEquals(Phase.RUNNING, ask(ContainerActor.Start::new).getValue().phase());
+  }
+
+  @Test
+  void aBridgeContainerStartedAgainGetsAnAddressAgainJournaledWithItsStart() throws Exception {
+    createOnBridge("no");
+    ask(ContainerActor.Start::new);
+    exitWith(0);
+    awaitCondition(() -> ask(ContainerActor.GetStatus::new).getValue().network() == null);
+    ContainerView again = ask(ContainerActor.Start::new).getValue();
+    assertEquals(Phase.RUNNING, again.phase());
+    assertTrue(again.network() != null, "attached anew");
+    List<Object> events = journaled();
+    assertInstanceOf(ContainerActor.NetworkAttached.class, events.get(events.size() - 2));
+    assertInstanceOf(ContainerActor.Started.class, events.get(events.size() - 1));
+    assertTrue(Files.readString(bundle().resolve("config.json")).contains("/run/netns/test-" + id.substring(0, 12)));
+  }
+
+  @Test
+  void aStartOfAnExitedContainerWithAPendingRestartRunsItOnceNotTwice() throws IOException {
+    createAndStartWithRestartPolicy("always");
+    exitWith(1);
+    awaitCondition(() -> kit.getState().facts().restartPending() != null);
+    assertEquals(Phase.RUNNING, ask(ContainerActor.Start::new).getValue().phase());
+    try {
+      Thread.sleep(300);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    assertEquals(0, kit.getState().facts().restartCount(), "the policy's pending restart was superseded");
+    assertEquals(Phase.RUNNING, ask(ContainerActor.GetStatus::new).getValue().phase());
+  }
+
+  @Test
   void failedStartIsRecordedWithRuncsMessage() throws IOException {
     create();
     runtime.failStart = "runc start: permission denied";
@@ -694,6 +750,51 @@ class ContainerActorTest {
     ContainerActor.Reconciled event = lastEvent(ContainerActor.Reconciled.class);
     assertEquals(Phase.STARTING, event.from());
     assertEquals(Phase.EXITED, event.to());
+  }
+
+  /**
+   * A bridge container exits, gives its address back, and is started again; the daemon "dies" in
+   * runc start. The latch holds the dead daemon's start, which must not go on: count it down last.
+   */
+  private java.util.concurrent.CountDownLatch startAgainCutShortInRuncStart() throws Exception {
+    createOnBridge("no");
+    ask(ContainerActor.Start::new);
+    exitWith(0);
+    awaitCondition(() -> ask(ContainerActor.GetStatus::new).getValue().network() == null);
+    runtime.blockStart = new java.util.concurrent.CountDownLatch(1);
+    kit.runCommand(new ContainerActor.Start(KIT.<StatusReply<ContainerView>>createTestProbe().ref()));
+    awaitCondition(() -> networks.attachment(id).isPresent() && runtime.containers.containsKey(id));
+    kit.restart();
+    java.util.concurrent.CountDownLatch held = runtime.blockStart;
+    runtime.blockStart = null;
+    assertEquals(Phase.STARTING, kit.getState().phase());
+    return held;
+  }
+
+  @Test
+  void aStartAgainCutShortAfterRuncCreateIsFoundCreatedWithTheAddressItGot() throws Exception {
+    java.util.concurrent.CountDownLatch held = startAgainCutShortInRuncStart();
+    kit.runCommand(ContainerActor.Reconcile.INSTANCE);
+    ContainerView v = awaitPhase(Phase.CREATED);
+    assertEquals(networks.attachment(id).orElseThrow().ip(), v.network().ip(), "the address journaled");
+    List<Object> events = journaled();
+    assertInstanceOf(ContainerActor.NetworkAttached.class, events.get(events.size() - 2));
+    assertEquals(Phase.RUNNING, ask(ContainerActor.Start::new).getValue().phase(), "and it can be started");
+    held.countDown();
+  }
+
+  @Test
+  void aStartAgainCutShortBeforeRuncCreateGivesTheAddressItGotBack() throws Exception {
+    java.util.concurrent.CountDownLatch held = startAgainCutShortInRuncStart();
+    runtime.containers.remove(id);
+    kit.runCommand(ContainerActor.Reconcile.INSTANCE);
+    ContainerView v = awaitPhase(Phase.EXITED);
+    assertNull(v.exitCode());
+    assertNull(v.network());
+    awaitCondition(() -> networks.attachment(id).isEmpty());
+    assertTrue(journaled().stream().filter(e -> e instanceof ContainerActor.NetworkAttached).count() == 1,
+        "only the create's address was ever journaled");
+    held.countDown();
   }
 
   private <E> E lastEvent(Class<E> type) {

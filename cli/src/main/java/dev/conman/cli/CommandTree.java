@@ -22,7 +22,8 @@ final class CommandTree {
 
   static final Node ROOT = node(Conmanctl.class,
       node(ContainerCommand.class, leaf(CreateCommand.class), leaf(StartCommand.class), leaf(StopCommand.class),
-          leaf(KillCommand.class), leaf(PauseCommand.Pause.class), leaf(PauseCommand.Unpause.class),
+          leaf(RestartCommand.class), leaf(KillCommand.class), leaf(PauseCommand.Pause.class),
+          leaf(PauseCommand.Unpause.class),
           leaf(DeleteCommand.class), leaf(StatusCommand.class), leaf(ListCommand.class),
           leaf(WaitCommand.class), leaf(HistoryCommand.class), leaf(ExecCommand.class), leaf(LogsCommand.class),
           leaf(UpdateCommand.class), leaf(StatsCommand.class), leaf(TopCommand.class)),
@@ -30,8 +31,8 @@ final class CommandTree {
           leaf(ImageCommand.Inspect.class), leaf(ImageCommand.Remove.class)),
       node(NetworkCommand.class, leaf(NetworkCommand.ListNetworks.class)),
       leaf(RunCommand.class), leaf(ExecCommand.class), leaf(AttachCommand.class), leaf(LogsCommand.class),
-      leaf(EventsCommand.class), leaf(StatsCommand.class), leaf(TopCommand.class), leaf(PauseCommand.Pause.class),
-      leaf(PauseCommand.Unpause.class),
+      leaf(EventsCommand.class), leaf(StatsCommand.class), leaf(TopCommand.class), leaf(RestartCommand.class),
+      leaf(PauseCommand.Pause.class), leaf(PauseCommand.Unpause.class),
       leaf(CommandLine.HelpCommand.class));
 
   private CommandTree() {}

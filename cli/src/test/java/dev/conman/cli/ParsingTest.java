@@ -184,12 +184,20 @@ class ParsingTest {
 
   @Test
   void stopTimeout() {
-    assertEquals(10, parse(StopCommand.class, "container", "stop", "c1").graceSeconds);
-    assertEquals(0, parse(StopCommand.class, "container", "stop", "-t", "0", "c1").graceSeconds);
+    assertEquals(10, parse(StopCommand.class, "container", "stop", "c1").grace.seconds);
+    assertEquals(0, parse(StopCommand.class, "container", "stop", "-t", "0", "c1").grace.seconds);
     assertEquals(3,
-        parse(StopCommand.class, "container", "stop", "--timeout", "3", "c1").graceSeconds);
+        parse(StopCommand.class, "container", "stop", "--timeout", "3", "c1").grace.seconds);
     assertThrows(ParameterException.class,
         () -> parse("container", "stop", "--timeout", "-1", "c1"));
+  }
+
+  @Test
+  void restartTakesStopsTimeoutAtTheTopAndUnderContainer() {
+    assertEquals(10, parse(RestartCommand.class, "restart", "c1").grace.seconds);
+    assertEquals(2, parse(RestartCommand.class, "container", "restart", "-t", "2", "c1", "c2").grace.seconds);
+    assertThrows(ParameterException.class, () -> parse("restart", "-t", "-5", "c1"));
+    assertThrows(ParameterException.class, () -> parse("restart"));
   }
 
   @Test

@@ -100,6 +100,26 @@ class ImagesDaemonIT {
   }
 
   @Test
+  void aContainerStartedAgainKeepsTheChangesToItsRootFilesystem() {
+    // not :latest, whose events pullRunRemove counts
+    String ref = registry.address + "/busybox:multi";
+    images().pullImage(PullImageRequest.newBuilder().setReference(ref).build());
+    // the first run writes a file and exits 1; the second finds it and exits 7
+    String id = daemon.runtime().createContainer(CreateContainerRequest.newBuilder().setName("keeps").setImage(ref)
+        .addCommand("sh").addCommand("-c").addCommand("test -e /kept && exit 7; echo x > /kept; exit 1")
+        .build()).getContainer().getId();
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());
+    assertEquals(1, daemon.runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(id).build()).getContainer()
+        .getExitCode());
+    daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build());
+    assertEquals(7, daemon.runtime().waitContainer(WaitContainerRequest.newBuilder().setRef(id).build()).getContainer()
+        .getExitCode());
+    daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).build());
+    // pullRunRemove expects its first pull to download the layers
+    images().removeImage(RemoveImageRequest.newBuilder().setRef(ref).build());
+  }
+
+  @Test
   void pullStreamsLayerProgressThenTheResult() {
     String ref = registry.address + "/busybox:multi";
     List<String> kinds = new ArrayList<>();

@@ -178,6 +178,32 @@ class ContainerNetworkIT {
   }
 
   @Test
+  void aBridgeContainerStartedAgainGetsAnAddressAgainAndReachesTheGateway() {
+    Container c = run(request("again", ""), "/bin/sh", "-c", "exit 3");
+    awaitState(c, ContainerState.CONTAINER_STATE_EXITED);
+    awaitCondition("the address released", () -> get(c).getIpAddress().isEmpty());
+    Container again = daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(c.getId()).build())
+        .getContainer();
+    assertTrue(again.getIpAddress().startsWith(PREFIX), again.toString());
+    awaitState(c, ContainerState.CONTAINER_STATE_EXITED);
+    awaitCondition("the address released again", () -> get(c).getIpAddress().isEmpty());
+    List<String> types = history(c).stream().map(Event::getType).toList();
+    assertEquals(2, types.stream().filter("network_attached"::equals).count(), types::toString);
+    assertEquals(2, types.stream().filter("network_detached"::equals).count(), types::toString);
+
+    // a long-running one: started again, its namespace works
+    Container sleeper = run(request("sleeper", ""), "/bin/sleep", "300");
+    daemon.runtime().stopContainer(dev.conman.api.v1.StopContainerRequest.newBuilder().setRef(sleeper.getId())
+        .setTimeoutSeconds(0).build());
+    awaitCondition("the sleeper's address released", () -> get(sleeper).getIpAddress().isEmpty());
+    Container running = daemon.runtime().restartContainer(dev.conman.api.v1.RestartContainerRequest.newBuilder()
+        .setRef(sleeper.getId()).build()).getContainer();
+    assertEquals(ContainerState.CONTAINER_STATE_RUNNING, running.getState());
+    exec(running, "/bin/busybox", "ping", "-c", "1", "-W", "5", GATEWAY);
+    assertTrue(exec(running, "/bin/busybox", "ip", "-o", "-4", "addr").contains(running.getIpAddress()));
+  }
+
+  @Test
   void badNetworkRequestsAreRefusedClearly() {
     int port = freePort();
     run(request("first", "").toBuilder().addPublish(port + ":80").build(), "/bin/sleep", "300");

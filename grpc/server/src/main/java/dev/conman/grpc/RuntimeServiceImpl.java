@@ -16,6 +16,8 @@ import dev.conman.api.v1.ContainerProcessesRequest;
 import dev.conman.api.v1.ContainerProcessesResponse;
 import dev.conman.api.v1.PauseContainerRequest;
 import dev.conman.api.v1.PauseContainerResponse;
+import dev.conman.api.v1.RestartContainerRequest;
+import dev.conman.api.v1.RestartContainerResponse;
 import dev.conman.api.v1.ResumeContainerRequest;
 import dev.conman.api.v1.ResumeContainerResponse;
 import dev.conman.api.v1.UpdateContainerRequest;
@@ -46,6 +48,7 @@ import java.time.Duration;
 import java.util.Map;
 import dev.conman.actors.Ids;
 import dev.conman.grpc.events.ContainerHistory;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -123,14 +126,38 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   @Override
   public void stopContainer(StopContainerRequest request, StreamObserver<StopContainerResponse> out) {
     Responses.respond(out, () -> {
-      int timeout = request.hasTimeoutSeconds() ? request.getTimeoutSeconds() : DEFAULT_STOP_TIMEOUT;
-      if (timeout < 0 || timeout > MAX_STOP_TIMEOUT) {
-        throw ContainerException.invalid("stop timeout must be between 0 and " + MAX_STOP_TIMEOUT
-            + " seconds, not " + timeout);
-      }
-      return this.<ContainerView>forward(request.getRef(), replyTo -> new ContainerActor.Stop(timeout, replyTo),
-          askTimeout.plusSeconds(timeout));
+      int timeout = stopTimeout(request.hasTimeoutSeconds(), request.getTimeoutSeconds());
+      return stop(request.getRef(), timeout);
     }, v -> StopContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
+  }
+
+  /**
+   * A stop, then a start: two commands to the container's actor, each checked against the phase it
+   * finds, as two clients' calls would be. A CREATED container has nothing to stop.
+   */
+  @Override
+  public void restartContainer(RestartContainerRequest request, StreamObserver<RestartContainerResponse> out) {
+    Responses.respond(out, () -> {
+      int timeout = stopTimeout(request.hasTimeoutSeconds(), request.getTimeoutSeconds());
+      return this.<ContainerView>forward(request.getRef(), ContainerActor.GetStatus::new, askTimeout)
+          .thenCompose(v -> v.phase() == Phase.CREATED ? CompletableFuture.completedFuture(v) : stop(v.id(), timeout))
+          .thenCompose(v -> this.<ContainerView>forward(v.id(), ContainerActor.Start::new, askTimeout));
+    }, v -> RestartContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
+  }
+
+  /** The request's stop timeout, or the default when unset. */
+  private static int stopTimeout(boolean given, int seconds) {
+    int timeout = given ? seconds : DEFAULT_STOP_TIMEOUT;
+    if (timeout < 0 || timeout > MAX_STOP_TIMEOUT) {
+      throw ContainerException.invalid("stop timeout must be between 0 and " + MAX_STOP_TIMEOUT
+          + " seconds, not " + timeout);
+    }
+    return timeout;
+  }
+
+  private CompletionStage<ContainerView> stop(String ref, int timeout) {
+    return this.<ContainerView>forward(ref, replyTo -> new ContainerActor.Stop(timeout, replyTo),
+        askTimeout.plusSeconds(timeout));
   }
 
   @Override
