@@ -212,8 +212,8 @@ public final class ContainerActor
   /**
    * What runc (and conmon's exit file) say; {@code attachment} is the network attachment of a
    * container whose create (or start of a finished container) was cut short after the network was
-   * attached, so that a container found created or running gets its address journaled too, and one
-   * found otherwise gives it back (else null).
+   * attached, so that its address is journaled too: kept by one found created or running, given
+   * back by one found finished (else null).
    */
   private record Observed(Observation observation, NetworkAttachment attachment, Throwable failure)
       implements Command {}
@@ -1448,16 +1448,10 @@ public final class ContainerActor
       inBackground(() -> deps.operations().delete(id, false, false));
     }
     List<Event> events = new ArrayList<>();
-    if (r.attachment() != null && holdsAddress(event.to())) {
+    if (r.attachment() != null && event.to() != Phase.CREATE_FAILED) {
+      // journaled whatever was found: one found finished gives it back through afterFinish, and
+      // that obligation survives another restart (the delete above releases a failed create's)
       events.add(new NetworkAttached(id, r.attachment(), now()));
-    } else if (r.attachment() != null && event.to() != Phase.CREATE_FAILED) {
-      // attached for a run that never began: the journal never knew the address (a create's delete,
-      // above, releases its own)
-      inBackground(() -> deps.operations().releaseNetwork(id)).exceptionally(e -> {
-        org.slf4j.LoggerFactory.getLogger(ContainerActor.class).error("container {}: cannot release the address of a"
-            + " run that never began: {}", id, unwrap(e).getMessage());
-        return false;
-      });
     }
     events.add(event);
     return persist(events)
@@ -1469,11 +1463,6 @@ public final class ContainerActor
         })
         .thenNoReply()
         .thenUnstashAll();
-  }
-
-  /** A container in this phase has processes, or may get them, in its network namespace. */
-  private static boolean holdsAddress(Phase phase) {
-    return phase == Phase.CREATED || phase == Phase.RUNNING || phase == Phase.PAUSED;
   }
 
   private Reconciled reconciled(Phase from, Phase to, String reason, Integer pid, Integer exitCode, Instant finishedAt) {
