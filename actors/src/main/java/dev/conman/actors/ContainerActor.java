@@ -210,10 +210,10 @@ public final class ContainerActor
   private record DeleteDone(Optional<ExitRecord> exit, Throwable failure, ActorRef<StatusReply<String>> replyTo) implements Command, JournalWrites.Awaited {}
 
   /**
-   * What runc (and conmon's exit file) say; {@code attachment} is the network attachment of a
-   * container whose create (or start of a finished container) was cut short after the network was
-   * attached, so that its address is journaled too: kept by one found created or running, given
-   * back by one found finished (else null).
+   * What runc (and conmon's exit file) say; {@code attachment} is the network attachment that a
+   * container whose create (or start of a finished run) was cut short keeps, being found created or
+   * running, so that its address is journaled too (else null: see
+   * {@link ContainerOperations#observeCutShort}).
    */
   private record Observed(Observation observation, NetworkAttachment attachment, Throwable failure)
       implements Command {}
@@ -1409,9 +1409,13 @@ public final class ContainerActor
         && state.facts().network() == null
         && state.facts().spec().network().mode() == dev.conman.network.NetworkMode.BRIDGE;
     reconciling = true;
-    runBlocking(() -> new Observed(deps.operations().observe(id),
-            attachCutShort ? deps.operations().attachment(id).orElse(null) : null, null),
-        (observed, failure) -> failure == null ? observed : new Observed(null, null, failure));
+    runBlocking(() -> {
+      if (!attachCutShort) {
+        return new Observed(deps.operations().observe(id), null, null);
+      }
+      ContainerOperations.CutShort found = deps.operations().observeCutShort(id);
+      return new Observed(found.observation(), found.attachment(), null);
+    }, (observed, failure) -> failure == null ? observed : new Observed(null, null, failure));
     return Effect().noReply();
   }
 
@@ -1448,9 +1452,7 @@ public final class ContainerActor
       inBackground(() -> deps.operations().delete(id, false, false));
     }
     List<Event> events = new ArrayList<>();
-    if (r.attachment() != null && event.to() != Phase.CREATE_FAILED) {
-      // journaled whatever was found: one found finished gives it back through afterFinish, and
-      // that obligation survives another restart (the delete above releases a failed create's)
+    if (r.attachment() != null) {
       events.add(new NetworkAttached(id, r.attachment(), now()));
     }
     events.add(event);

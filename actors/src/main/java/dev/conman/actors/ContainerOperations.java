@@ -344,6 +344,27 @@ public class ContainerOperations {
     return observer.observe(id);
   }
 
+  /** What runc says, with the network attachment a live container keeps ({@link #observeCutShort}). */
+  public record CutShort(Observation observation, NetworkAttachment attachment) {}
+
+  /**
+   * What runc says of a container whose create, or start of a finished run, was cut short after its
+   * network may have been attached. A container that is there to use it (created, running, paused)
+   * keeps the attachment, returned to be journaled; otherwise the run it was made for never began,
+   * or is over, and it is released now, complete or half made, before anything is journaled, so
+   * that a kill meanwhile leaves the same work to the next start.
+   */
+  public CutShort observeCutShort(String id) throws RuntimeFailure, InterruptedException, NetworkException {
+    Observation seen = observe(id);
+    boolean live = seen.exit().isEmpty() && seen.runc().map(RuntimeState::status)
+        .filter(s -> s != RuntimeState.Status.STOPPED).isPresent();
+    if (live) {
+      return new CutShort(seen, networks.attachment(id).orElse(null));
+    }
+    networks.detach(id);
+    return new CutShort(seen, null);
+  }
+
   /** Every container in runc's root; the same {@code runc list} serves the observations of a start. */
   public List<RuntimeState> runcContainers() throws RuntimeFailure {
     return observer.list();
