@@ -32,7 +32,7 @@ final class ExecCommand extends DaemonCommand implements TrailingCommand {
   @Option(names = {"-d", "--detach"},
       description = "Run it in the background, as docker exec -d: no stdin, its output discarded. Prints the"
           + " exec session's id (its exec_exited event, with the exit code, tells how it ended) and exits 0 once"
-          + " the command runs; 127 or 126 if it cannot.")
+          + " the command runs; 127 or 126 if it cannot. The command runs on if the daemon restarts.")
   boolean detach;
 
   @Option(names = {"-t", "--tty"},

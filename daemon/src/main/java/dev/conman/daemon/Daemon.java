@@ -117,10 +117,12 @@ public final class Daemon implements AutoCloseable {
       var blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(ContainerSupervisor.BLOCKING_DISPATCHER));
       imageService.set(new ImageServiceImpl(store, system.systemActorOf(ImageJournal.create(), "images",
           Props.empty()), containers, blocking));
+      IoServiceImpl io = d.open(new IoServiceImpl(containers, runtime));
+      io.resumeDetachedExecs();
       d.open(ApiServer.start(s.socket(), s.socketGroup(), List.of(
           new RuntimeServiceImpl(containers, validator, runtime, blocking, networks, history),
           new EventServiceImpl(feed, containers, history),
-          d.open(new IoServiceImpl(containers, runtime)),
+          io,
           imageService.get()),
           s.maxMessageBytes()));
       d.open(RetentionSchedule.start(s.database(), s.eventRetention()));

@@ -46,41 +46,54 @@ final class ConmonLauncher {
     long deadline = System.nanoTime() + timeout.toNanos();
     refuseExisting(id);
     prepare(request);
-    SyncPipeSpawn launcher;
     try {
-      launcher = SyncPipeSpawn.start(argv(request), Map.of("_OCI_SYNCPIPE", "3"), paths.conmonOutput(id));
+      SyncMessage message = run("creating container " + id, argv(request), paths.conmonOutput(id),
+          paths.createLog(id), deadline);
+      if (!message.succeeded()) {
+        throw createFailure(id, message);
+      }
+      log.debug("container {} created, pid {}", id, message.data());
+      return message.data();
     } catch (RuntimeFailure e) {
       throw cleanUp(id, e);
     }
-    try (launcher) {
-      // conmon's first process exits once it has forked the one that stays
+  }
+
+  /**
+   * Runs conmon ({@code argv}) and waits until it reports on its sync pipe: runc's outcome, a pid or
+   * an error. Its first process exits as soon as it has forked the one that stays. Failures name
+   * {@code what}, with runc's logged error ({@code runcLog}) and conmon's own output.
+   */
+  SyncMessage run(String what, List<String> argv, Path output, Path runcLog, long deadline) throws RuntimeFailure {
+    try (SyncPipeSpawn launcher = SyncPipeSpawn.start(argv, Map.of("_OCI_SYNCPIPE", "3"), output)) {
       OptionalInt status = launcher.awaitExit(deadline);
       if (status.isEmpty()) {
-        throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.TIMEOUT, "creating container " + id
-            + " failed: conmon did not start within " + timeout.toMillis() + " ms" + conmonOutput(id)));
+        throw new RuntimeFailure(RuntimeFailure.Kind.TIMEOUT, what + " failed: conmon did not start within "
+            + timeout.toMillis() + " ms" + conmonOutput(output));
       }
       if (status.getAsInt() != 0) {
-        throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.FAILED, "creating container " + id
-            + " failed: conmon exited with status " + status.getAsInt() + conmonOutput(id)));
+        throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, what + " failed: conmon exited with status "
+            + status.getAsInt() + conmonOutput(output));
       }
       Optional<String> line;
       try {
         line = launcher.awaitLine(deadline);
       } catch (TimeoutException e) {
-        throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.TIMEOUT, "creating container " + id
-            + " failed: conmon did not report within " + timeout.toMillis() + " ms" + runcError(id)));
+        throw new RuntimeFailure(RuntimeFailure.Kind.TIMEOUT, what + " failed: conmon did not report within "
+            + timeout.toMillis() + " ms" + runcError(runcLog));
       }
       if (line.isEmpty()) {
-        throw cleanUp(id, new RuntimeFailure(RuntimeFailure.Kind.FAILED, "creating container " + id
-            + " failed: conmon exited without reporting a pid" + runcError(id) + conmonOutput(id)));
+        throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, what + " failed: conmon exited without reporting a pid"
+            + runcError(runcLog) + conmonOutput(output));
       }
-      SyncMessage message = SyncMessage.parse(line.get());
-      if (!message.succeeded()) {
-        throw cleanUp(id, createFailure(id, message));
-      }
-      log.debug("container {} created, pid {}", id, message.data());
-      return message.data();
+      return SyncMessage.parse(line.get());
     }
+  }
+
+  /** The conmon binary and the arguments every conmon of this daemon gets, for container {@code id}. */
+  List<String> commonArgs(String id) {
+    return new ArrayList<>(List.of(conmon.toAbsolutePath().toString(), "--api-version", "1", "-c", id,
+        "-r", runc.binary().toString(), "--runtime-arg", "--root=" + paths.runcRoot()));
   }
 
   /**
@@ -118,12 +131,10 @@ final class ConmonLauncher {
   private List<String> argv(CreateRequest request) {
     String id = request.id();
     String name = request.name() == null || request.name().isBlank() ? id : request.name();
-    List<String> argv = new ArrayList<>(List.of(conmon.toAbsolutePath().toString(),
-        "--api-version", "1",
-        "-c", id,
+    List<String> argv = commonArgs(id);
+    argv.addAll(List.of(
         "-u", id,
         "-n", name,
-        "-r", runc.binary().toString(),
         "-b", request.bundle().toAbsolutePath().toString(),
         "-p", paths.containerPidFile(id).toString(),
         "-P", paths.conmonPidFile(id).toString(),
@@ -132,7 +143,6 @@ final class ConmonLauncher {
         "--exit-dir", paths.exitDir().toString(),
         "--persist-dir", paths.persistDir(id).toString(),
         "--socket-dir-path", paths.attachDir().toString(),
-        "--runtime-arg", "--root=" + paths.runcRoot(),
         "--runtime-arg", "--log=" + paths.createLog(id),
         "--runtime-arg", "--log-format=json"));
     StdioMode stdio = request.stdio();
@@ -165,13 +175,13 @@ final class ConmonLauncher {
             "creating container " + id + " failed: " + error));
   }
 
-  private String runcError(String id) {
-    return RuncJson.lastError(RuncCli.readQuietly(paths.createLog(id))).map(e -> "; runc: " + e).orElse("");
+  private static String runcError(Path runcLog) {
+    return RuncJson.lastError(RuncCli.readQuietly(runcLog)).map(e -> "; runc: " + e).orElse("");
   }
 
-  private String conmonOutput(String id) {
-    String output = RuncCli.readQuietly(paths.conmonOutput(id)).strip();
-    return output.isEmpty() ? "" : "; conmon: " + RuncJson.abbreviate(output);
+  private static String conmonOutput(Path output) {
+    String text = RuncCli.readQuietly(output).strip();
+    return text.isEmpty() ? "" : "; conmon: " + RuncJson.abbreviate(text);
   }
 
   /** Removes the files conmon and the create step keep for a container: it is gone, or never was. */

@@ -36,6 +36,11 @@ final class ConmonProcess {
     });
   }
 
+  /** Whether the conmon named in the pid file still runs. */
+  static boolean alive(Path pidFile) {
+    return find(pidFile).isPresent();
+  }
+
   private static boolean isConmon(ProcessHandle process) {
     return process.info().command().map(c -> Path.of(c).getFileName().toString().startsWith("conmon"))
         .orElse(false);

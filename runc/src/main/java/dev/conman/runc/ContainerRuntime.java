@@ -74,6 +74,52 @@ public interface ContainerRuntime {
   ExecProcess exec(String id, String execId, ExecRequest request) throws RuntimeFailure;
 
   /**
+   * Starts a detached exec session ({@code execId}, as journaled) in the running container, run by a
+   * conmon of its own, which outlives the daemon and records how the process ends. Returns once the
+   * process runs.
+   *
+   * @param timeoutSeconds the process is killed after this long (and ends with 137); 0: never
+   * @return the process's pid
+   */
+  default int execDetached(String id, String execId, ExecRequest request, int timeoutSeconds) throws RuntimeFailure {
+    throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "this runtime runs no detached exec");
+  }
+
+  /** The exit code of a detached exec session, once its process has ended. */
+  default java.util.Optional<Integer> detachedExecExit(String id, String execId) {
+    return java.util.Optional.empty();
+  }
+
+  /** The directory where the exit file of a detached exec session appears: watch it. */
+  default java.nio.file.Path detachedExecExitDir(String execId) {
+    throw new UnsupportedOperationException("this runtime runs no detached exec");
+  }
+
+  /** Removes what is left of a detached exec session, once its end is journaled. */
+  default void forgetDetachedExec(String execId) {}
+
+  /**
+   * A detached exec session found at a start: an earlier daemon started it.
+   *
+   * @param exitCode how it ended (ENDED), else null
+   */
+  record DetachedExec(String containerId, String execId, State state, Integer exitCode) {
+    public enum State {
+      /** Its process ended; conmon wrote the exit code. */
+      ENDED,
+      /** Its process still runs under its conmon. */
+      RUNNING,
+      /** Its conmon is gone without having written an exit code. */
+      LOST
+    }
+  }
+
+  /** The detached exec sessions present now (at a start: those an earlier daemon started). */
+  default List<DetachedExec> detachedExecs() throws java.io.IOException {
+    return List.of();
+  }
+
+  /**
    * An exec session of an earlier daemon, found at this one's start: its client and its stdio went
    * with that daemon.
    *

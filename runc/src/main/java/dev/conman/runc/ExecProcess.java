@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,8 +23,6 @@ public final class ExecProcess {
   private final PseudoTerminal terminal;
   /** The status once the process has ended; null before. */
   private Integer status;
-  /** Why runc could not start the command, once it has ended so; null otherwise. */
-  private RuntimeFailure startFailure;
 
   ExecProcess(Process runc, Path pidFile, Path log) {
     this(runc, pidFile, log, null);
@@ -102,41 +99,15 @@ public final class ExecProcess {
       try {
         status = runcStatus;
         if (runcStatus == RUNC_FAILED) {
-          startFailure = RuncJson.lastError(RuncCli.readQuietly(log)).flatMap(CommandErrors::failure).orElse(null);
-          if (startFailure != null) {
-            status = CommandErrors.status(startFailure.kind());
-          }
+          // a command that could not be run ends as in a shell; the process's own 255 stays 255
+          status = RuncJson.lastError(RuncCli.readQuietly(log)).flatMap(CommandErrors::classify)
+              .map(CommandErrors::status).orElse(runcStatus);
         }
       } finally {
         cleanUp();
       }
     }
     return status;
-  }
-
-  /**
-   * Waits until the process runs (runc has written its pid file) or runc has ended, for at most
-   * {@code limit}; an exec that must answer once its command runs (a detached one) waits so.
-   *
-   * @return the status when it has ended (a fast command, or one that could not start), else empty
-   */
-  public Optional<Integer> awaitStart(java.time.Duration limit) throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!runc.isAlive()) {
-        return Optional.of(waitFor());
-      }
-      if (Files.exists(pidFile)) {
-        return Optional.empty();
-      }
-      Thread.sleep(2);
-    }
-    return Optional.empty();
-  }
-
-  /** After the end: why runc could not start the command (not found, not executable), if so. */
-  public synchronized Optional<RuntimeFailure> startFailure() {
-    return Optional.ofNullable(startFailure);
   }
 
   /** runc exec's own status when it failed (in Go: {@code fatalWithCode(err, 255)}). */

@@ -126,6 +126,11 @@ public final class ExitWatcher implements Closeable {
 
   @Override
   public void close() throws IOException {
+    stop(watchService, thread);
+  }
+
+  /** Closes a watch service and waits a moment for the thread that takes its keys to end. */
+  static void stop(WatchService watchService, Thread thread) throws IOException {
     watchService.close();
     try {
       thread.join(1000);

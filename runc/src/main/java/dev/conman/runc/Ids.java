@@ -23,6 +23,16 @@ final class Ids {
     return id;
   }
 
+  /** Whether {@link #check} would take {@code id}. */
+  static boolean isValid(String id) {
+    try {
+      check(id);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   private static boolean allowed(int c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
         || c == '_' || c == '-';

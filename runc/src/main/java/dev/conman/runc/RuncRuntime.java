@@ -32,6 +32,7 @@ public final class RuncRuntime implements ContainerRuntime {
   private final RuntimePaths paths;
   private final RuncCli runc;
   private final ConmonLauncher conmon;
+  private final DetachedExecs detachedExecs;
   private final Duration timeout;
   /** Found at the construction, handed out once ({@link #takeLostExecs}). */
   private final java.util.concurrent.atomic.AtomicReference<List<LostExec>> lostExecs;
@@ -60,6 +61,7 @@ public final class RuncRuntime implements ContainerRuntime {
     this.paths = paths;
     this.runc = new RuncCli(runcBinary, paths.runcRoot(), runner, timeout);
     this.conmon = new ConmonLauncher(conmonBinary, paths, runc, timeout);
+    this.detachedExecs = new DetachedExecs(conmon, paths, timeout);
     this.timeout = timeout;
   }
 
@@ -222,6 +224,36 @@ public final class RuncRuntime implements ContainerRuntime {
       throw outcome.failure(RuntimeFailure.Kind.FAILED);
     }
     return RuncJson.parseList(outcome.result().stdout());
+  }
+
+  @Override
+  public int execDetached(String id, String execId, ExecRequest request, int timeoutSeconds) throws RuntimeFailure {
+    return detachedExecs.start(id, execId, bundleOf(id), request, timeoutSeconds);
+  }
+
+  /** The container's bundle, through the link conmon made to it (there while its conmon runs). */
+  private Path bundleOf(String id) {
+    return paths.attachLink(Ids.check(id));
+  }
+
+  @Override
+  public java.util.Optional<Integer> detachedExecExit(String id, String execId) {
+    return detachedExecs.exitCode(id, execId);
+  }
+
+  @Override
+  public Path detachedExecExitDir(String execId) {
+    return detachedExecs.exitDir(execId);
+  }
+
+  @Override
+  public void forgetDetachedExec(String execId) {
+    detachedExecs.forget(execId);
+  }
+
+  @Override
+  public List<DetachedExec> detachedExecs() throws IOException {
+    return detachedExecs.sessions();
   }
 
   @Override

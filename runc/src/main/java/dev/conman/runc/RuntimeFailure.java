@@ -32,6 +32,12 @@ public class RuntimeFailure extends Exception {
     this.kind = kind;
   }
 
+  /** For a command that could not be run, the shell's status for it (127, 126); else empty. */
+  public java.util.OptionalInt commandStatus() {
+    return kind == Kind.COMMAND_NOT_FOUND || kind == Kind.COMMAND_NOT_EXECUTABLE
+        ? java.util.OptionalInt.of(CommandErrors.status(kind)) : java.util.OptionalInt.empty();
+  }
+
   public Kind kind() {
     return kind;
   }

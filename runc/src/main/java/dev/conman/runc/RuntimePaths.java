@@ -16,14 +16,15 @@ import java.util.List;
  * @param exitDir   conmon's {@code --exit-dir}: one file per ended container, named by id
  * @param attachDir conmon's {@code --socket-dir-path}: per-container links to the attach sockets
  * @param conmonDir conmon's pid files, the create sync FIFO, conmon's own output and runc's logs
+ * @param execSessions one directory per detached exec session that conmon runs ({@link DetachedExecs})
  */
-public record RuntimePaths(Path runcRoot, Path exitDir, Path attachDir, Path conmonDir) {
+public record RuntimePaths(Path runcRoot, Path exitDir, Path attachDir, Path conmonDir, Path execSessions) {
 
   /** The standard layout under one state directory (e.g. {@code /run/conman}). */
   public static RuntimePaths under(Path stateDir) {
     Path base = stateDir.toAbsolutePath();
-    return new RuntimePaths(
-        base.resolve("runc"), base.resolve("exits"), base.resolve("attach"), base.resolve("conmon"));
+    return new RuntimePaths(base.resolve("runc"), base.resolve("exits"), base.resolve("attach"),
+        base.resolve("conmon"), base.resolve("execs"));
   }
 
   public RuntimePaths {
@@ -32,6 +33,7 @@ public record RuntimePaths(Path runcRoot, Path exitDir, Path attachDir, Path con
     exitDir = exitDir.toAbsolutePath();
     attachDir = attachDir.toAbsolutePath();
     conmonDir = conmonDir.toAbsolutePath();
+    execSessions = execSessions.toAbsolutePath();
   }
 
   /**
@@ -39,7 +41,7 @@ public record RuntimePaths(Path runcRoot, Path exitDir, Path attachDir, Path con
    * attach links, which only the daemon (root) has any business reading.
    */
   public void createDirectories() throws IOException {
-    for (Path dir : List.of(runcRoot, exitDir, attachDir, conmonDir)) {
+    for (Path dir : List.of(runcRoot, exitDir, attachDir, conmonDir, execSessions)) {
       Files.createDirectories(dir.getParent());
       try {
         Files.createDirectory(
@@ -78,6 +80,11 @@ public record RuntimePaths(Path runcRoot, Path exitDir, Path attachDir, Path con
   /** runc's JSON log of one exec session: its error when it could not start the process. */
   public Path execLog(String id, String execId) {
     return conmonDir.resolve(id + EXEC_PID_INFIX + execId + ".json");
+  }
+
+  /** The directory of a detached exec session that conmon runs. */
+  public Path execSessionDir(String execId) {
+    return execSessions.resolve(execId);
   }
 
   /** Between the container id and the session id in {@link #execPidFile} and {@link #execLog}. */

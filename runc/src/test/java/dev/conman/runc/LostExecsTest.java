@@ -20,7 +20,7 @@ class LostExecsTest {
   @Test
   void eachSessionIsReportedOnceItsFileIsRemovedAndOnlyAProcessInTheContainersCgroupIsKilled() throws Exception {
     RuntimePaths paths = new RuntimePaths(conmonDir.resolve("runc"), conmonDir.resolve("exits"),
-        conmonDir.resolve("attach"), conmonDir);
+        conmonDir.resolve("attach"), conmonDir, conmonDir.resolve("execs"));
     Process stranger = new ProcessBuilder("sleep", "60").start();
     try {
       // a pid now used by a process outside the container (pids are reused): not killed

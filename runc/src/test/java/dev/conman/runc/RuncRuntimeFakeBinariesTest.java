@@ -142,20 +142,80 @@ class RuncRuntimeFakeBinariesTest {
   void anExecWhoseCommandCannotStartEndsAsInAShell() throws Exception {
     RuncRuntime r = runtime();
     ExecProcess missing = r.exec("gone", "e3", execOf("/bin/nonexistent"));
-    assertEquals(Optional.of(127), missing.awaitStart(Duration.ofSeconds(5)), "ended before it ran");
-    assertEquals(RuntimeFailure.Kind.COMMAND_NOT_FOUND, missing.startFailure().orElseThrow().kind());
-    assertTrue(missing.startFailure().get().getMessage().contains("stat /bin/nonexistent"));
+    assertEquals(127, missing.waitFor(), "not found: ended before it ran");
     ExecProcess denied = r.exec("gone", "e4", execOf("/etc/passwd"));
     assertTrue(denied.waitFor(5, java.util.concurrent.TimeUnit.SECONDS));
     assertEquals(126, denied.waitFor(), "the status is kept once the log is gone");
-    ExecProcess running = r.exec("gone", "e6", execOf("/bin/sleep"));
-    assertEquals(Optional.empty(), running.awaitStart(Duration.ofSeconds(5)), "its pid file is there: it runs");
-    running.kill();
     ExecProcess own = r.exec("gone", "e5", execOf("/bin/false"));
     assertEquals(255, own.waitFor(), "the process's own 255");
-    assertEquals(Optional.empty(), own.startFailure());
     assertTrue(Files.readString(calls).contains("exec --pid-file " + paths.execPidFile("gone", "e3") + " gone"));
     assertFalse(Files.exists(paths.execLog("gone", "e3")), "the log is removed");
+  }
+
+  /** A conmon that reads its arguments, reports {@code report} on its sync pipe and runs {@code then}. */
+  private static String fakeExecConmon(Path args, String report, String then) {
+    return "#!/bin/sh\necho \"$@\" > '" + args + "'\n"
+        + "while [ $# -gt 0 ]; do case $1 in -c) c=$2;; --exit-dir) e=$2;; -P) p=$2;;"
+        + " --runtime-arg) case $2 in --log=*) l=${2#--log=};; esac;; esac; shift; done\n"
+        + "echo $$ > \"$p\"; " + then + "\nprintf '" + report + "\\n' >&3\n";
+  }
+
+  /** Container c9's bundle, where conmon's attach link leads. */
+  private void bundleOfC9() throws IOException {
+    Path bundle = dir.resolve("bundles/c9");
+    BundleWriter.write(bundle, "c9", new BundleSpec(List.of("/bin/sleep", "9"), List.of("A=1", "B=2"), "/",
+        dir.resolve("rootfs"), false, null));
+    Files.createSymbolicLink(paths.attachLink("c9"), bundle);
+  }
+
+  @Test
+  void aDetachedExecRunsUnderConmonWithTheContainersProcessAndIsFoundEndedLater() throws Exception {
+    Path args = dir.resolve("conmon-args");
+    RuncRuntime r = runtime(fakeExecConmon(args, "{\"data\": 77}", "echo 3 > \"$e/$c\""), Duration.ofSeconds(5));
+    bundleOfC9();
+    assertEquals(77, r.execDetached("c9", "s1",
+        new ContainerRuntime.ExecRequest(List.of("env"), List.of("B=3", "C=4"), "/tmp"), 4));
+    String argv = Files.readString(args);
+    assertTrue(argv.contains("-c c9 ") && argv.contains(" -u s1 ") && argv.contains(" --exec --exec-process-spec ")
+        && argv.contains(" -T 4"), argv);
+    var process = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        paths.execSessionDir("s1").resolve("process.json").toFile());
+    assertEquals("[\"env\"]", process.path("args").toString());
+    List<String> env = new java.util.ArrayList<>();
+    process.path("env").forEach(e -> env.add(e.asText()));
+    assertTrue(env.contains("A=1") && env.contains("B=3") && env.contains("C=4") && !env.contains("B=2"), env::toString);
+    assertEquals("/tmp", process.path("cwd").asText());
+    assertFalse(process.path("terminal").asBoolean());
+    assertTrue(process.has("capabilities"), "the container's own settings: " + process);
+
+    assertEquals(Optional.of(3), r.detachedExecExit("c9", "s1"));
+    assertEquals(List.of(new ContainerRuntime.DetachedExec("c9", "s1", ContainerRuntime.DetachedExec.State.ENDED, 3)),
+        r.detachedExecs(), "what the next daemon finds");
+    r.forgetDetachedExec("s1");
+    assertFalse(Files.exists(paths.execSessionDir("s1")));
+  }
+
+  @Test
+  void aDetachedExecWhoseCommandCannotRunFailsAsInAShellAndLeavesNothing() throws Exception {
+    Path args = dir.resolve("conmon-args");
+    RuncRuntime r = runtime(fakeExecConmon(args, "{\"data\": -1, \"message\": \"exec failed\"}",
+        "printf '{\"level\":\"error\",\"msg\":\"exec failed: unable to start container process: exec: "
+            + "\\\\\"nope\\\\\": executable file not found in $PATH\"}\\n' > \"$l\""), Duration.ofSeconds(5));
+    bundleOfC9();
+    RuntimeFailure e = assertThrows(RuntimeFailure.class, () -> r.execDetached("c9", "s2", execOf("nope"), 0));
+    assertEquals(RuntimeFailure.Kind.COMMAND_NOT_FOUND, e.kind(), e::getMessage);
+    assertEquals(127, e.commandStatus().getAsInt());
+    assertFalse(Files.exists(paths.execSessionDir("s2")), "nothing of the session stays");
+    assertFalse(Files.readString(args).contains(" -T "), "no timeout");
+  }
+
+  @Test
+  void aSessionWhoseConmonDiedWithoutAnExitIsLost() throws Exception {
+    RuncRuntime r = runtime(fakeExecConmon(dir.resolve("args"), "{\"data\": 5}", "true"), Duration.ofSeconds(5));
+    bundleOfC9();
+    r.execDetached("c9", "s3", execOf("sleep"), 0);
+    assertEquals(List.of(new ContainerRuntime.DetachedExec("c9", "s3", ContainerRuntime.DetachedExec.State.LOST, null)),
+        r.detachedExecs(), "its conmon (the script) has ended, with no exit file");
   }
 
   private static ContainerRuntime.ExecRequest execOf(String command) {
@@ -247,7 +307,8 @@ class RuncRuntimeFakeBinariesTest {
         Duration.ofSeconds(5));
     assertEquals(4242, runtime.create(request("c1")));
     String argv = Files.readString(args);
-    assertTrue(argv.startsWith("--api-version 1 -c c1 -u c1 -n name-c1 -r " + dir.resolve("runc")), argv);
+    assertTrue(argv.startsWith("--api-version 1 -c c1 -r " + dir.resolve("runc")), argv);
+    assertTrue(argv.contains(" -u c1 -n name-c1 "), argv);
     assertTrue(argv.contains("--exit-dir " + paths.exitDir()), argv);
     assertTrue(argv.contains("--runtime-arg --root=" + paths.runcRoot()), argv);
     assertTrue(argv.contains("-l k8s-file:" + dir.resolve("logs/c1.log")), argv);

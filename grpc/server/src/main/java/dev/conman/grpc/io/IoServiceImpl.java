@@ -17,6 +17,7 @@ import dev.conman.api.v1.LogsRequest;
 import dev.conman.grpc.ContainerAsks;
 import dev.conman.grpc.StatusMapper;
 import dev.conman.runc.ContainerRuntime;
+import dev.conman.runc.DetachedExecWatcher;
 import dev.conman.runc.ExecProcess;
 import dev.conman.runc.RuntimeFailure;
 import io.grpc.Status;
@@ -52,9 +53,13 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
     return t;
   });
 
-  public IoServiceImpl(ContainerAsks containers, ContainerRuntime runtime) {
+  private final DetachedExecWatcher watcher;
+
+  public IoServiceImpl(ContainerAsks containers, ContainerRuntime runtime) throws java.io.IOException {
     this.containers = containers;
     this.runtime = runtime;
+    this.watcher = DetachedExecWatcher.start(runtime, (containerId, execId, code) ->
+        pool.execute(() -> detachedEnded(containerId, execId, code)));
   }
 
   @Override
@@ -125,9 +130,11 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
     });
   }
 
-  /** How long a detached exec's answer waits for runc to run the command (its image's loader, a slow disk). */
-  static final java.time.Duration DETACHED_START_LIMIT = java.time.Duration.ofSeconds(10);
-
+  /**
+   * docker exec -d: conmon runs the session ({@link ContainerRuntime#execDetached}), so that it
+   * outlives this daemon; answered once the process runs. Its end is journaled when conmon writes it
+   * ({@link DetachedExecWatcher}), or by the next daemon, which finds the session at its start.
+   */
   @Override
   public void execDetached(ExecSpec spec, StreamObserver<ExecDetachedResponse> out) {
     if (spec.getTty()) {
@@ -135,55 +142,53 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
           .asRuntimeException());
       return;
     }
-    start(spec).thenAcceptAsync(started -> {
-      ExecProcess p = started.process();
+    begin(spec).thenAcceptAsync(b -> {
       try {
-        p.stdin().close();
-        // nobody reads it, and runc must not block on a full pipe
-        pool.execute(() -> discard(p.stdout()));
-        pool.execute(() -> discard(p.stderr()));
-        killAtTimeout(spec, p);
-        java.util.Optional<Integer> ended = p.awaitStart(DETACHED_START_LIMIT);
-        if (ended.isPresent() && p.startFailure().isPresent()) {
-          started.ended(ended.get());
-          out.onError(StatusMapper.toStatus(ContainerException.commandNotRunnable("exec", started.containerId(),
-              p.startFailure().get())));
-          return;
-        }
-        out.onNext(ExecDetachedResponse.newBuilder().setExecId(started.execId()).build());
-        out.onCompleted();
-        if (ended.isPresent()) {
-          started.ended(ended.get());
-        } else {
-          pool.execute(() -> awaitEnd(started));
-        }
-      } catch (java.io.IOException | InterruptedException e) {
-        p.kill();
-        awaitEnd(started);
-        out.onError(Status.INTERNAL.withDescription("exec failed: " + e.getMessage()).asRuntimeException());
+        runtime.execDetached(b.containerId(), b.execId(), b.request(), spec.getTimeoutSeconds());
+      } catch (RuntimeFailure e) {
+        java.util.OptionalInt status = e.commandStatus();
+        journalEnd(b.containerId(), b.execId(), status.isPresent() ? status.getAsInt() : null, null);
+        out.onError(StatusMapper.toStatus(status.isPresent()
+            ? ContainerException.commandNotRunnable("exec", b.containerId(), e)
+            : ContainerException.runtime("exec", b.containerId(), e.getMessage())));
+        return;
       }
+      try {
+        watcher.watch(b.containerId(), b.execId());
+      } catch (java.io.IOException e) {
+        log.error("exec session {} in {} runs, but its end goes unnoticed until the next start: {}", b.execId(),
+            b.containerId(), e.toString());
+      }
+      out.onNext(ExecDetachedResponse.newBuilder().setExecId(b.execId()).build());
+      out.onCompleted();
     }, pool).exceptionally(failure -> {
       out.onError(StatusMapper.toStatus(failure));
       return null;
     });
   }
 
-  private static void discard(java.io.InputStream output) {
-    try (output) {
-      output.transferTo(java.io.OutputStream.nullOutputStream());
-    } catch (java.io.IOException e) {
-      // the pipe closed with the process
+  /**
+   * At the daemon's start: the detached sessions an earlier daemon started. Those that ended
+   * meanwhile are journaled with the exit code conmon wrote, those that run are watched, and those
+   * whose conmon died without writing one are journaled ended with the code unknown.
+   */
+  public void resumeDetachedExecs() throws java.io.IOException {
+    for (ContainerRuntime.DetachedExec s : runtime.detachedExecs()) {
+      switch (s.state()) {
+        case ENDED -> detachedEnded(s.containerId(), s.execId(), s.exitCode());
+        case RUNNING -> watcher.watch(s.containerId(), s.execId());
+        case LOST -> {
+          journalEnd(s.containerId(), s.execId(), null, "its conmon ended before the process did: exit code unknown");
+          runtime.forgetDetachedExec(s.execId());
+        }
+      }
     }
   }
 
-  /** Journals the end of a detached exec once its process has ended. */
-  private static void awaitEnd(StartedExec started) {
-    try {
-      started.ended(started.process().waitFor());
-    } catch (InterruptedException e) {
-      started.process().kill(); // the daemon shuts down: the next one journals what is left of it
-      Thread.currentThread().interrupt();
-    }
+  /** Journals a detached session's end, then removes what is left of it (also when its container is gone). */
+  private void detachedEnded(String containerId, String execId, Integer code) {
+    journalEnd(containerId, execId, code, null);
+    runtime.forgetDetachedExec(execId);
   }
 
   /** timeout_seconds: the process is killed, and ends with 137. */
@@ -219,27 +224,48 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
   }
 
   /** An exec the container's actor has journaled and runc has started. */
-  private record StartedExec(ExecProcess process, String containerId, String execId, ContainerAsks containers) {
-    /**
-     * Journals ExecExited and waits until it is durable, so that the exit code reaches the client
-     * after the journal has it; {@code code} null when the process was killed for its timeout. A
-     * failed write is logged: the process has ended either way, and the client is told so.
-     */
+  private record StartedExec(ExecProcess process, String containerId, String execId, IoServiceImpl io) {
+    /** Journals ExecExited ({@link #journalEnd}); {@code code} null when the process was killed for its timeout. */
     void ended(Integer code) {
-      containers.<ContainerView>forward(containerId, r -> new ContainerActor.EndExec(execId, code, null, r))
-          .toCompletableFuture().exceptionally(failure -> {
-            log.warn("exec {} in {} ended ({}), but ExecExited was not journaled: {}", execId, containerId, code,
-                failure.getMessage());
-            return null;
-          }).join();
+      io.journalEnd(containerId, execId, code, null);
     }
   }
 
   /**
-   * Validates the spec, has the container's actor journal ExecStarted (which also refuses a
-   * container that is not RUNNING), then starts runc exec. The end is journaled as ExecExited.
+   * Journals ExecExited and waits until it is durable, so that the exit code reaches the client
+   * after the journal has it. A failed write is logged: the process has ended either way, and the
+   * client is told so.
    */
+  private void journalEnd(String containerId, String execId, Integer code, String reason) {
+    containers.<ContainerView>forward(containerId, r -> new ContainerActor.EndExec(execId, code, reason, r))
+        .toCompletableFuture().exceptionally(failure -> {
+          log.warn("exec {} in {} ended ({}), but ExecExited was not journaled: {}", execId, containerId, code,
+              failure.getMessage());
+          return null;
+        }).join();
+  }
+
+  /** A session journaled as begun (ExecStarted); runc has not run it yet. */
+  private record Begun(String containerId, String execId, ContainerRuntime.ExecRequest request) {}
+
+  /** Starts runc exec for a session journaled as begun; its end is journaled as ExecExited. */
   private CompletableFuture<StartedExec> start(ExecSpec spec) {
+    return begin(spec).thenApplyAsync(b -> {
+      try {
+        return new StartedExec(runtime.exec(b.containerId(), b.execId(), b.request()), b.containerId(), b.execId(),
+            this);
+      } catch (RuntimeFailure e) {
+        journalEnd(b.containerId(), b.execId(), null, null);
+        throw new CompletionException(ContainerException.runtime("exec", b.containerId(), e.getMessage()));
+      }
+    }, pool);
+  }
+
+  /**
+   * Validates the spec and has the container's actor journal ExecStarted (which also refuses a
+   * container that is not RUNNING).
+   */
+  private CompletableFuture<Begun> begin(ExecSpec spec) {
     try {
       ContainerSpecValidator.checkProcess(spec.getCommandList(), spec.getEnvList(), spec.getWorkdir());
     } catch (ContainerException e) {
@@ -260,19 +286,16 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
     return containers.<ContainerView>forward(spec.getRef(),
             replyTo -> new ContainerActor.StartExec(execId, spec.getCommandList(), replyTo))
         .toCompletableFuture()
-        .thenApplyAsync(view -> {
-          try {
-            ExecProcess p = runtime.exec(view.id(), execId, request);
-            return new StartedExec(p, view.id(), execId, containers);
-          } catch (RuntimeFailure e) {
-            new StartedExec(null, view.id(), execId, containers).ended(null);
-            throw new CompletionException(ContainerException.runtime("exec", view.id(), e.getMessage()));
-          }
-        }, pool);
+        .thenApply(view -> new Begun(view.id(), execId, request));
   }
 
   @Override
   public void close() {
+    try {
+      watcher.close();
+    } catch (java.io.IOException e) {
+      log.warn("cannot close the exec watcher: {}", e.toString());
+    }
     pool.shutdownNow();
   }
 }
