@@ -349,17 +349,27 @@ public final class ContainerActor
       attachments = attachments == null ? java.util.Set.of() : java.util.Set.copyOf(attachments);
     }
 
-    /** The current (or last) run of the container's process. */
+    /**
+     * The current (or last) run of the container's process.
+     *
+     * @param previousEnd when the run before this one ended (null for a first run, and in journals
+     *     older than it): an exit report from no later than that is the earlier run's
+     */
     public record Run(int pid, Instant startedAt, Instant finishedAt, Integer exitCode, String message,
-        boolean oomKilled) implements CborSerializable {
-      static final Run NONE = new Run(0, null, null, null, null, false);
+        boolean oomKilled, Instant previousEnd) implements CborSerializable {
+      static final Run NONE = new Run(0, null, null, null, null, false, null);
 
       Run withPid(int newPid) {
-        return new Run(newPid, startedAt, finishedAt, exitCode, message, oomKilled);
+        return new Run(newPid, startedAt, finishedAt, exitCode, message, oomKilled, previousEnd);
       }
 
       Run because(String why) {
-        return new Run(pid, startedAt, finishedAt, exitCode, why, oomKilled);
+        return new Run(pid, startedAt, finishedAt, exitCode, why, oomKilled, previousEnd);
+      }
+
+      /** The end of the latest run that has ended: this one's, else the one before. */
+      Instant lastEnd() {
+        return finishedAt != null ? finishedAt : previousEnd;
       }
     }
 
@@ -436,7 +446,7 @@ public final class ContainerActor
 
     /** A run begins: what the previous run ended with is cleared, and a user's stop no longer holds. */
     Facts started(int newPid, Instant at) {
-      return new Facts(id, spec, createdAt, new Run(newPid, at, null, null, null, false),
+      return new Facts(id, spec, createdAt, new Run(newPid, at, null, null, null, false, run.lastEnd()),
           new Restarts(restarts.count(), restarts.backoff(), false, null), network, attachments);
     }
 
@@ -448,7 +458,7 @@ public final class ContainerActor
     Facts finished(Integer code, Instant at, String why, boolean oom) {
       Instant start = run.startedAt();
       Instant end = at != null && start != null && at.isBefore(start) ? start : at;
-      return withRun(new Run(0, start, end, code, why, oom));
+      return withRun(new Run(0, start, end, code, why, oom, run.previousEnd()));
     }
 
     Facts because(String why) {
@@ -664,9 +674,13 @@ public final class ContainerActor
     };
   }
 
-  /** Found running (or paused) at a restart: the run the journal knows, or one it missed the start of. */
+  /**
+   * Found running (or paused) at a restart: the run the journal knows, or one it missed the start of
+   * (a first start, or a start again of a run that had ended).
+   */
   private static Facts runningAgain(Facts f, Reconciled e) {
-    return (f.startedAt() == null ? f.started(e.pid(), e.at()) : f.withPid(e.pid())).because(e.reason());
+    boolean missedStart = f.startedAt() == null || f.finishedAt() != null;
+    return (missedStart ? f.started(e.pid(), e.at()) : f.withPid(e.pid())).because(e.reason());
   }
 
   // ---------------------------------------------------------------- behavior
@@ -1152,6 +1166,13 @@ public final class ContainerActor
   }
 
   private ReplyEffect<Event, State> onExit(State state, ExitObserved c) {
+    Instant lastEnd = state.facts().run().lastEnd();
+    if (lastEnd != null && c.exit().finishedAt() != null && !c.exit().finishedAt().isAfter(lastEnd)) {
+      // the exit of an earlier run, reported late (read before a start again removed its file) or
+      // twice: this run goes on
+      ctx.getLog().debug("container {}: ignoring the exit of an earlier run (ended {})", id, c.exit().finishedAt());
+      return Effect().noReply();
+    }
     return persistEnd(state, List.of(Exited.of(id, c.exit()))).thenNoReply();
   }
 

@@ -241,6 +241,21 @@ class ContainerActorTest {
   }
 
   @Test
+  void anExitReportOfAnEarlierRunThatComesLateLeavesTheNewRunRunning() throws Exception {
+    create();
+    ask(ContainerActor.Start::new);
+    exitWith(3);
+    dev.conman.runc.ExitRecord earlier = runtime.exitRecord(id).orElseThrow();
+    Thread.sleep(5);
+    assertEquals(Phase.RUNNING, ask(ContainerActor.Start::new).getValue().phase());
+    kit.runCommand(new ContainerActor.ExitObserved(earlier));
+    assertEquals(Phase.RUNNING, ask(ContainerActor.GetStatus::new).getValue().phase(), "read before the start again");
+    Thread.sleep(5);
+    exitWith(4);
+    assertEquals(4, awaitPhase(Phase.EXITED).exitCode(), "the new run's own exit counts");
+  }
+
+  @Test
   void aStartOfAContainerWhoseStartFailedTriesAgain() throws IOException {
     create();
     runtime.failStart = "runc start: permission denied";
