@@ -24,7 +24,7 @@ final class CommandTree {
       node(ContainerCommand.class, leaf(CreateCommand.class), leaf(StartCommand.class), leaf(StopCommand.class),
           leaf(RestartCommand.class), leaf(KillCommand.class), leaf(PauseCommand.Pause.class),
           leaf(PauseCommand.Unpause.class),
-          leaf(DeleteCommand.class), leaf(StatusCommand.class), leaf(ListCommand.class),
+          leaf(DeleteCommand.class), leaf(PruneCommand.class), leaf(StatusCommand.class), leaf(ListCommand.class),
           leaf(WaitCommand.class), leaf(HistoryCommand.class), leaf(ExecCommand.class), leaf(LogsCommand.class),
           leaf(UpdateCommand.class), leaf(StatsCommand.class), leaf(TopCommand.class)),
       node(ImageCommand.class, leaf(ImageCommand.Pull.class), leaf(ImageCommand.ListImages.class),

@@ -87,6 +87,21 @@ class EndToEndTest {
   }
 
   @Test
+  void pruneDeletesWithoutForceWhatDoesNotRunAndNeedsForceWithoutATerminal() {
+    CliRun r = conmanctl("container", "prune", "--force");
+    assertEquals(0, r.status(), r.err());
+    assertEquals(FakeRuntime.idFor("db") + "\n", r.out(), "db is EXITED, web RUNNING");
+    List<DeleteContainerRequest> deletes = sent(DeleteContainerRequest.class);
+    assertEquals(List.of(FakeRuntime.idFor("db")), deletes.stream().map(DeleteContainerRequest::getRef).toList());
+    assertFalse(deletes.get(0).getForce());
+
+    CliRun unconfirmed = conmanctl("container", "prune");
+    assertEquals(2, unconfirmed.status());
+    assertTrue(unconfirmed.err().contains("--force"), unconfirmed.err());
+    assertEquals(1, sent(DeleteContainerRequest.class).size(), "nothing more removed");
+  }
+
+  @Test
   void createSendsTheRequestAndPrintsTheId() {
     CliRun r = conmanctl("container", "create", "--image", "./rootfs", "-e", "A=1", "--label",
         "app=web", "--workdir", "/w", "--read-only", "c1", "--", "sh", "-c", "exit 7");
