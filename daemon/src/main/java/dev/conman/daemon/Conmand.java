@@ -86,6 +86,7 @@ public final class Conmand {
       case HELP -> System.out.print(CommandLineArgs.USAGE);
       case VERSION -> System.out.println(CommandLineArgs.VERSION);
       case RUN -> {
+        StartupWarmup.begin();
         int status;
         try {
           status = new Conmand(args).call();

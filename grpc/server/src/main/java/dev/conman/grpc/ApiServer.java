@@ -88,6 +88,24 @@ public final class ApiServer implements AutoCloseable {
     return new ApiServer(socket, server, health, boss, workers);
   }
 
+  /**
+   * Loads and initializes what {@link #start} needs first (netty's epoll transport with its native
+   * library, the server's classes), so that a daemon can have it done early, on a thread of its
+   * own, while its main thread does other work.
+   */
+  public static void warmUp() {
+    try {
+      io.grpc.netty.shaded.io.netty.channel.epoll.Epoll.isAvailable();
+      ClassLoader loader = ApiServer.class.getClassLoader();
+      for (Class<?> c : List.of(NettyServerBuilder.class, EpollEventLoopGroup.class,
+          EpollServerDomainSocketChannel.class, HealthStatusManager.class)) {
+        Class.forName(c.getName(), true, loader);
+      }
+    } catch (ClassNotFoundException | LinkageError e) {
+      // start will meet the same problem, and report it
+    }
+  }
+
   /** Whether something accepts connections on the socket (a live daemon, not a stale file). */
   private static boolean answers(Path socket) {
     try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
