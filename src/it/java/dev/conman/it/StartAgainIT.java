@@ -143,6 +143,26 @@ class StartAgainIT {
   }
 
   @Test
+  void pruneRemovesWhatDoesNotRunAndLeavesWhatRuns() {
+    ConmanDaemon d = conman.daemon();
+    String exited = conman.startShell(conman.name("x"), "exit 2");
+    waitFor(exited);
+    String created = d.runtime().createContainer(Support.create(conman.name("n"), conman.rootfs(), "/bin/true"))
+        .getContainer().getId();
+    String running = conman.startShell(conman.name("r"), "sleep 300");
+    Exec.Result cli = Exec.run(Duration.ofSeconds(60), "/bin/sh", "-c", conman.conmanctl() + " container prune --force");
+    assertEquals(0, cli.exitCode(), cli::toString);
+    assertEquals(java.util.Set.of(exited, created), java.util.Set.copyOf(cli.stdout().strip().lines().toList()),
+        cli::toString);
+    Support.assertCode(Status.Code.NOT_FOUND, () -> get(exited));
+    assertEquals(ContainerState.CONTAINER_STATE_RUNNING, get(running).getState());
+    Exec.Result unconfirmed = Exec.run(Duration.ofSeconds(60), "/bin/sh", "-c",
+        conman.conmanctl() + " container prune < /dev/null");
+    assertEquals(2, unconfirmed.exitCode(), unconfirmed::toString);
+    conman.forceDelete(running);
+  }
+
+  @Test
   void whatCannotBeStartedAgainIsRefusedClearly() {
     String id = conman.start(CreateContainerRequest.newBuilder(Support.create(conman.name("rm"), conman.rootfs(),
         "/bin/sh", "-c", "exit 0")).setAutoRemove(true).build());
