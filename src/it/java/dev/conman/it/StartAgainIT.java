@@ -175,6 +175,12 @@ class StartAgainIT {
     Support.assertCode(Status.Code.INVALID_ARGUMENT, () -> conman.daemon().runtime().restartContainer(
         RestartContainerRequest.newBuilder().setRef(running).setTimeoutSeconds(-1).build()));
     Support.assertCode(Status.Code.NOT_FOUND, () -> restart("no-such-container", 0));
+    String removable = conman.start(CreateContainerRequest.newBuilder(Support.create(conman.name("rmr"),
+        conman.rootfs(), "/bin/sleep", "300")).setAutoRemove(true).build());
+    var lost = Support.assertCode(Status.Code.FAILED_PRECONDITION, () -> restart(removable, 0));
+    assertTrue(lost.getStatus().getDescription().contains("--rm"), lost::getMessage);
+    assertEquals(ContainerState.CONTAINER_STATE_RUNNING, get(removable).getState(), "refused before the stop");
+    conman.forceDelete(removable);
     conman.forceDelete(running);
   }
 }

@@ -140,7 +140,17 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     Responses.respond(out, () -> {
       int timeout = stopTimeout(request.hasTimeoutSeconds(), request.getTimeoutSeconds());
       return this.<ContainerView>forward(request.getRef(), ContainerActor.GetStatus::new, askTimeout)
-          .thenCompose(v -> v.phase() == Phase.CREATED ? CompletableFuture.completedFuture(v) : stop(v.id(), timeout))
+          .thenCompose(v -> {
+            if (v.phase() == Phase.CREATED) {
+              return CompletableFuture.completedFuture(v);
+            }
+            if (v.spec().autoRemove()) {
+              // its stop would delete it before the start could run it again
+              throw ContainerException.wrongPhase(v.id(), v.phase(), "restart", "it was created with auto_remove"
+                  + " (--rm), so the daemon deletes it once it stops; stop it, or create it without --rm");
+            }
+            return stop(v.id(), timeout);
+          })
           .thenCompose(v -> this.<ContainerView>forward(v.id(), ContainerActor.Start::new, askTimeout));
     }, v -> RestartContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
   }
