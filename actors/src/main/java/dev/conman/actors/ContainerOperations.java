@@ -190,11 +190,6 @@ public class ContainerOperations {
     }
   }
 
-  /** The container's complete network attachment, if it has one. */
-  public Optional<NetworkAttachment> attachment(String id) throws NetworkException {
-    return networks.attachment(id);
-  }
-
   /** Releases the container's address and removes its namespace, once it will not run again. */
   public boolean releaseNetwork(String id) throws NetworkException {
     return networks.detach(id);

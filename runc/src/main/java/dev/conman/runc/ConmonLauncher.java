@@ -43,7 +43,7 @@ final class ConmonLauncher {
   /** @return the container's init pid, as conmon reported it */
   int create(CreateRequest request) throws RuntimeFailure {
     String id = request.id();
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = deadline();
     refuseExisting(id);
     prepare(request);
     try {
@@ -88,6 +88,20 @@ final class ConmonLauncher {
       }
       return SyncMessage.parse(line.get());
     }
+  }
+
+  /** When a conmon started now must have reported, at the latest (System.nanoTime). */
+  long deadline() {
+    return System.nanoTime() + timeout.toNanos();
+  }
+
+  /**
+   * What went wrong when conmon reported a failure: runc's logged error (the precise one), else
+   * conmon's message (runc's stderr, a summary).
+   */
+  static String reportedError(SyncMessage message, Path runcLog, String runcCommand) {
+    return RuncJson.lastError(RuncCli.readQuietly(runcLog)).or(message::message)
+        .orElse("runc " + runcCommand + " failed without a message (conmon reported " + message.data() + ")");
   }
 
   /** The conmon binary and the arguments every conmon of this daemon gets, for container {@code id}. */
@@ -161,13 +175,11 @@ final class ConmonLauncher {
   }
 
   /**
-   * runc's logged error is the precise one; conmon's message is runc's stderr, a summary. A command
-   * that cannot be run is told apart: the request (or the image) named it, so the user can fix it.
+   * runc's error ({@link #reportedError}). A command that cannot be run is told apart: the request
+   * (or the image) named it, so the user can fix it.
    */
   private RuntimeFailure createFailure(String id, SyncMessage message) {
-    String error = RuncJson.lastError(RuncCli.readQuietly(paths.createLog(id)))
-        .or(message::message)
-        .orElse("runc create failed without a message (conmon reported " + message.data() + ")");
+    String error = reportedError(message, paths.createLog(id), "create");
     return CommandErrors.failure(error)
         .map(f -> new RuntimeFailure(f.kind(), f.getMessage()
             + " (the command must exist in the container's root filesystem and be executable)"))

@@ -7,10 +7,8 @@ import dev.conman.runc.ContainerRuntime.ExecRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -40,12 +38,10 @@ final class DetachedExecs {
 
   private final ConmonLauncher conmon;
   private final RuntimePaths paths;
-  private final Duration timeout;
 
-  DetachedExecs(ConmonLauncher conmon, RuntimePaths paths, Duration timeout) {
+  DetachedExecs(ConmonLauncher conmon, RuntimePaths paths) {
     this.conmon = conmon;
     this.paths = paths;
-    this.timeout = timeout;
   }
 
   /**
@@ -59,7 +55,7 @@ final class DetachedExecs {
   int start(String id, String execId, Path bundle, ExecRequest request, int timeoutSeconds) throws RuntimeFailure {
     Ids.check(id);
     Path dir = paths.execSessionDir(Ids.check("exec session id", execId));
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = conmon.deadline();
     try {
       Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       Files.createDirectory(exitDir(dir));
@@ -90,8 +86,7 @@ final class DetachedExecs {
       SyncMessage message = conmon.run("exec in container " + id, argv, dir.resolve("conmon.log"), runcLog(dir),
           deadline);
       if (!message.succeeded()) {
-        String error = RuncJson.lastError(RuncCli.readQuietly(runcLog(dir))).or(message::message)
-            .orElse("runc exec failed without a message (conmon reported " + message.data() + ")");
+        String error = ConmonLauncher.reportedError(message, runcLog(dir), "exec");
         throw CommandErrors.failure(error).orElseGet(() -> new RuntimeFailure(RuntimeFailure.Kind.FAILED,
             "exec in container " + id + " failed: " + error));
       }
@@ -125,9 +120,6 @@ final class DetachedExecs {
    */
   List<DetachedExec> sessions() throws IOException {
     List<DetachedExec> found = new ArrayList<>();
-    if (!Files.isDirectory(paths.execSessions(), LinkOption.NOFOLLOW_LINKS)) {
-      return found;
-    }
     try (var dirs = Files.list(paths.execSessions())) {
       for (Path dir : dirs.toList()) {
         String execId = dir.getFileName().toString();

@@ -97,12 +97,10 @@ public final class ExecProcess {
   private synchronized int finish(int runcStatus) {
     if (status == null) {
       try {
-        status = runcStatus;
-        if (runcStatus == RUNC_FAILED) {
-          // a command that could not be run ends as in a shell; the process's own 255 stays 255
-          status = RuncJson.lastError(RuncCli.readQuietly(log)).flatMap(CommandErrors::classify)
-              .map(CommandErrors::status).orElse(runcStatus);
-        }
+        // a command that could not be run ends as in a shell; the process's own 255 stays 255
+        status = runcStatus != RUNC_FAILED ? runcStatus
+            : RuncJson.lastError(RuncCli.readQuietly(log)).flatMap(CommandErrors::classify)
+                .map(CommandErrors::status).orElse(runcStatus);
       } finally {
         cleanUp();
       }

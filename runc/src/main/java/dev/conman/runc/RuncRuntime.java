@@ -61,7 +61,7 @@ public final class RuncRuntime implements ContainerRuntime {
     this.paths = paths;
     this.runc = new RuncCli(runcBinary, paths.runcRoot(), runner, timeout);
     this.conmon = new ConmonLauncher(conmonBinary, paths, runc, timeout);
-    this.detachedExecs = new DetachedExecs(conmon, paths, timeout);
+    this.detachedExecs = new DetachedExecs(conmon, paths);
     this.timeout = timeout;
   }
 

@@ -59,7 +59,7 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
     this.containers = containers;
     this.runtime = runtime;
     this.watcher = DetachedExecWatcher.start(runtime, (containerId, execId, code) ->
-        pool.execute(() -> detachedEnded(containerId, execId, code)));
+        pool.execute(() -> detachedEnded(containerId, execId, code, null)));
   }
 
   @Override
@@ -170,24 +170,24 @@ public final class IoServiceImpl extends IoServiceGrpc.IoServiceImplBase impleme
   /**
    * At the daemon's start: the detached sessions an earlier daemon started. Those that ended
    * meanwhile are journaled with the exit code conmon wrote, those that run are watched, and those
-   * whose conmon died without writing one are journaled ended with the code unknown.
+   * whose conmon died without writing one are journaled ended with the code unknown. The journal
+   * writes go to the I/O pool: the start does not wait for them (the containers' actors take them
+   * once recovered).
    */
   public void resumeDetachedExecs() throws java.io.IOException {
     for (ContainerRuntime.DetachedExec s : runtime.detachedExecs()) {
       switch (s.state()) {
-        case ENDED -> detachedEnded(s.containerId(), s.execId(), s.exitCode());
+        case ENDED -> pool.execute(() -> detachedEnded(s.containerId(), s.execId(), s.exitCode(), null));
         case RUNNING -> watcher.watch(s.containerId(), s.execId());
-        case LOST -> {
-          journalEnd(s.containerId(), s.execId(), null, "its conmon ended before the process did: exit code unknown");
-          runtime.forgetDetachedExec(s.execId());
-        }
+        case LOST -> pool.execute(() -> detachedEnded(s.containerId(), s.execId(), null,
+            "its conmon ended before the process did: exit code unknown"));
       }
     }
   }
 
   /** Journals a detached session's end, then removes what is left of it (also when its container is gone). */
-  private void detachedEnded(String containerId, String execId, Integer code) {
-    journalEnd(containerId, execId, code, null);
+  private void detachedEnded(String containerId, String execId, Integer code, String reason) {
+    journalEnd(containerId, execId, code, reason);
     runtime.forgetDetachedExec(execId);
   }
 
