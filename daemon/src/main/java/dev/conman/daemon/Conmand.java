@@ -7,13 +7,16 @@ import com.typesafe.config.ConfigFactory;
 public final class Conmand {
 
   private final CommandLineArgs args;
+  private final StartupWarmup warmup;
 
-  private Conmand(CommandLineArgs args) {
+  private Conmand(CommandLineArgs args, StartupWarmup warmup) {
     this.args = args;
+    this.warmup = warmup;
   }
 
   private int call() throws Exception {
     Config config = ConfigFactory.load();
+    warmup.awaitLogging();
     DaemonSettings settings;
     try {
       settings = DaemonSettings.from(config, args.overrides());
@@ -86,10 +89,10 @@ public final class Conmand {
       case HELP -> System.out.print(CommandLineArgs.USAGE);
       case VERSION -> System.out.println(CommandLineArgs.VERSION);
       case RUN -> {
-        StartupWarmup.begin();
+        StartupWarmup warmup = StartupWarmup.begin();
         int status;
         try {
-          status = new Conmand(args).call();
+          status = new Conmand(args, warmup).call();
         } catch (Exception | Error e) {
           // the actor system's threads would keep the JVM alive after a throw out of main
           e.printStackTrace();

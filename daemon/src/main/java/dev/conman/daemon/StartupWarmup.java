@@ -1,27 +1,55 @@
 package dev.conman.daemon;
 
 import dev.conman.grpc.ApiServer;
+import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
 
 /**
- * Work of a daemon's start that needs nothing from its settings, begun on threads of their own as
+ * Work of a daemon's start that needs nothing from its settings, begun on a thread of its own as
  * main begins, while the main thread reads the configuration and builds the actor system:
- * logback's configuration (about 80 ms on the main thread here) and netty's epoll transport with
- * gRPC's server classes (about 40 ms). Each is what its first use would do anyway (class and
- * logging initialization are thread safe): the main thread then finds it done, or waits for it.
+ * logback's configuration (about 80 ms on the main thread here), then netty's epoll transport with
+ * gRPC's server classes (about 40 ms). Each is what its first use would do anyway: the main thread
+ * then finds it done, or waits for it.
+ *
+ * <p>Nothing may log while logging is being initialized: SLF4J hands out stand-in loggers meanwhile,
+ * and replays what they logged with a warning on stderr. So netty, which logs as its classes load,
+ * comes after logging, and the main thread waits for logging ({@link #awaitLogging}) before its
+ * first use of it.
  */
 final class StartupWarmup {
 
+  private final CountDownLatch logging = new CountDownLatch(1);
+
   private StartupWarmup() {}
 
-  static void begin() {
-    start("conmand-warm-logging", LoggerFactory::getILoggerFactory);
-    start("conmand-warm-grpc", ApiServer::warmUp);
-  }
-
-  private static void start(String name, Runnable work) {
-    Thread t = new Thread(work, name);
+  static StartupWarmup begin() {
+    StartupWarmup warmup = new StartupWarmup();
+    Thread t = new Thread(() -> {
+      try {
+        LoggerFactory.getILoggerFactory();
+      } finally {
+        warmup.logging.countDown();
+      }
+      ApiServer.warmUp();
+    }, "conmand-warmup");
     t.setDaemon(true);
     t.start();
+    return warmup;
+  }
+
+  /** Returns once logging is initialized. */
+  void awaitLogging() {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        logging.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
