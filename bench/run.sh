@@ -176,6 +176,9 @@ if ((peers)); then
 fi
 
 # ---- the harness --------------------------------------------------------------------------------
+# The launcher makes its class-data archive at the first start after a build (a training run of
+# several seconds): made here, it is not part of the cold start the harness measures.
+"$main/bin/conmand" --version >/dev/null
 harness_opts=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx512m -XX:TieredStopAtLevel=1}
 info=(
   --info "conman bench $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname): $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"

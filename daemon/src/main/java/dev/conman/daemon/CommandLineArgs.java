@@ -60,26 +60,26 @@ final class CommandLineArgs {
       "--default-network", "NETWORK");
   private static final Set<String> HELP = Set.of("-h", "--help");
   private static final Set<String> VERSION_FLAGS = Set.of("-V", "--version");
-  /** For the launcher's class-data archive: start everything, then stop at once. */
-  private static final String EXIT_AFTER_START = "--exit-after-start";
+  /** For the launcher's class-data archive: run {@link CdsTraining} on scratch directories, then exit. */
+  private static final String CDS_TRAINING = "--cds-training";
 
   /** What to do: run the daemon, or print usage or version and exit 0. */
   enum Action { RUN, HELP, VERSION }
 
   final Action action;
   private final Map<String, String> values;
-  final boolean exitAfterStart;
+  final boolean cdsTraining;
 
-  private CommandLineArgs(Action action, Map<String, String> values, boolean exitAfterStart) {
+  private CommandLineArgs(Action action, Map<String, String> values, boolean cdsTraining) {
     this.action = action;
     this.values = values;
-    this.exitAfterStart = exitAfterStart;
+    this.cdsTraining = cdsTraining;
   }
 
   /** @throws IllegalArgumentException with picocli's wording, for an unknown option or a missing value */
   static CommandLineArgs parse(String... args) {
     Map<String, String> values = new HashMap<>();
-    boolean exitAfterStart = false;
+    boolean cdsTraining = false;
     Action action = Action.RUN;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -100,15 +100,15 @@ final class CommandLineArgs {
         action = action == Action.RUN ? Action.HELP : action;
       } else if (VERSION_FLAGS.contains(arg)) {
         action = action == Action.RUN ? Action.VERSION : action;
-      } else if (arg.equals(EXIT_AFTER_START)) {
-        exitAfterStart = true;
+      } else if (arg.equals(CDS_TRAINING)) {
+        cdsTraining = true;
       } else if (arg.startsWith("-")) {
         throw new IllegalArgumentException("Unknown option: '" + arg + "'");
       } else {
         throw new IllegalArgumentException("Unmatched argument at index " + i + ": '" + arg + "'");
       }
     }
-    return new CommandLineArgs(action, values, exitAfterStart);
+    return new CommandLineArgs(action, values, cdsTraining);
   }
 
   /** {@code --name} of {@code --name=value}. */
@@ -120,7 +120,7 @@ final class CommandLineArgs {
   /** As picocli: an option's name where a value is expected means the value is missing. */
   private static boolean isOption(String arg) {
     return VALUED.containsKey(name(arg)) || HELP.contains(arg) || VERSION_FLAGS.contains(arg)
-        || arg.equals(EXIT_AFTER_START);
+        || arg.equals(CDS_TRAINING);
   }
 
   /** The command-line values, over which conf/application.conf and the environment give way. */

@@ -24,16 +24,16 @@ public final class Conmand {
       System.err.println("conmand: " + e.getMessage());
       return 1;
     }
+    if (args.cdsTraining) {
+      CdsTraining.run(settings, config);
+      return 0;
+    }
     Daemon daemon;
     try {
       daemon = Daemon.start(settings, config);
     } catch (IllegalStateException | java.io.IOException e) {
       System.err.println("conmand: " + e.getMessage());
       return 1;
-    }
-    if (args.exitAfterStart) {
-      daemon.close();
-      return 0;
     }
     java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();

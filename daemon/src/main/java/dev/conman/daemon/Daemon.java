@@ -69,6 +69,14 @@ public final class Daemon implements AutoCloseable {
   }
 
   public static Daemon start(DaemonSettings s, Config config) throws Exception {
+    return start(s, config, true);
+  }
+
+  /**
+   * {@code hostBridge} false: containers get no bridge network, and the host's bridge, its lock and
+   * its addresses are left to the daemon that serves them (the launcher's training run).
+   */
+  static Daemon start(DaemonSettings s, Config config, boolean hostBridge) throws Exception {
     createPrivateDir(s.root());
     createPrivateDir(s.state());
     Daemon d = new Daemon();
@@ -88,7 +96,7 @@ public final class Daemon implements AutoCloseable {
       AtomicReference<ImageServiceImpl> imageService = new AtomicReference<>();
       StoreImages images = new StoreImages(store,
           pulled -> imageService.get().journalPull(pulled).toCompletableFuture().join());
-      Networks networks = networks(s, d);
+      Networks networks = networks(s, d, hostBridge);
       ExitSignals exitSignals = new ExitSignals(ContainerOperations.POLL);
       ContainerOperations operations = new ContainerOperations(runtime,
           new ContainerLayout(s.containersDir(), s.bundlesDir()), new Observer(runtime, s.exitFileGrace()),
@@ -147,19 +155,22 @@ public final class Daemon implements AutoCloseable {
    * the daemon still serves, containers on none and host networks still work, and a create on the
    * bridge is refused with the reason.
    */
-  private static Networks networks(DaemonSettings s, Daemon d) {
+  private static Networks networks(DaemonSettings s, Daemon d, boolean hostBridge) {
     NetworkConfig config = s.network();
     CniNetwork bridge = null;
-    String unavailable = null;
-    try {
-      d.open(HolderLock.acquire(BRIDGE_LOCKS.resolve(config.bridge() + ".lock"), holder -> "the bridge "
-          + config.bridge() + " is in use by another conmand (pid " + holder + "), which hands out its own addresses"
-          + " on it; give this daemon a bridge and a subnet of its own (conman.network.bridge and"
-          + " conman.network.subnet, or CONMAN_NETWORK_BRIDGE and CONMAN_NETWORK_SUBNET)"));
-      bridge = new CniNetwork(config);
-    } catch (NetworkException | IOException | RuntimeException e) {
-      unavailable = e.getMessage();
-      log.warn("the bridge network {} is not available: {}", config.name(), unavailable);
+    String unavailable = "this daemon runs without one";
+    if (hostBridge) {
+      try {
+        d.open(HolderLock.acquire(BRIDGE_LOCKS.resolve(config.bridge() + ".lock"), holder -> "the bridge "
+            + config.bridge() + " is in use by another conmand (pid " + holder + "), which hands out its own"
+            + " addresses on it; give this daemon a bridge and a subnet of its own (conman.network.bridge and"
+            + " conman.network.subnet, or CONMAN_NETWORK_BRIDGE and CONMAN_NETWORK_SUBNET)"));
+        bridge = new CniNetwork(config);
+        unavailable = null;
+      } catch (NetworkException | IOException | RuntimeException e) {
+        unavailable = e.getMessage();
+        log.warn("the bridge network {} is not available: {}", config.name(), unavailable);
+      }
     }
     try {
       return new CniNetworks(bridge, unavailable, config, s.defaultNetwork());

@@ -13,7 +13,7 @@ class CommandLineArgsTest {
   @Test
   void takesValuesAfterAnEqualsSignOrAsTheNextArgument() {
     CommandLineArgs a = CommandLineArgs.parse("--root=/r", "--state", "/s", "--socket=/s/x.sock",
-        "--socket-group", "conman", "--runtime=/usr/sbin/runc", "--conmon", "conmon", "--exit-after-start",
+        "--socket-group", "conman", "--runtime=/usr/sbin/runc", "--conmon", "conmon", "--cds-training",
         "--default-network=none");
     DaemonSettings.Overrides o = a.overrides();
     assertEquals(CommandLineArgs.Action.RUN, a.action);
@@ -24,7 +24,7 @@ class CommandLineArgsTest {
     assertEquals(Optional.of("/usr/sbin/runc"), o.runtime());
     assertEquals(Optional.of("conmon"), o.conmon());
     assertEquals(Optional.of("none"), o.defaultNetwork());
-    assertTrue(a.exitAfterStart);
+    assertTrue(a.cdsTraining);
   }
 
   @Test
