@@ -1358,13 +1358,20 @@ public final class ContainerActor
           .thenNoReply()
           .thenUnstashAll();
     }
-    // an exit that came with the start is the exit watcher's to report, as for any running container
     List<Event> events = new ArrayList<>();
     if (r.run().attached() != null) {
       events.add(new NetworkAttached(id, r.run().attached(), now()));
     }
     events.add(new Restarted(id, r.run().pid(), state.facts().restartCount() + 1, r.startedAt()));
-    return persist(events)
+    if (r.run().exit().isEmpty()) {
+      return persist(events)
+          .thenNoReply()
+          .thenUnstashAll();
+    }
+    // as after a user's start: the start waited for this exit, so it is journaled with the restart
+    // (and the policy looks at it at once), and the exit watcher's report of it is ignored
+    events.add(Exited.of(id, r.run().exit().get()));
+    return persistEnd(state, events)
         .thenNoReply()
         .thenUnstashAll();
   }

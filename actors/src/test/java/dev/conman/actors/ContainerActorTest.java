@@ -839,6 +839,21 @@ class ContainerActorTest {
   }
 
   @Test
+  void aRestartedProcessThatEndedByTheEndOfItsStartIsJournaledExitedWithTheRestart() throws IOException {
+    createAndStartWithRestartPolicy("on-failure:2");
+    runtime.beforeStart = () -> runtime.exit(id, 3);
+    exitWith(1);
+    // no exit watcher here: the restarts' exits are known only from their starts
+    awaitCondition(() -> kit.getState().facts().restartCount() == 2 && kit.getState().facts().restartPending() == null
+        && kit.getState().phase() == Phase.EXITED);
+    assertEquals(3, ask(ContainerActor.GetStatus::new).getValue().exitCode(), "the last run's exit");
+    List<String> runs = PersistenceTestKit.create(KIT.system()).persistedInStorage(ContainerActor.persistenceId(id).id())
+        .stream().map(e -> e.getClass().getSimpleName()).filter(n -> n.equals("Restarted") || n.equals("Exited"))
+        .toList();
+    assertEquals(List.of("Exited", "Restarted", "Exited", "Restarted", "Exited"), runs);
+  }
+
+  @Test
   void aRestartWritesTheBundleAgainWhenAHostRebootEmptiedTheStateDirectory() throws IOException {
     createAndStartWithRestartPolicy("always");
     String before = Files.readString(bundle().resolve("config.json"));
