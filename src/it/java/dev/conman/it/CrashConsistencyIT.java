@@ -11,6 +11,7 @@ import dev.conman.api.v1.EventServiceGrpc;
 import dev.conman.api.v1.GetContainerRequest;
 import dev.conman.api.v1.HistoryRequest;
 import dev.conman.api.v1.KillContainerRequest;
+import dev.conman.api.v1.RestartContainerRequest;
 import dev.conman.api.v1.RuntimeServiceGrpc;
 import dev.conman.api.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import dev.conman.api.v1.StartContainerRequest;
@@ -91,7 +92,7 @@ class CrashConsistencyIT {
   /** How long the containers may take to settle after a restart before a disagreement counts. */
   private static final Duration SETTLE = Duration.ofSeconds(15);
 
-  enum Op { CREATE, START, STOP, KILL, DELETE, WAIT }
+  enum Op { CREATE, START, RESTART, STOP, KILL, DELETE, WAIT }
 
   enum KillMode { RANDOM, DURING_CREATE, DURING_START, DURING_DELETE, DURING_RECOVERY }
 
@@ -460,8 +461,9 @@ class CrashConsistencyIT {
 
     /** Any operation, whatever the state: the refusals are checked too. */
     private void someOp(int client, Slot s, Random rnd) {
-      switch (rnd.nextInt(5)) {
+      switch (rnd.nextInt(6)) {
         case 0 -> start(client, s, rnd);
+        case 5 -> restart(client, s, rnd);
         case 1 -> stop(client, s, rnd);
         case 2 -> kill(client, s, rnd);
         case 3 -> delete(client, s, rnd.nextBoolean(), rnd);
@@ -583,26 +585,46 @@ class CrashConsistencyIT {
       }
       Outcome<Container> o = call(client, s, Op.START, ref, RPC_DEADLINE,
           stub -> stub.startContainer(StartContainerRequest.newBuilder().setRef(ref).build()).getContainer());
+      return ranAgain(s, id, o, "start");
+    }
+
+    /** A restart: a stop (a signal to the run, if it runs), then a start, in one request. */
+    private void restart(int client, Slot s, Random rnd) {
+      String ref = ref(s, rnd);
+      String id = s.id;
+      int timeout = rnd.nextInt(3);
+      if (id != null) {
+        s.startSent = true;
+        s.signalled = true;
+      }
+      Outcome<Container> o = call(client, s, Op.RESTART, ref + " timeout " + timeout, RPC_DEADLINE,
+          stub -> stub.restartContainer(RestartContainerRequest.newBuilder().setRef(ref).setTimeoutSeconds(timeout)
+              .build()).getContainer());
+      ranAgain(s, id, o, "restart");
+    }
+
+    /** What the answer to a start or a restart says: the container runs, or its short run has ended. */
+    private boolean ranAgain(Slot s, String id, Outcome<Container> o, String op) {
       if (o.ok()) {
         Container c = o.value();
-        expectSame(s, id, c, "start");
+        expectSame(s, id, c, op);
         // a start of an exited container runs it again: the last run's exit code no longer holds
         s.exitCode = null;
         if (c.getState() == ContainerState.CONTAINER_STATE_EXITED && c.hasExitCode()) {
           // a short command ended before runc start returned: its exit comes with the start
           s.exitCode = c.getExitCode();
           if (!s.signalled && s.runToExit != null && c.getExitCode() != s.runToExit) {
-            violations.add("run-to-exit " + s + " exited with " + c.getExitCode() + " at its start, its command exits "
-                + s.runToExit);
+            violations.add("run-to-exit " + s + " exited with " + c.getExitCode() + " at its " + op
+                + ", its command exits " + s.runToExit);
           }
         } else if (c.getState() != ContainerState.CONTAINER_STATE_RUNNING || c.getPid() <= 0) {
-          violations.add("start of " + s.name + " answered " + brief(c));
+          violations.add(op + " of " + s.name + " answered " + brief(c));
         }
         s.started = true;
         s.lastSeen = c.getState();
         return true;
       }
-      expectRefusal(s, id, o, "start", Code.FAILED_PRECONDITION);
+      expectRefusal(s, id, o, op, Code.FAILED_PRECONDITION);
       if (o.is(Code.INTERNAL)) {
         s.lastSeen = ContainerState.CONTAINER_STATE_FAILED;
       }
@@ -906,7 +928,7 @@ class CrashConsistencyIT {
             took = c.getId().equals(id) ? "delete did not happen" : "?";
           }
         }
-        case START -> {
+        case START, RESTART -> {
           // it may have run an exited container again: its last exit code may no longer hold
           s.exitCode = null;
           if (c != null && c.getState() != ContainerState.CONTAINER_STATE_CREATED) {

@@ -51,6 +51,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * Start   -> StartRequested  -> Started(pid)     | StartFailed          CREATED  -> RUNNING | FAILED
  *   (a start of an EXITED or FAILED container runs it again: runc delete, create and start anew)
  * Stop    -> StopRequested   -> Exited(code)                            RUNNING  -> STOPPING -> EXITED
+ * Restart -> StopRequested   -> Exited StartRequested -> Started        RUNNING  -> STOPPING -> STARTING -> RUNNING
+ *   (a CREATED container is started, an EXITED or FAILED one run again, as by Start)
  * Kill    -> KillRequested   (the exit arrives later as ExitObserved)   RUNNING
  * Pause   -> Paused / Resume -> Resumed (runc pause / resume)            RUNNING <-> PAUSED
  *   (stop, kill and delete of a PAUSED container resume it first: its processes must run to end)
@@ -96,6 +98,15 @@ public final class ContainerActor
 
   /** SIGTERM, then SIGKILL after {@code timeoutSeconds}; answered once the container has exited. */
   public record Stop(int timeoutSeconds, ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
+
+  /**
+   * docker restart, in one command so that nothing comes between the stop and the start: a running
+   * or paused container is stopped as by {@link Stop}, then run again; a created one is started, a
+   * finished one run again, as by {@link Start}. A running one created with auto_remove is refused:
+   * its stop would delete it.
+   */
+  public record Restart(int timeoutSeconds, ActorRef<StatusReply<ContainerView>> replyTo)
+      implements Request<ContainerView> {}
 
   public record Kill(int signal, ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
 
@@ -194,8 +205,11 @@ public final class ContainerActor
    */
   private record StartOutcome(Instant startedAt, ExitRecord exit, Integer pid, NetworkAttachment attached) {}
 
-  /** {@code resumed}: the container was paused and the daemon resumed it so that it could end. */
-  private record StopDone(ExitRecord exit, Throwable failure, boolean resumed,
+  /**
+   * {@code resumed}: the container was paused and the daemon resumed it so that it could end;
+   * {@code runAgain}: the stop of a {@link Restart}, which runs it again once the exit is journaled.
+   */
+  private record StopDone(ExitRecord exit, Throwable failure, boolean resumed, boolean runAgain,
       ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
 
   /** {@code resumed}: the container was paused and the daemon resumed it so that it gets the signal. */
@@ -835,6 +849,7 @@ public final class ContainerActor
         .onAnyCommand(this::notFound);
     b.forStateType(State.Created.class)
         .onCommand(Start.class, this::onStart)
+        .onCommand(Restart.class, (s, c) -> onStart(s, new Start(c.replyTo())))
         .onCommand(Stop.class, (s, c) -> refuse(c, s, "stop", "it was never started; start it or delete it"))
         .onCommand(Kill.class, (s, c) -> refuse(c, s, "signal", "it was never started; start it first"))
         .onCommand(Delete.class, this::onDelete)
@@ -853,7 +868,8 @@ public final class ContainerActor
             || s instanceof State.Stopping)
         .onCommand(UpdateResources.class, this::onUpdate);
     b.forState(s -> s instanceof State.Exited || s instanceof State.Failed)
-        .onCommand(Start.class, this::onStartAgain);
+        .onCommand(Start.class, this::onStartAgain)
+        .onCommand(Restart.class, (s, c) -> onStartAgain(s, new Start(c.replyTo())));
     b.forStateType(State.Exited.class)
         .onCommand(ScheduleRestart.class, this::onScheduleRestart)
         .onCommand(RestartNow.class, this::onRestartNow)
@@ -864,13 +880,15 @@ public final class ContainerActor
                 .thenReply(c.replyTo(), x -> StatusReply.success(view(x))));
     b.forState(s -> s instanceof State.Running || s instanceof State.Stopping || s instanceof State.Paused)
         .onCommand(Start.class, (s, c) -> refuse(c, s, "start", "it is already running"))
-        .onCommand(Stop.class, this::onStop)
+        .onCommand(Stop.class, (s, c) -> stop(s, c.timeoutSeconds(), false, c.replyTo()))
+        .onCommand(Restart.class, this::onRestart)
         .onCommand(Kill.class, this::onKill)
         .onCommand(Delete.class, this::onDelete)
         .onCommand(ExitObserved.class, this::onExit);
     // finished: stopping again is a no-op, as in docker; only delete changes anything
     b.forStateType(State.Lost.class)
-        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", s.facts().message() + "; delete it"));
+        .onCommand(Start.class, (s, c) -> refuse(c, s, "start", s.facts().message() + "; delete it"))
+        .onCommand(Restart.class, (s, c) -> refuse(c, s, "restart", s.facts().message() + "; delete it"));
     b.forState(s -> s instanceof State.Exited || s instanceof State.Failed || s instanceof State.Lost)
         .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
         .onCommand(Kill.class, (s, c) -> refuse(c, s, "signal", "it is not running"))
@@ -973,10 +991,13 @@ public final class ContainerActor
   private ReplyEffect<Event, State> onStartAgain(State state, Start c) {
     timers.cancel(RestartNow.INSTANCE);
     ContainerSpec spec = state.facts().spec();
-    return startWith(c, startedAt -> {
-      ContainerOperations.RunAgain run = deps.operations().runAgain(id, spec);
-      return new StartOutcome(startedAt, run.exit().orElse(null), run.pid(), run.attached());
-    });
+    return startWith(c, startedAt -> startAgain(spec, startedAt));
+  }
+
+  /** runc's part of running a finished container again. Blocking. */
+  private StartOutcome startAgain(ContainerSpec spec, Instant startedAt) throws Exception {
+    ContainerOperations.RunAgain run = deps.operations().runAgain(id, spec);
+    return new StartOutcome(startedAt, run.exit().orElse(null), run.pid(), run.attached());
   }
 
   private ReplyEffect<Event, State> startWith(Start c, StartWork work) {
@@ -1021,17 +1042,27 @@ public final class ContainerActor
   /** Why the daemon resumes a paused container that is to be stopped or signalled. */
   public static final String RESUMED_TO_END = "resumed so that its processes can act on the signal";
 
-  private ReplyEffect<Event, State> onStop(State state, Stop c) {
-    int signal = c.timeoutSeconds() == 0 ? 9 : 15;
-    Duration timeout = Duration.ofSeconds(c.timeoutSeconds());
+  private ReplyEffect<Event, State> onRestart(State state, Restart c) {
+    if (state.facts().spec().autoRemove()) {
+      return refuse(c, state, "restart", "it was created with auto_remove (--rm), so the daemon deletes it once it"
+          + " stops; stop it, or create it without --rm");
+    }
+    return stop(state, c.timeoutSeconds(), true, c.replyTo());
+  }
+
+  /** SIGTERM (SIGKILL at once for a timeout of 0), SIGKILL after the timeout; {@code runAgain} for a restart. */
+  private ReplyEffect<Event, State> stop(State state, int timeoutSeconds, boolean runAgain,
+      ActorRef<StatusReply<ContainerView>> replyTo) {
+    int signal = timeoutSeconds == 0 ? 9 : 15;
+    Duration timeout = Duration.ofSeconds(timeoutSeconds);
     boolean paused = state instanceof State.Paused;
     boolean[] resumed = {false};
-    return persist(new StopRequested(id, signal, c.timeoutSeconds(), now()))
+    return persist(new StopRequested(id, signal, timeoutSeconds, now()))
         .thenRun(s -> runBlocking(() -> {
           // a frozen process takes no signal: docker resumes a paused container it stops, too
           resumed[0] = paused && deps.operations().resumeIfPaused(id);
           return deps.operations().stop(id, timeout);
-        }, (exit, failure) -> new StopDone(exit, failure, resumed[0], c.replyTo())))
+        }, (exit, failure) -> new StopDone(exit, failure, resumed[0], runAgain, replyTo)))
         .thenNoReply();
   }
 
@@ -1047,9 +1078,34 @@ public final class ContainerActor
           .thenReply(r.replyTo(), s -> StatusReply.<ContainerView>error(error)).thenUnstashAll();
     }
     events.add(Exited.of(id, r.exit()));
+    if (r.runAgain()) {
+      return runAgainAfterStop(state, events, r.replyTo());
+    }
     return persistEnd(state, events)
         .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
         .thenUnstashAll();
+  }
+
+  /**
+   * The start of a restart, in the same write as the stop's exit and with no command in between:
+   * waiters hear of the exit; what an exit otherwise calls for (the policy's restart, the release of
+   * the address) is not wanted, as it runs again at once.
+   */
+  private ReplyEffect<Event, State> runAgainAfterStop(State state, List<Event> ending,
+      ActorRef<StatusReply<ContainerView>> replyTo) {
+    State exited = state;
+    for (Event e : ending) {
+      exited = exited.apply(e);
+    }
+    State stopped = exited;
+    List<Event> events = new ArrayList<>(ending);
+    events.add(new StartRequested(id, now()));
+    ContainerSpec spec = state.facts().spec();
+    return persist(events)
+        .thenRun(s -> answerWaiters(stopped))
+        .thenRun(s -> runBlocking(() -> startAgain(spec, now()),
+            (started, failure) -> new StartDone(started, failure, replyTo)))
+        .thenNoReply();
   }
 
   private ReplyEffect<Event, State> onKill(State state, Kill c) {

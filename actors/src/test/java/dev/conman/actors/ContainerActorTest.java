@@ -295,6 +295,49 @@ class ContainerActorTest {
   }
 
   @Test
+  void restartStopsAndRunsAgainWithNoCommandInBetween() throws IOException {
+    create();
+    ask(ContainerActor.Start::new);
+    int firstPid = kit.getState().facts().pid();
+    TestProbe<StatusReply<ContainerView>> restart = KIT.createTestProbe();
+    TestProbe<StatusReply<ContainerView>> kill = KIT.createTestProbe();
+    runtime.blockCreate = new java.util.concurrent.CountDownLatch(1);
+    kit.runCommand(new ContainerActor.Restart(10, restart.ref()));
+    awaitCondition(() -> runtime.calls.stream().filter(c -> c.startsWith("create")).count() == 2);
+    // sent while the restart's runc create is at work: it waits for the restart to finish
+    kit.runCommand(new ContainerActor.Kill(15, kill.ref()));
+    runtime.blockCreate.countDown();
+    ContainerView restarted = restart.receiveMessage().getValue();
+    assertEquals(Phase.RUNNING, restarted.phase());
+    assertTrue(restarted.pid() != firstPid, "a new process");
+    assertTrue(kill.receiveMessage().isSuccess(), "the kill reached the new run, not an exited container");
+    List<String> events = journaled().stream().map(e -> e.getClass().getSimpleName()).toList();
+    assertEquals(List.of("StopRequested", "Exited", "StartRequested", "Started", "KillRequested"),
+        events.subList(events.indexOf("StopRequested"), events.size()));
+  }
+
+  @Test
+  void restartOfACreatedContainerStartsIt() throws IOException {
+    create();
+    assertEquals(Phase.RUNNING, ask(r -> new ContainerActor.Restart(10, r)).getValue().phase());
+    assertEquals(List.of("StartRequested", "Started"), journaled().stream().skip(2)
+        .map(e -> e.getClass().getSimpleName()).toList(), "nothing to stop");
+  }
+
+  @Test
+  void restartOfARunningContainerCreatedWithAutoRemoveIsRefused() throws IOException {
+    ContainerSpec base = spec();
+    ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
+        base.labels(), null, null, null, null, null, null, true);
+    kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r));
+    ask(ContainerActor.Start::new);
+    ContainerException e = error(ask(r -> new ContainerActor.Restart(10, r)));
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION, e.code());
+    assertTrue(e.getMessage().contains("auto_remove"), e.getMessage());
+    assertEquals(Phase.RUNNING, ask(ContainerActor.GetStatus::new).getValue().phase());
+  }
+
+  @Test
   void failedStartIsRecordedWithRuncsMessage() throws IOException {
     create();
     runtime.failStart = "runc start: permission denied";

@@ -131,27 +131,13 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     }, v -> StopContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
   }
 
-  /**
-   * A stop, then a start: two commands to the container's actor, each checked against the phase it
-   * finds, as two clients' calls would be. A CREATED container has nothing to stop.
-   */
+  /** One command to the container's actor ({@link ContainerActor.Restart}): nothing comes between the stop and the start. */
   @Override
   public void restartContainer(RestartContainerRequest request, StreamObserver<RestartContainerResponse> out) {
     Responses.respond(out, () -> {
       int timeout = stopTimeout(request.hasTimeoutSeconds(), request.getTimeoutSeconds());
-      return this.<ContainerView>forward(request.getRef(), ContainerActor.GetStatus::new, askTimeout)
-          .thenCompose(v -> {
-            if (v.phase() == Phase.CREATED) {
-              return CompletableFuture.completedFuture(v);
-            }
-            if (v.spec().autoRemove()) {
-              // its stop would delete it before the start could run it again
-              throw ContainerException.wrongPhase(v.id(), v.phase(), "restart", "it was created with auto_remove"
-                  + " (--rm), so the daemon deletes it once it stops; stop it, or create it without --rm");
-            }
-            return stop(v.id(), timeout);
-          })
-          .thenCompose(v -> this.<ContainerView>forward(v.id(), ContainerActor.Start::new, askTimeout));
+      return this.<ContainerView>forward(request.getRef(), replyTo -> new ContainerActor.Restart(timeout, replyTo),
+          askTimeout.plusSeconds(timeout));
     }, v -> RestartContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
   }
 
