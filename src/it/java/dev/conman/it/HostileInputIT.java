@@ -311,6 +311,10 @@ class HostileInputIT {
     t.add(new Case("ListContainerStats", "plain request", () -> Support.status(() -> rt().listContainerStats(
         dev.conman.api.v1.ListContainerStatsRequest.getDefaultInstance())), Set.of(Code.OK), null));
 
+    // -------- GetInfo takes nothing: a plain request answers
+    t.add(new Case("GetInfo", "plain request", () -> Support.status(() -> dev.conman.api.v1.SystemServiceGrpc
+        .newBlockingStub(conman.daemon().channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .getInfo(dev.conman.api.v1.GetInfoRequest.getDefaultInstance())), Set.of(Code.OK), null));
     // -------- ListNetworks takes nothing: a plain request answers
     t.add(new Case("ListNetworks", "plain request", () -> Support.status(() -> rt().listNetworks(
         dev.conman.api.v1.ListNetworksRequest.getDefaultInstance())), Set.of(Code.OK), null));
@@ -468,9 +472,10 @@ class HostileInputIT {
           (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
           (byte) 0xff}), UNPARSABLE, null));
       t.add(new Case(rpc, "field number 0 (raw)", () -> raw(m, new byte[] {0x00, 0x01}), UNPARSABLE, null));
-      // an unknown field is ignored: what is left is an empty request, valid only for ListContainers
+      // an unknown field is ignored: what is left is an empty request, valid only for the List
+      // methods and GetInfo, which take nothing
       t.add(new Case(rpc, "only an unknown field (raw)", () -> raw(m, field(4242, "x".getBytes())),
-          rpc.startsWith("List") ? Set.of(Code.OK) : INVALID, null));
+          rpc.startsWith("List") || rpc.equals("GetInfo") ? Set.of(Code.OK) : INVALID, null));
     }
 
     // -------- strings that are not UTF-8: protobuf-java refuses them in proto3 string fields
@@ -734,11 +739,12 @@ class HostileInputIT {
     return all;
   }
 
-  /** The methods of RuntimeService and EventService: every one must have cases. */
+  /** The methods of RuntimeService, EventService and SystemService: every one must have cases. */
   private static List<MethodDescriptor<?, ?>> allMethods() {
     List<MethodDescriptor<?, ?>> all = new ArrayList<>();
     all.addAll(RuntimeServiceGrpc.getServiceDescriptor().getMethods());
     all.addAll(EventServiceGrpc.getServiceDescriptor().getMethods());
+    all.addAll(dev.conman.api.v1.SystemServiceGrpc.getServiceDescriptor().getMethods());
     return all;
   }
 

@@ -33,6 +33,7 @@ final class CommandTree {
       leaf(RunCommand.class), leaf(ExecCommand.class), leaf(AttachCommand.class), leaf(LogsCommand.class),
       leaf(EventsCommand.class), leaf(StatsCommand.class), leaf(TopCommand.class), leaf(RestartCommand.class),
       leaf(PauseCommand.Pause.class), leaf(PauseCommand.Unpause.class),
+      leaf(InfoCommand.Info.class), leaf(InfoCommand.Version.class),
       leaf(CommandLine.HelpCommand.class));
 
   private CommandTree() {}

@@ -8,6 +8,7 @@ import dev.conman.api.v1.IoServiceGrpc.IoServiceStub;
 import dev.conman.api.v1.RuntimeServiceGrpc;
 import dev.conman.api.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import dev.conman.api.v1.ImageServiceGrpc;
+import dev.conman.api.v1.SystemServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -31,6 +32,7 @@ final class Daemon implements AutoCloseable {
   private final IoServiceBlockingStub io;
   private final IoServiceStub ioAsync;
   private final ImageServiceGrpc.ImageServiceBlockingStub images;
+  private final SystemServiceGrpc.SystemServiceBlockingStub system;
   private final Duration timeout;
 
   private Daemon(ManagedChannel channel, EventLoopGroup eventLoop, Duration timeout) {
@@ -41,6 +43,7 @@ final class Daemon implements AutoCloseable {
     this.io = IoServiceGrpc.newBlockingStub(channel);
     this.ioAsync = IoServiceGrpc.newStub(channel);
     this.images = ImageServiceGrpc.newBlockingStub(channel);
+    this.system = SystemServiceGrpc.newBlockingStub(channel);
     this.timeout = timeout;
   }
 
@@ -118,6 +121,11 @@ final class Daemon implements AutoCloseable {
   /** Images without a deadline: a pull lasts as long as the download (the daemon bounds stalls). */
   ImageServiceGrpc.ImageServiceBlockingStub imagesWithoutDeadline() {
     return images;
+  }
+
+  /** The daemon itself (info), with the global --timeout as deadline. */
+  SystemServiceGrpc.SystemServiceBlockingStub system() {
+    return system.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -26,6 +26,8 @@ import dev.conman.grpc.events.ContainerHistory;
 import dev.conman.grpc.events.EventFeed;
 import dev.conman.grpc.events.EventServiceImpl;
 import dev.conman.grpc.io.IoServiceImpl;
+import dev.conman.grpc.system.DaemonFacts;
+import dev.conman.grpc.system.SystemServiceImpl;
 import dev.conman.journal.JournalReader;
 import dev.conman.journal.JournalSchema;
 import dev.conman.journal.JournalSettings;
@@ -41,6 +43,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -127,11 +130,14 @@ public final class Daemon implements AutoCloseable {
           Props.empty()), containers, blocking));
       IoServiceImpl io = d.open(new IoServiceImpl(containers, runtime));
       io.resumeDetachedExecs();
+      DaemonFacts facts = new DaemonFacts(CommandLineArgs.VERSION, ProcessHandle.current().pid(), Instant.now(),
+          s.runtime(), s.conmon(), s.root(), s.state(), s.socket(), s.database(), s.defaultNetwork());
       d.open(ApiServer.start(s.socket(), s.socketGroup(), List.of(
           new RuntimeServiceImpl(containers, validator, runtime, blocking, networks, history),
           new EventServiceImpl(feed, containers, history),
           io,
-          imageService.get()),
+          imageService.get(),
+          new SystemServiceImpl(facts, containers, store, journal, blocking)),
           s.maxMessageBytes()));
       d.open(RetentionSchedule.start(s.database(), s.eventRetention()));
       log.info("conmand {} serving on {} (root {}, state {}, runtime {}, conmon {})", ProcessHandle.current().pid(),
