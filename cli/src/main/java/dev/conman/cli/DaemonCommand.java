@@ -20,9 +20,30 @@ abstract class DaemonCommand implements Callable<Integer> {
     Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(),
         global.output(), new ContainerFormat(zone), new EventFormat(zone));
     try (Daemon daemon = Daemon.connect(global.socket(), global.timeout())) {
-      return run(daemon, console);
+      int status = run(daemon, console);
+      markArchiveWorthKeeping();
+      return status;
     }
   }
+
+  /**
+   * bin/conmanctl writes its class-data archive at the exit of the first run of a build, and keeps
+   * it only if that run talked to the daemon: an archive of a --help, or of a run that found no
+   * daemon, lacked the gRPC client's classes, and a list then took 440 ms instead of 235 ms.
+   */
+  private static void markArchiveWorthKeeping() {
+    String mark = System.getProperty(ARCHIVE_MARK);
+    if (mark != null) {
+      try {
+        java.nio.file.Files.writeString(java.nio.file.Path.of(mark), "");
+      } catch (java.io.IOException | RuntimeException e) {
+        // no mark: the archive is not kept, and the next run writes one again
+      }
+    }
+  }
+
+  /** The file to create once a call to the daemon has been answered (see bin/conmanctl). */
+  static final String ARCHIVE_MARK = "conmanctl.cds.mark";
 
   /** conmanctl's stdin, stdout and stderr as bytes, for a container's own I/O. */
   protected Stdio stdio() {

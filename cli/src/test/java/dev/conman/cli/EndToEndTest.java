@@ -87,6 +87,20 @@ class EndToEndTest {
   }
 
   @Test
+  void aRunThatTalkedToTheDaemonMarksItsClassDataArchiveWorthKeeping() {
+    Path mark = tmp.resolve("archive.ok");
+    System.setProperty(DaemonCommand.ARCHIVE_MARK, mark.toString());
+    try {
+      assertEquals(0, conmanctl("--version").status());
+      assertFalse(Files.exists(mark), "--version talks to no daemon");
+      assertEquals(0, conmanctl("container", "list").status());
+      assertTrue(Files.exists(mark), "a list does");
+    } finally {
+      System.clearProperty(DaemonCommand.ARCHIVE_MARK);
+    }
+  }
+
+  @Test
   void pruneDeletesWithoutForceWhatDoesNotRunAndNeedsForceWithoutATerminal() {
     CliRun r = conmanctl("container", "prune", "--force");
     assertEquals(0, r.status(), r.err());
