@@ -136,14 +136,22 @@ final class StreamedCall<I, O> implements ClientResponseObserver<I, O> {
     copier.start();
   }
 
-  /** Sends close_stdin (and half-closes the call when that is its last message). */
-  void closeStdin() throws InterruptedException {
-    if (send(closeStdin) && halfCloseWithStdin) {
-      synchronized (sending) {
-        if (!closed && !halfClosed) {
-          halfClosed = true;
-          call.onCompleted();
-        }
+  /**
+   * Sends close_stdin (and half-closes the call when that is its last message), without waiting for
+   * the call to be ready: a message this small needs no flow control, and waiting could deadlock.
+   * When the process ends at once, the daemon may close the call first; the stream is then never
+   * ready again, and the call's end is delivered only after the output that precedes it, which the
+   * main thread, waiting here, would never have read.
+   */
+  void closeStdin() {
+    synchronized (sending) {
+      if (closed || halfClosed) {
+        return;
+      }
+      call.onNext(closeStdin);
+      if (halfCloseWithStdin) {
+        halfClosed = true;
+        call.onCompleted();
       }
     }
   }
