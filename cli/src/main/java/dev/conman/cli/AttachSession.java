@@ -57,7 +57,7 @@ final class AttachSession {
   }
 
   void resize(TerminalSize size) {
-    call.sendQuietly(AttachInput.newBuilder().setResize(size).build());
+    call.sendControl(AttachInput.newBuilder().setResize(size).build());
   }
 
   /** Writes output until the call ends. */

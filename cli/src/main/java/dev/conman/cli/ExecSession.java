@@ -80,7 +80,7 @@ final class ExecSession {
     if (!startSent) {
       return; // the size goes in start
     }
-    call.sendQuietly(ExecInput.newBuilder().setResize(size).build());
+    call.sendControl(ExecInput.newBuilder().setResize(size).build());
   }
 
   /** The main thread's loop: writes output as it arrives until the call ends. */

@@ -119,12 +119,15 @@ final class StreamedCall<I, O> implements ClientResponseObserver<I, O> {
     }
   }
 
-  /** {@link #send} from a thread that is not to be interrupted: an interrupt drops the message. */
-  void sendQuietly(I input) {
-    try {
-      send(input);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /**
+   * A small control message (a resize), sent at once: it needs no flow control, and a wait for the
+   * call to be ready could last forever (see {@link #closeStdin}). Dropped once the call has ended.
+   */
+  void sendControl(I input) {
+    synchronized (sending) {
+      if (!closed && !halfClosed) {
+        call.onNext(input);
+      }
     }
   }
 
@@ -145,11 +148,8 @@ final class StreamedCall<I, O> implements ClientResponseObserver<I, O> {
    */
   void closeStdin() {
     synchronized (sending) {
-      if (closed || halfClosed) {
-        return;
-      }
-      call.onNext(closeStdin);
-      if (halfCloseWithStdin) {
+      sendControl(closeStdin);
+      if (halfCloseWithStdin && !closed && !halfClosed) {
         halfClosed = true;
         call.onCompleted();
       }
