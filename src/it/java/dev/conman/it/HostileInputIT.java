@@ -251,6 +251,28 @@ class HostileInputIT {
       t.add(new Case("CreateContainer", "workdir " + printable(workdir), () -> Support.status(() -> rt().createContainer(
           valid("wd").toBuilder().setWorkdir(workdir).build())), INVALID, "workdir"));
     }
+    // -------- mounts: the host's paths a container may see
+    Map<String, dev.conman.api.v1.Mount> mounts = new java.util.LinkedHashMap<>();
+    mounts.put("mount of type nfs", dev.conman.api.v1.Mount.newBuilder().setType("nfs").setSource("/tmp")
+        .setDestination("/x").build());
+    mounts.put("mount without a type", dev.conman.api.v1.Mount.newBuilder().setSource("/tmp").setDestination("/x")
+        .build());
+    mounts.put("bind of a relative path", bindMount("tmp", "/x"));
+    mounts.put("bind of /", bindMount("/", "/host"));
+    mounts.put("bind of the daemon's root", bindMount(conman.daemon().root().toString(), "/x"));
+    mounts.put("bind with ..", bindMount("/tmp/../etc", "/x"));
+    mounts.put("bind with NUL", bindMount("/tmp\0", "/x"));
+    mounts.put("bind onto /", bindMount("/tmp", "/"));
+    mounts.put("bind onto /proc/sys", bindMount("/tmp", "/proc/sys"));
+    mounts.put("bind onto a relative path", bindMount("/tmp", "x"));
+    mounts.put("tmpfs with a source", dev.conman.api.v1.Mount.newBuilder().setType("tmpfs").setSource("/tmp")
+        .setDestination("/x").build());
+    mounts.forEach((what, mount) -> t.add(new Case("CreateContainer", what, () -> Support.status(() ->
+        rt().createContainer(valid("mnt").toBuilder().addMounts(mount).build())), INVALID, "mount")));
+    t.add(new Case("CreateContainer", "65 mounts", () -> Support.status(() -> rt().createContainer(
+        valid("mnt").toBuilder().addAllMounts(java.util.stream.IntStream.range(0, 65).mapToObj(i ->
+            dev.conman.api.v1.Mount.newBuilder().setType("tmpfs").setDestination("/t" + i).build()).toList())
+            .build())), INVALID, "mounts"));
     t.add(new Case("CreateContainer", "empty label key", () -> Support.status(() -> rt().createContainer(
         valid("lbl").toBuilder().putLabels("", "v").build())), INVALID, "label"));
     t.add(new Case("CreateContainer", "label key with NUL", () -> Support.status(() -> rt().createContainer(
@@ -707,6 +729,10 @@ class HostileInputIT {
     r.put("cpuset '0-999999999999'", b.get().setCpusetCpus("0-999999999999").build());
     r.put("cpuset with terminal escape", b.get().setCpusetCpus("\u001b[2J").build());
     return r;
+  }
+
+  private static dev.conman.api.v1.Mount bindMount(String source, String destination) {
+    return dev.conman.api.v1.Mount.newBuilder().setType("bind").setSource(source).setDestination(destination).build();
   }
 
   private static CreateContainerRequest valid(String name) {

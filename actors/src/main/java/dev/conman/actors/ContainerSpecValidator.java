@@ -85,6 +85,7 @@ public final class ContainerSpecValidator {
     checkLabels(spec.labels());
     checkSecurity(spec.security());
     spec = spec.withNetwork(network(spec.network()));
+    spec = spec.withMounts(mounts(spec.mounts()));
     String rootfs = spec.fromImage() ? spec.image() : rootfs(spec.image()).toString();
     return spec.with(rootfs, spec.command(), spec.env(), workdir, spec.imageId());
   }
@@ -94,21 +95,7 @@ public final class ContainerSpecValidator {
       throw ContainerException.invalid("--image is required: an image reference (e.g. localhost:5000/busybox)"
           + " or the absolute path of a root filesystem directory");
     }
-    checkStrings("image path", List.of(image));
-    Path given;
-    try {
-      given = Path.of(image);
-    } catch (InvalidPathException e) {
-      throw ContainerException.invalid("image path " + quote(image) + " is not a valid path");
-    }
-    if (!given.isAbsolute()) {
-      throw ContainerException.invalid("image path " + quote(image) + " must be absolute");
-    }
-    for (Path part : given) {
-      if (part.toString().equals("..")) {
-        throw ContainerException.invalid("image path " + quote(image) + " must not contain '..'");
-      }
-    }
+    Path given = absolutePath("image path", image);
     if (!Files.exists(given)) {
       throw ContainerException.invalid("image directory " + image + " does not exist");
     }
@@ -119,13 +106,92 @@ public final class ContainerSpecValidator {
     if (real.getNameCount() == 0) {
       throw ContainerException.invalid("the host's root directory cannot be a container's root filesystem");
     }
+    checkNotOwned("image " + image, real);
+    return real;
+  }
+
+  /** An absolute path without '..', as given (symbolic links not resolved). */
+  private static Path absolutePath(String what, String value) {
+    checkStrings(what, List.of(value));
+    Path given;
+    try {
+      given = Path.of(value);
+    } catch (InvalidPathException e) {
+      throw ContainerException.invalid(what + " " + quote(value) + " is not a valid path");
+    }
+    if (!given.isAbsolute()) {
+      throw ContainerException.invalid(what + " " + quote(value) + " must be absolute");
+    }
+    for (Path part : given) {
+      if (part.toString().equals("..")) {
+        throw ContainerException.invalid(what + " " + quote(value) + " must not contain '..'");
+      }
+    }
+    return given;
+  }
+
+  /** A container may not see conman's journal, logs or runtime state: nothing inside them, nor above. */
+  private void checkNotOwned(String what, Path real) {
     for (Path owned : ownedDirs) {
       if (real.startsWith(owned) || owned.startsWith(real)) {
-        throw ContainerException.invalid("image " + image + " overlaps conman's own directory " + owned
+        throw ContainerException.invalid(what + " overlaps conman's own directory " + owned
             + "; use a directory outside it");
       }
     }
-    return real;
+  }
+
+  static final int MAX_MOUNTS = 64;
+
+  /** Where a mount would hide what runc mounts for the container itself, or its whole root. */
+  private static final List<String> RESERVED_DESTINATIONS = List.of("/proc", "/sys");
+
+  /**
+   * Bind sources exist and resolve to their real paths (a link swapped later cannot redirect the
+   * mount), outside conman's directories; destinations are absolute, distinct, and neither the
+   * root nor under /proc or /sys.
+   */
+  private List<MountSpec> mounts(List<MountSpec> mounts) {
+    if (mounts.size() > MAX_MOUNTS) {
+      throw ContainerException.invalid(mounts.size() + " mounts; at most " + MAX_MOUNTS + " are allowed");
+    }
+    List<MountSpec> checked = new java.util.ArrayList<>();
+    java.util.Set<Path> destinations = new java.util.HashSet<>();
+    for (MountSpec m : mounts) {
+      if (m.type() == null) {
+        throw ContainerException.invalid("mount " + quote(m.destination()) + " needs a type: bind or tmpfs");
+      }
+      Path destination = absolutePath("mount destination", m.destination() == null ? "" : m.destination())
+          .normalize();
+      String where = destination.toString();
+      if (destination.getNameCount() == 0) {
+        throw ContainerException.invalid("mount destination '/' would hide the container's root filesystem;"
+            + " mount a directory inside it");
+      }
+      for (String reserved : RESERVED_DESTINATIONS) {
+        if (destination.startsWith(reserved)) {
+          throw ContainerException.invalid("mount destination " + quote(where) + " is under " + reserved
+              + ", which runc mounts for the container itself");
+        }
+      }
+      if (!destinations.add(destination)) {
+        throw ContainerException.invalid("two mounts at " + quote(where) + "; give each its own destination");
+      }
+      String source = null;
+      if (m.type() == MountSpec.Type.BIND) {
+        Path given = absolutePath("mount source", m.source() == null ? "" : m.source());
+        if (!Files.exists(given)) {
+          throw ContainerException.invalid("mount source " + m.source() + " does not exist on the host");
+        }
+        Path real = real(given);
+        checkNotOwned("mount source " + m.source(), real);
+        source = real.toString();
+      } else if (m.source() != null && !m.source().isEmpty()) {
+        throw ContainerException.invalid("a tmpfs mount has no source (" + quote(m.source()) + " given for "
+            + where + ")");
+      }
+      checked.add(new MountSpec(m.type(), source, where, m.readOnly()));
+    }
+    return checked;
   }
 
   /**

@@ -149,7 +149,7 @@ class ContainerActorTest {
     ContainerSpec base = spec();
     ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
         base.labels(), null, RestartPolicy.parse(restartPolicy), null, null,
-        new NetworkSpec("test", List.of(dev.conman.network.PortMapping.tcp(8080, 80)), "web1"), null, null);
+        new NetworkSpec("test", List.of(dev.conman.network.PortMapping.tcp(8080, 80)), "web1"), null, null, null);
     return kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r)).reply();
   }
 
@@ -204,7 +204,7 @@ class ContainerActorTest {
     TestProbe<StatusReply<ContainerView>> client = KIT.createTestProbe();
     ContainerSpec base = spec();
     ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
-        base.labels(), null, null, null, null, new NetworkSpec("test", List.of(), null), null, null);
+        base.labels(), null, null, null, null, new NetworkSpec("test", List.of(), null), null, null, null);
     kit.runCommand(new ContainerActor.Create(spec, client.ref()));
     supervisor.expectMessageClass(ContainerActor.ContainerGone.class).afterForgotten().run();
     assertTrue(client.receiveMessage().isError());
@@ -328,7 +328,7 @@ class ContainerActorTest {
   void restartOfARunningContainerCreatedWithAutoRemoveIsRefused() throws IOException {
     ContainerSpec base = spec();
     ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
-        base.labels(), null, null, null, null, null, null, true);
+        base.labels(), null, null, null, null, null, null, true, null);
     kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r));
     ask(ContainerActor.Start::new);
     ContainerException e = error(ask(r -> new ContainerActor.Restart(10, r)));
@@ -361,7 +361,7 @@ class ContainerActorTest {
   void attachIsJournaledForCreatedAndRunningContainersAndStdinNeedsAContainerWithStdin() throws IOException {
     Path rootfs = Files.createDirectories(root.resolve("rootfs"));
     ContainerSpec withStdin = new ContainerSpec("sh", rootfs.toString(), List.of("/bin/sh"), List.of(), "/", false,
-        Map.of(), null, null, null, null, null, new dev.conman.runc.StdioMode(true, true, false), null);
+        Map.of(), null, null, null, null, null, new dev.conman.runc.StdioMode(true, true, false), null, null);
     kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(withStdin, r));
     assertTrue(ask(r -> new ContainerActor.StartAttach("a1", true, r)).isSuccess(), "CREATED: attach before start");
     ask(ContainerActor.Start::new);
@@ -425,7 +425,7 @@ class ContainerActorTest {
   private ContainerSpec autoRemovedSpec() throws IOException {
     ContainerSpec base = spec();
     return new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
-        base.labels(), null, null, null, null, null, null, true);
+        base.labels(), null, null, null, null, null, null, true, null);
   }
 
   private StatusReply<ContainerView> createAutoRemoved() throws IOException {

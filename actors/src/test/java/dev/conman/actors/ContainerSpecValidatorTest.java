@@ -78,13 +78,68 @@ class ContainerSpecValidatorTest {
     ContainerSpecValidator v = new ContainerSpecValidator(List.of(dir.resolve("root")), ONE_IMAGE);
     for (String policy : List.of("always", "on-failure:3", "unless-stopped")) {
       ContainerSpec s = new ContainerSpec("c1", rootfs.toString(), List.of("/bin/true"), List.of(), "/", false,
-          java.util.Map.of(), null, RestartPolicy.parse(policy), null, null, null, null, true);
+          java.util.Map.of(), null, RestartPolicy.parse(policy), null, null, null, null, true, null);
       ContainerException e = assertThrows(ContainerException.class, () -> v.validate(s), policy);
       assertEquals(ContainerException.Code.INVALID_ARGUMENT, e.code());
       assertTrue(e.getMessage().contains("auto_remove (--rm) and restart policy " + policy), e.getMessage());
     }
     ContainerSpec plain = new ContainerSpec("c1", rootfs.toString(), List.of("/bin/true"), List.of(), "/", false,
-        java.util.Map.of(), null, RestartPolicy.NO, null, null, null, null, true);
+        java.util.Map.of(), null, RestartPolicy.NO, null, null, null, null, true, null);
     assertTrue(v.validate(plain).autoRemove());
+  }
+
+  private ContainerSpec withMounts(Path rootfs, MountSpec... mounts) {
+    return new ContainerSpec("c1", rootfs.toString(), List.of("/bin/true"), List.of(), "/", false, Map.of(), null, null,
+        null, null, null, null, null, List.of(mounts));
+  }
+
+  private static MountSpec bind(Object source, String destination) {
+    return new MountSpec(MountSpec.Type.BIND, source.toString(), destination, false);
+  }
+
+  @Test
+  void bindSourcesResolveToRealPathsAndTmpfsHasNone() throws Exception {
+    Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
+    Path data = Files.createDirectories(dir.resolve("data"));
+    Path link = Files.createSymbolicLink(dir.resolve("link"), data);
+    ContainerSpecValidator v = new ContainerSpecValidator(List.of(dir.resolve("root"), dir.resolve("state")));
+    ContainerSpec ok = v.validate(withMounts(rootfs, bind(link, "/data/"),
+        new MountSpec(MountSpec.Type.TMPFS, "", "/run/cache", true)));
+    assertEquals(List.of(new MountSpec(MountSpec.Type.BIND, data.toRealPath().toString(), "/data", false),
+        new MountSpec(MountSpec.Type.TMPFS, null, "/run/cache", true)), ok.mounts(),
+        "the link's target, a destination without its trailing slash");
+  }
+
+  @Test
+  void badMountsAreInvalidArgumentsThatSayWhatIsWrong() throws Exception {
+    Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
+    Path root = Files.createDirectories(dir.resolve("root"));
+    Path data = Files.createDirectories(dir.resolve("data"));
+    ContainerSpecValidator v = new ContainerSpecValidator(List.of(root, dir.resolve("state")));
+    Map<String, MountSpec[]> bad = new java.util.LinkedHashMap<>();
+    bad.put("must be absolute", new MountSpec[] {bind("data", "/data")});
+    bad.put("does not exist on the host", new MountSpec[] {bind(dir.resolve("missing"), "/data")});
+    bad.put("must not contain '..'", new MountSpec[] {bind(data + "/../data", "/data")});
+    bad.put("overlaps conman's own directory", new MountSpec[] {bind(root.resolve("."), "/x")});
+    bad.put("overlaps conman's own directory " + root.toRealPath(), new MountSpec[] {bind(dir, "/x")});
+    bad.put("would hide the container's root filesystem", new MountSpec[] {bind(data, "/")});
+    bad.put("is under /proc", new MountSpec[] {bind(data, "/proc/sys")});
+    bad.put("is under /sys", new MountSpec[] {new MountSpec(MountSpec.Type.TMPFS, null, "/sys", false)});
+    bad.put("mount destination 'data' must be absolute", new MountSpec[] {bind(data, "data")});
+    bad.put("two mounts at '/data'", new MountSpec[] {bind(data, "/data"),
+        new MountSpec(MountSpec.Type.TMPFS, null, "/data/", false)});
+    bad.put("a tmpfs mount has no source", new MountSpec[] {new MountSpec(MountSpec.Type.TMPFS, "/tmp", "/t", false)});
+    bad.put("needs a type", new MountSpec[] {new MountSpec(null, data.toString(), "/data", false)});
+    MountSpec[] many = new MountSpec[ContainerSpecValidator.MAX_MOUNTS + 1];
+    for (int i = 0; i < many.length; i++) {
+      many[i] = new MountSpec(MountSpec.Type.TMPFS, null, "/t" + i, false);
+    }
+    bad.put("at most 64 are allowed", many);
+    bad.forEach((expected, mounts) -> {
+      ContainerException e = assertThrows(ContainerException.class, () -> v.validate(withMounts(rootfs, mounts)),
+          expected);
+      assertEquals(ContainerException.Code.INVALID_ARGUMENT, e.code());
+      assertTrue(e.getMessage().contains(expected), () -> "expected '" + expected + "' in: " + e.getMessage());
+    });
   }
 }

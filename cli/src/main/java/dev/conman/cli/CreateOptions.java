@@ -1,6 +1,7 @@
 package dev.conman.cli;
 
 import dev.conman.api.v1.CreateContainerRequest;
+import dev.conman.api.v1.Mount;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -89,6 +90,16 @@ final class CreateOptions implements TrailingCommand {
           + " 127.0.0.1:8080:80/tcp; repeatable.")
   List<String> publish = new ArrayList<>();
 
+  @Option(names = {"-v", "--volume"}, paramLabel = "HOST_PATH:CONTAINER_PATH[:ro|rw]",
+      description = "Mount a host directory or file into the container, e.g. /srv/data:/data or"
+          + " ./conf:/etc/app:ro (a path starting with . is taken from the current directory); repeatable."
+          + " Not conman's own directories.")
+  List<String> volumes = new ArrayList<>();
+
+  @Option(names = "--tmpfs", paramLabel = "CONTAINER_PATH[:ro|rw]",
+      description = "Mount an empty in-memory file system at this path, new at each run; repeatable.")
+  List<String> tmpfs = new ArrayList<>();
+
   @Option(names = "--hostname", paramLabel = "NAME",
       description = "The container's host name (also in its /etc/hosts). Default: the first 12 characters"
           + " of its id.")
@@ -130,9 +141,51 @@ final class CreateOptions implements TrailingCommand {
     return image.startsWith("/") || image.startsWith(".");
   }
 
+  /** -v and --tmpfs as the API's mounts; the daemon checks the paths. */
+  List<Mount> mounts() {
+    List<Mount> mounts = new ArrayList<>();
+    for (String v : volumes) {
+      String[] parts = v.split(":", -1);
+      if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
+        throw usage("--volume " + v + ": expected HOST_PATH:CONTAINER_PATH[:ro|rw]");
+      }
+      if (!parts[0].startsWith("/") && !parts[0].startsWith(".")) {
+        throw usage("--volume " + v + ": named volumes are not supported; give the host path, absolute or"
+            + " starting with .");
+      }
+      String source = parts[0].startsWith(".") ? Path.of(parts[0]).toAbsolutePath().normalize().toString() : parts[0];
+      mounts.add(Mount.newBuilder().setType("bind").setSource(source).setDestination(parts[1])
+          .setReadOnly(readOnly("--volume", v, parts, 2)).build());
+    }
+    for (String t : tmpfs) {
+      String[] parts = t.split(":", -1);
+      if (parts.length > 2 || parts[0].isEmpty()) {
+        throw usage("--tmpfs " + t + ": expected CONTAINER_PATH[:ro|rw]");
+      }
+      mounts.add(Mount.newBuilder().setType("tmpfs").setDestination(parts[0])
+          .setReadOnly(readOnly("--tmpfs", t, parts, 1)).build());
+    }
+    return mounts;
+  }
+
+  private boolean readOnly(String option, String value, String[] parts, int at) {
+    if (parts.length <= at || parts[at].equals("rw")) {
+      return false;
+    }
+    if (parts[at].equals("ro")) {
+      return true;
+    }
+    throw usage(option + " " + value + ": '" + parts[at] + "' is neither ro nor rw");
+  }
+
+  private picocli.CommandLine.ParameterException usage(String message) {
+    return new picocli.CommandLine.ParameterException(mixee.commandLine(), message);
+  }
+
   /** Usage errors that parsing cannot see; called before connecting to the daemon. */
   void validate() {
     command();
+    mounts();
     if (noNewPrivileges && allowNewPrivileges) {
       throw new picocli.CommandLine.ParameterException(mixee.commandLine(),
           "--no-new-privileges and --allow-new-privileges contradict each other: give one");
@@ -153,6 +206,7 @@ final class CreateOptions implements TrailingCommand {
         .setPrivileged(privileged)
         .setAllowNewPrivileges(allowNewPrivileges)
         .addAllPublish(publish)
+        .addAllMounts(mounts())
         .setTty(tty)
         .setStdin(stdin);
     if (network != null) {

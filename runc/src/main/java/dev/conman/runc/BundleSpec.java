@@ -20,7 +20,8 @@ import java.util.List;
  */
 public record BundleSpec(
     List<String> args, List<String> env, String cwd, Path rootfs, boolean readonly, String hostname,
-    Resources resources, Security security, NetNamespace netns, List<BindMount> mounts, boolean terminal) {
+    Resources resources, Security security, NetNamespace netns, List<BindMount> mounts, boolean terminal,
+    List<VolumeMount> volumes) {
 
   public BundleSpec {
     if (args == null || args.isEmpty()) {
@@ -44,6 +45,7 @@ public record BundleSpec(
     security = security == null ? Security.defaults() : security;
     netns = netns == null ? NetNamespace.NEW : netns;
     mounts = mounts == null ? List.of() : List.copyOf(mounts);
+    volumes = volumes == null ? List.of() : List.copyOf(volumes);
     if (resources.memorySwapBytes() != null && resources.memoryBytes() == null) {
       throw new IllegalArgumentException("a memory+swap limit needs a memory limit too");
     }
@@ -52,23 +54,29 @@ public record BundleSpec(
   /** Without limits and with docker's default security. */
   public BundleSpec(
       List<String> args, List<String> env, String cwd, Path rootfs, boolean readonly, String hostname) {
-    this(args, env, cwd, rootfs, readonly, hostname, Resources.NONE, Security.defaults(), null, null, false);
+    this(args, env, cwd, rootfs, readonly, hostname, Resources.NONE, Security.defaults(), null, null, false, null);
   }
 
   public BundleSpec withResources(Resources resources) {
-    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts, terminal);
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts, terminal, volumes);
   }
 
   public BundleSpec withSecurity(Security security) {
-    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts, terminal);
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts, terminal, volumes);
   }
 
   /** In the given network namespace, with these files mounted (the namespace's DNS files). */
   public BundleSpec withNetwork(NetNamespace netns, List<BindMount> mounts) {
-    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts, terminal);
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts, terminal, volumes);
+  }
+
+  /** With the mounts the user asked for (docker run -v, --tmpfs). */
+  public BundleSpec withVolumes(List<VolumeMount> volumes) {
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts, terminal,
+        volumes);
   }
 
   public BundleSpec withTerminal(boolean terminal) {
-    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts, terminal);
+    return new BundleSpec(args, env, cwd, rootfs, readonly, hostname, resources, security, netns, mounts, terminal, volumes);
   }
 }

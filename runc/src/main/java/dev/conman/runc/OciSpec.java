@@ -61,10 +61,7 @@ public final class OciSpec {
       config.put("hostname", spec.hostname());
     }
     ArrayNode mounts = mounts(spec.security().privileged());
-    for (BindMount m : spec.mounts()) {
-      mount(mounts, m.destination(), "bind", m.source().toString(), "rbind", "nosuid", "nodev", "noexec",
-          m.readOnly() ? "ro" : "rw");
-    }
+    addChosenMounts(mounts, spec);
     config.set("mounts", mounts);
     config.set("linux", linux(spec.resources(), spec.security().privileged(), spec.netns()));
     return config;
@@ -117,6 +114,39 @@ public final class OciSpec {
   }
 
   /** A privileged container gets /sys and its cgroups writable, as with docker. */
+  /**
+   * The daemon's files (resolv.conf, hosts, hostname) and the user's mounts, parents before what
+   * is mounted inside them (as docker orders them); where the user mounts one of the daemon's
+   * files, the user's wins.
+   */
+  private static void addChosenMounts(ArrayNode mounts, BundleSpec spec) {
+    java.util.Set<String> chosen = new java.util.HashSet<>();
+    spec.volumes().forEach(v -> chosen.add(v.destination()));
+    List<Chosen> all = new ArrayList<>();
+    for (BindMount m : spec.mounts()) {
+      if (!chosen.contains(m.destination())) {
+        all.add(new Chosen(m.destination(), "bind", m.source().toString(),
+            List.of("rbind", "nosuid", "nodev", "noexec", m.readOnly() ? "ro" : "rw")));
+      }
+    }
+    for (VolumeMount v : spec.volumes()) {
+      String access = v.readOnly() ? "ro" : "rw";
+      all.add(v.kind() == VolumeMount.Kind.BIND
+          ? new Chosen(v.destination(), "bind", v.source(), List.of("rbind", "rprivate", access))
+          : new Chosen(v.destination(), "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777", access)));
+    }
+    all.stream().sorted(java.util.Comparator.comparingInt(c -> depth(c.destination())))
+        .forEach(c -> mount(mounts, c.destination(), c.type(), c.source(), c.options().toArray(String[]::new)));
+  }
+
+  /** A mount entry of config.json, before its place among the others is known. */
+  private record Chosen(String destination, String type, String source, List<String> options) {}
+
+  /** Components of an absolute path: "/" 0, "/data" 1, "/data/x" 2. */
+  private static int depth(String path) {
+    return (int) java.nio.file.Path.of(path).normalize().getNameCount();
+  }
+
   private static ArrayNode mounts(boolean privileged) {
     ArrayNode mounts = MAPPER.createArrayNode();
     mount(mounts, "/proc", "proc", "proc");

@@ -86,6 +86,33 @@ class OciSpecTest {
   }
 
   @Test
+  void theUsersMountsComeAfterTheDefaultsParentsFirstAndWinOverTheDaemonsFiles() {
+    BundleSpec spec = spec(List.of()).withNetwork(NetNamespace.HOST,
+        List.of(new BindMount(Path.of("/state/c/etc/hosts"), "/etc/hosts", false),
+            new BindMount(Path.of("/state/c/etc/resolv.conf"), "/etc/resolv.conf", false)))
+        .withVolumes(List.of(
+            new VolumeMount(VolumeMount.Kind.BIND, "/srv/conf/resolv.conf", "/etc/resolv.conf", true),
+            new VolumeMount(VolumeMount.Kind.TMPFS, null, "/data/cache", false),
+            new VolumeMount(VolumeMount.Kind.BIND, "/srv/data", "/data", false)));
+    JsonNode mounts = OciSpec.build(spec).path("mounts");
+    List<String> destinations = new ArrayList<>();
+    mounts.forEach(m -> destinations.add(m.path("destination").asText()));
+    int defaults = OciSpec.build(spec(List.of())).path("mounts").size();
+    assertEquals(List.of("/data", "/etc/hosts", "/etc/resolv.conf", "/data/cache"),
+        destinations.subList(defaults, destinations.size()), "by depth, in order; one /etc/resolv.conf: the user's");
+    JsonNode resolv = mounts.get(defaults + 2);
+    assertEquals("/srv/conf/resolv.conf", resolv.path("source").asText());
+    assertEquals(List.of("rbind", "rprivate", "ro"), texts(resolv.path("options")));
+    JsonNode data = mounts.get(defaults);
+    assertEquals(List.of("rbind", "rprivate", "rw"), texts(data.path("options")), "executables run from a bind");
+    JsonNode cache = mounts.get(defaults + 3);
+    assertEquals("tmpfs", cache.path("type").asText());
+    assertEquals(List.of("nosuid", "nodev", "mode=1777", "rw"), texts(cache.path("options")));
+    assertThrows(IllegalArgumentException.class, () -> new VolumeMount(VolumeMount.Kind.BIND, "rel", "/x", false));
+    assertThrows(IllegalArgumentException.class, () -> new VolumeMount(VolumeMount.Kind.TMPFS, null, "x", false));
+  }
+
+  @Test
   void hostNetworkingHasNoNetworkNamespace() {
     JsonNode root = OciSpec.build(spec(List.of()).withNetwork(NetNamespace.HOST, null));
     root.path("linux").path("namespaces").forEach(ns -> assertFalse(ns.path("type").asText().equals("network")));

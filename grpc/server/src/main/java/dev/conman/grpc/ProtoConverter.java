@@ -3,6 +3,7 @@ package dev.conman.grpc;
 import com.google.protobuf.Timestamp;
 import dev.conman.actors.ContainerException;
 import dev.conman.actors.ContainerSpec;
+import dev.conman.actors.MountSpec;
 import dev.conman.actors.ProcessSecurity;
 import dev.conman.actors.RestartPolicy;
 import dev.conman.runc.Resources;
@@ -29,7 +30,25 @@ public final class ProtoConverter {
         r.hasResources() ? fromProto(r.getResources()) : null,
         new ProcessSecurity(r.getUser(), r.getCapAddList(), r.getCapDropList(), r.getPrivileged(),
             r.getAllowNewPrivileges()),
-        new NetworkSpec(r.getNetwork(), ports(r.getPublishList()), r.getHostname()), stdio(r), r.getAutoRemove());
+        new NetworkSpec(r.getNetwork(), ports(r.getPublishList()), r.getHostname()), stdio(r), r.getAutoRemove(),
+        r.getMountsList().stream().map(ProtoConverter::fromProto).toList());
+  }
+
+  /** @throws ContainerException INVALID_ARGUMENT for a type other than bind and tmpfs */
+  private static MountSpec fromProto(dev.conman.api.v1.Mount m) {
+    MountSpec.Type type = switch (m.getType()) {
+      case "bind" -> MountSpec.Type.BIND;
+      case "tmpfs" -> MountSpec.Type.TMPFS;
+      default -> throw ContainerException.invalid("mount type " + (m.getType().isEmpty() ? "(none)"
+          : "'" + m.getType() + "'") + " for " + m.getDestination() + ": bind or tmpfs");
+    };
+    return new MountSpec(type, m.getSource(), m.getDestination(), m.getReadOnly());
+  }
+
+  private static dev.conman.api.v1.Mount toProto(MountSpec m) {
+    return dev.conman.api.v1.Mount.newBuilder().setType(m.type().name().toLowerCase(java.util.Locale.ROOT))
+        .setSource(m.source() == null ? "" : m.source()).setDestination(m.destination()).setReadOnly(m.readOnly())
+        .build();
   }
 
   /** @throws ContainerException INVALID_ARGUMENT for a mapping that is not [HOST_IP:]HOST:CONTAINER[/PROTO] */
@@ -140,6 +159,7 @@ public final class ProtoConverter {
         .setLogPath(v.logPath().toString())
         .setRestartPolicy(spec.restart().toString())
         .setAutoRemove(spec.autoRemove())
+        .addAllMounts(spec.mounts().stream().map(ProtoConverter::toProto).toList())
         .setRestartCount(v.restartCount())
         .setOomKilled(v.oomKilled())
         .setResources(toProto(spec.resources()))
