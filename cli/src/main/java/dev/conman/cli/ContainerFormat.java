@@ -179,6 +179,7 @@ final class ContainerFormat {
     fields.put("Address", List.of(c.getIpAddress().isEmpty() ? "" : c.getIpAddress() + "/" + c.getIpPrefixLength()));
     fields.put("Gateway", List.of(c.getGateway()));
     fields.put("Ports", c.getPortsList());
+    fields.put("Mounts", c.getMountsList().stream().map(ContainerFormat::mount).toList());
     fields.put("Resources", resources(c.getResources()));
     fields.put("Labels", new TreeMap<>(c.getLabelsMap()).entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.toList()));
@@ -248,7 +249,14 @@ final class ContainerFormat {
         .put("ip_address", c.getIpAddress())
         .put("ip_prefix_length", c.getIpPrefixLength())
         .put("gateway", c.getGateway())
-        .put("ports", c.getPortsList());
+        .put("ports", c.getPortsList())
+        .put("mounts", c.getMountsList().stream().map(ContainerFormat::mount).toList());
+  }
+
+  /** docker's -v notation: /srv/data:/data, /srv/conf:/etc/conf:ro, tmpfs:/scratch. */
+  static String mount(dev.conman.api.v1.Mount m) {
+    return (m.getType().equals("tmpfs") ? "tmpfs" : m.getSource()) + ":" + m.getDestination()
+        + (m.getReadOnly() ? ":ro" : "");
   }
 
   /** Every field of the limits; unset ones are null (cpuset_cpus, a plain string, is ""). */

@@ -47,6 +47,8 @@ class ContainerFormatTest {
             .setMemorySwapBytes(-1).setCpus(0.5).setCpuShares(512).setPidsLimit(10)
             .setCpusetCpus("0-1,3"))
         .setUser("1000:1000")
+        .addMounts(dev.conman.api.v1.Mount.newBuilder().setType("bind").setSource("/srv/data").setDestination("/data"))
+        .addMounts(dev.conman.api.v1.Mount.newBuilder().setType("tmpfs").setDestination("/scratch").setReadOnly(true))
         .build();
   }
 
@@ -143,6 +145,8 @@ class ContainerFormatTest {
         "Address:   -",
         "Gateway:   -",
         "Ports:     -",
+        "Mounts:    /srv/data:/data",
+        "           tmpfs:/scratch:ro",
         "Resources: memory=16MiB",
         "           memory-swap=unlimited",
         "           cpus=0.5",
@@ -173,7 +177,7 @@ class ContainerFormatTest {
     String details = format.details(created());
     for (String line : List.of("PID:       4242", "Exit code: -", "OOMKilled: false",
         "Started:   -", "Finished:  -", "Restart:   no", "Restarts:  0", "Image ID:  -",
-        "Env:       -", "User:      -", "Resources: -", "Labels:    -", "Message:   -",
+        "Env:       -", "User:      -", "Mounts:    -", "Resources: -", "Labels:    -", "Message:   -",
         "Log path:  -")) {
       assertEquals(true, details.contains(line + "\n"), line + " in\n" + details);
     }
@@ -193,7 +197,7 @@ class ContainerFormatTest {
         + "\"resources\":{\"memory_bytes\":16777216,\"memory_swap_bytes\":-1,\"cpus\":0.5,"
         + "\"cpu_shares\":512,\"pids_limit\":10,\"cpuset_cpus\":\"0-1,3\"},"
         + "\"user\":\"1000:1000\",\"network\":\"\",\"hostname\":\"\",\"ip_address\":\"\","
-        + "\"ip_prefix_length\":0,\"gateway\":\"\",\"ports\":[]}",
+        + "\"ip_prefix_length\":0,\"gateway\":\"\",\"ports\":[],\"mounts\":[\"/srv/data:/data\",\"tmpfs:/scratch:ro\"]}",
         ContainerFormat.json(exited()));
   }
 
