@@ -126,13 +126,8 @@ public class ContainerOperations {
     BundleWriter.write(layout.bundle(id), id, new BundleSpec(spec.command(), spec.env(), spec.workdir(), rootfs,
         spec.readOnly(), hostname).withResources(spec.resources()).withSecurity(security(rootfs, spec.security()))
         .withNetwork(namespace(net.mode(), attachment), dnsMounts(id, rootfs, spec, hostname, attachment))
-        .withVolumes(spec.mounts().stream().map(ContainerOperations::volume).toList())
+        .withVolumes(spec.mounts())
         .withTerminal(spec.stdio().terminal()));
-  }
-
-  private static VolumeMount volume(MountSpec m) {
-    return new VolumeMount(m.type() == MountSpec.Type.BIND ? VolumeMount.Kind.BIND : VolumeMount.Kind.TMPFS,
-        m.source(), m.destination(), m.readOnly());
   }
 
   private static NetNamespace namespace(NetworkMode mode, NetworkAttachment attachment) {

@@ -3,6 +3,7 @@ package dev.conman.actors;
 import dev.conman.journal.CborSerializable;
 import dev.conman.runc.Resources;
 import dev.conman.runc.StdioMode;
+import dev.conman.runc.VolumeMount;
 import java.util.List;
 import java.util.Map;
 
@@ -29,7 +30,7 @@ public record ContainerSpec(
     NetworkSpec network,
     StdioMode stdio,
     Boolean autoRemove,
-    List<MountSpec> mounts)
+    List<VolumeMount> mounts)
     implements CborSerializable {
 
   /** Fields added after the first release read as null from old journals: they get their defaults. */
@@ -87,7 +88,7 @@ public record ContainerSpec(
   }
 
   /** The same spec with these mounts (the validator's real paths). */
-  ContainerSpec withMounts(List<MountSpec> newMounts) {
+  ContainerSpec withMounts(List<VolumeMount> newMounts) {
     return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources,
         security, network, stdio, autoRemove, newMounts);
   }

@@ -1,5 +1,6 @@
 package dev.conman.actors;
 
+import dev.conman.runc.VolumeMount;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -150,14 +151,14 @@ public final class ContainerSpecValidator {
    * mount), outside conman's directories; destinations are absolute, distinct, and neither the
    * root nor under /proc or /sys.
    */
-  private List<MountSpec> mounts(List<MountSpec> mounts) {
+  private List<VolumeMount> mounts(List<VolumeMount> mounts) {
     if (mounts.size() > MAX_MOUNTS) {
       throw ContainerException.invalid(mounts.size() + " mounts; at most " + MAX_MOUNTS + " are allowed");
     }
-    List<MountSpec> checked = new java.util.ArrayList<>();
+    List<VolumeMount> checked = new java.util.ArrayList<>();
     java.util.Set<Path> destinations = new java.util.HashSet<>();
-    for (MountSpec m : mounts) {
-      if (m.type() == null) {
+    for (VolumeMount m : mounts) {
+      if (m.kind() == null) {
         throw ContainerException.invalid("mount " + quote(m.destination()) + " needs a type: bind or tmpfs");
       }
       Path destination = absolutePath("mount destination", m.destination() == null ? "" : m.destination())
@@ -177,7 +178,7 @@ public final class ContainerSpecValidator {
         throw ContainerException.invalid("two mounts at " + quote(where) + "; give each its own destination");
       }
       String source = null;
-      if (m.type() == MountSpec.Type.BIND) {
+      if (m.kind() == VolumeMount.Kind.BIND) {
         Path given = absolutePath("mount source", m.source() == null ? "" : m.source());
         if (!Files.exists(given)) {
           throw ContainerException.invalid("mount source " + m.source() + " does not exist on the host");
@@ -189,7 +190,7 @@ public final class ContainerSpecValidator {
         throw ContainerException.invalid("a tmpfs mount has no source (" + quote(m.source()) + " given for "
             + where + ")");
       }
-      checked.add(new MountSpec(m.type(), source, where, m.readOnly()));
+      checked.add(new VolumeMount(m.kind(), source, where, m.readOnly()));
     }
     return checked;
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conman.runc.VolumeMount;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -88,13 +89,13 @@ class ContainerSpecValidatorTest {
     assertTrue(v.validate(plain).autoRemove());
   }
 
-  private ContainerSpec withMounts(Path rootfs, MountSpec... mounts) {
+  private ContainerSpec withMounts(Path rootfs, VolumeMount... mounts) {
     return new ContainerSpec("c1", rootfs.toString(), List.of("/bin/true"), List.of(), "/", false, Map.of(), null, null,
         null, null, null, null, null, List.of(mounts));
   }
 
-  private static MountSpec bind(Object source, String destination) {
-    return new MountSpec(MountSpec.Type.BIND, source.toString(), destination, false);
+  private static VolumeMount bind(Object source, String destination) {
+    return new VolumeMount(VolumeMount.Kind.BIND, source.toString(), destination, false);
   }
 
   @Test
@@ -104,9 +105,9 @@ class ContainerSpecValidatorTest {
     Path link = Files.createSymbolicLink(dir.resolve("link"), data);
     ContainerSpecValidator v = new ContainerSpecValidator(List.of(dir.resolve("root"), dir.resolve("state")));
     ContainerSpec ok = v.validate(withMounts(rootfs, bind(link, "/data/"),
-        new MountSpec(MountSpec.Type.TMPFS, "", "/run/cache", true)));
-    assertEquals(List.of(new MountSpec(MountSpec.Type.BIND, data.toRealPath().toString(), "/data", false),
-        new MountSpec(MountSpec.Type.TMPFS, null, "/run/cache", true)), ok.mounts(),
+        new VolumeMount(VolumeMount.Kind.TMPFS, "", "/run/cache", true)));
+    assertEquals(List.of(new VolumeMount(VolumeMount.Kind.BIND, data.toRealPath().toString(), "/data", false),
+        new VolumeMount(VolumeMount.Kind.TMPFS, null, "/run/cache", true)), ok.mounts(),
         "the link's target, a destination without its trailing slash");
   }
 
@@ -116,23 +117,23 @@ class ContainerSpecValidatorTest {
     Path root = Files.createDirectories(dir.resolve("root"));
     Path data = Files.createDirectories(dir.resolve("data"));
     ContainerSpecValidator v = new ContainerSpecValidator(List.of(root, dir.resolve("state")));
-    Map<String, MountSpec[]> bad = new java.util.LinkedHashMap<>();
-    bad.put("must be absolute", new MountSpec[] {bind("data", "/data")});
-    bad.put("does not exist on the host", new MountSpec[] {bind(dir.resolve("missing"), "/data")});
-    bad.put("must not contain '..'", new MountSpec[] {bind(data + "/../data", "/data")});
-    bad.put("overlaps conman's own directory", new MountSpec[] {bind(root.resolve("."), "/x")});
-    bad.put("overlaps conman's own directory " + root.toRealPath(), new MountSpec[] {bind(dir, "/x")});
-    bad.put("would hide the container's root filesystem", new MountSpec[] {bind(data, "/")});
-    bad.put("is under /proc", new MountSpec[] {bind(data, "/proc/sys")});
-    bad.put("is under /sys", new MountSpec[] {new MountSpec(MountSpec.Type.TMPFS, null, "/sys", false)});
-    bad.put("mount destination 'data' must be absolute", new MountSpec[] {bind(data, "data")});
-    bad.put("two mounts at '/data'", new MountSpec[] {bind(data, "/data"),
-        new MountSpec(MountSpec.Type.TMPFS, null, "/data/", false)});
-    bad.put("a tmpfs mount has no source", new MountSpec[] {new MountSpec(MountSpec.Type.TMPFS, "/tmp", "/t", false)});
-    bad.put("needs a type", new MountSpec[] {new MountSpec(null, data.toString(), "/data", false)});
-    MountSpec[] many = new MountSpec[ContainerSpecValidator.MAX_MOUNTS + 1];
+    Map<String, VolumeMount[]> bad = new java.util.LinkedHashMap<>();
+    bad.put("must be absolute", new VolumeMount[] {bind("data", "/data")});
+    bad.put("does not exist on the host", new VolumeMount[] {bind(dir.resolve("missing"), "/data")});
+    bad.put("must not contain '..'", new VolumeMount[] {bind(data + "/../data", "/data")});
+    bad.put("overlaps conman's own directory", new VolumeMount[] {bind(root.resolve("."), "/x")});
+    bad.put("overlaps conman's own directory " + root.toRealPath(), new VolumeMount[] {bind(dir, "/x")});
+    bad.put("would hide the container's root filesystem", new VolumeMount[] {bind(data, "/")});
+    bad.put("is under /proc", new VolumeMount[] {bind(data, "/proc/sys")});
+    bad.put("is under /sys", new VolumeMount[] {new VolumeMount(VolumeMount.Kind.TMPFS, null, "/sys", false)});
+    bad.put("mount destination 'data' must be absolute", new VolumeMount[] {bind(data, "data")});
+    bad.put("two mounts at '/data'", new VolumeMount[] {bind(data, "/data"),
+        new VolumeMount(VolumeMount.Kind.TMPFS, null, "/data/", false)});
+    bad.put("a tmpfs mount has no source", new VolumeMount[] {new VolumeMount(VolumeMount.Kind.TMPFS, "/tmp", "/t", false)});
+    bad.put("needs a type", new VolumeMount[] {new VolumeMount(null, data.toString(), "/data", false)});
+    VolumeMount[] many = new VolumeMount[ContainerSpecValidator.MAX_MOUNTS + 1];
     for (int i = 0; i < many.length; i++) {
-      many[i] = new MountSpec(MountSpec.Type.TMPFS, null, "/t" + i, false);
+      many[i] = new VolumeMount(VolumeMount.Kind.TMPFS, null, "/t" + i, false);
     }
     bad.put("at most 64 are allowed", many);
     bad.forEach((expected, mounts) -> {

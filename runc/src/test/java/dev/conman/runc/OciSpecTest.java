@@ -108,8 +108,6 @@ class OciSpecTest {
     JsonNode cache = mounts.get(defaults + 3);
     assertEquals("tmpfs", cache.path("type").asText());
     assertEquals(List.of("nosuid", "nodev", "mode=1777", "rw"), texts(cache.path("options")));
-    assertThrows(IllegalArgumentException.class, () -> new VolumeMount(VolumeMount.Kind.BIND, "rel", "/x", false));
-    assertThrows(IllegalArgumentException.class, () -> new VolumeMount(VolumeMount.Kind.TMPFS, null, "x", false));
   }
 
   @Test

@@ -3,7 +3,7 @@ package dev.conman.grpc;
 import com.google.protobuf.Timestamp;
 import dev.conman.actors.ContainerException;
 import dev.conman.actors.ContainerSpec;
-import dev.conman.actors.MountSpec;
+import dev.conman.runc.VolumeMount;
 import dev.conman.actors.ProcessSecurity;
 import dev.conman.actors.RestartPolicy;
 import dev.conman.runc.Resources;
@@ -35,18 +35,18 @@ public final class ProtoConverter {
   }
 
   /** @throws ContainerException INVALID_ARGUMENT for a type other than bind and tmpfs */
-  private static MountSpec fromProto(dev.conman.api.v1.Mount m) {
-    MountSpec.Type type = switch (m.getType()) {
-      case "bind" -> MountSpec.Type.BIND;
-      case "tmpfs" -> MountSpec.Type.TMPFS;
+  private static VolumeMount fromProto(dev.conman.api.v1.Mount m) {
+    VolumeMount.Kind type = switch (m.getType()) {
+      case "bind" -> VolumeMount.Kind.BIND;
+      case "tmpfs" -> VolumeMount.Kind.TMPFS;
       default -> throw ContainerException.invalid("mount type " + (m.getType().isEmpty() ? "(none)"
           : "'" + m.getType() + "'") + " for " + m.getDestination() + ": bind or tmpfs");
     };
-    return new MountSpec(type, m.getSource(), m.getDestination(), m.getReadOnly());
+    return new VolumeMount(type, m.getSource(), m.getDestination(), m.getReadOnly());
   }
 
-  private static dev.conman.api.v1.Mount toProto(MountSpec m) {
-    return dev.conman.api.v1.Mount.newBuilder().setType(m.type().name().toLowerCase(java.util.Locale.ROOT))
+  private static dev.conman.api.v1.Mount toProto(VolumeMount m) {
+    return dev.conman.api.v1.Mount.newBuilder().setType(m.kind().name().toLowerCase(java.util.Locale.ROOT))
         .setSource(m.source() == null ? "" : m.source()).setDestination(m.destination()).setReadOnly(m.readOnly())
         .build();
   }
