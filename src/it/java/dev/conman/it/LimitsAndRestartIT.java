@@ -96,6 +96,48 @@ class LimitsAndRestartIT {
     delete(id);
   }
 
+  /**
+   * A host reboot, as the daemon finds it: every process gone, and the state directory (on /run, a
+   * tmpfs) empty. always and unless-stopped run again, as docker starts them at boot; a container
+   * without a policy, and one a user stopped, stay exited.
+   */
+  @Test
+  void afterAHostRebootTheRestartPoliciesBringTheirContainersBack() throws Exception {
+    ConmanDaemon d = conman.daemon();
+    String always = start(Support.create(conman.name("always"), conman.rootfs(), "/bin/sleep", "300").toBuilder()
+        .setRestartPolicy("always").build());
+    String unless = start(Support.create(conman.name("unless"), conman.rootfs(), "/bin/sleep", "300").toBuilder()
+        .setRestartPolicy("unless-stopped").build());
+    String none = start(Support.create(conman.name("none"), conman.rootfs(), "/bin/sleep", "300"));
+    String stopped = start(Support.create(conman.name("stopped"), conman.rootfs(), "/bin/sleep", "300").toBuilder()
+        .setRestartPolicy("unless-stopped").build());
+    d.runtime().withDeadlineAfter(30, TimeUnit.SECONDS)
+        .stopContainer(StopContainerRequest.newBuilder().setRef(stopped).setTimeoutSeconds(0).build());
+    d.kill9();
+    for (String id : d.runcContainers()) {
+      Exec.run(Duration.ofSeconds(30), "runc", "--root", d.runcRoot().toString(), "delete", "--force", id);
+    }
+    Support.await("the shims gone", Duration.ofSeconds(10), () -> d.conmonPids().isEmpty());
+    try (var entries = Files.list(d.state())) {
+      for (Path entry : entries.toList()) {
+        Exec.run(Duration.ofSeconds(30), "rm", "-rf", entry.toString());
+      }
+    }
+    d.restart();
+    Support.await("always and unless-stopped running again", Duration.ofSeconds(20), () ->
+        get(always).getState() == ContainerState.CONTAINER_STATE_RUNNING
+            && get(unless).getState() == ContainerState.CONTAINER_STATE_RUNNING);
+    assertEquals(1, get(always).getRestartCount());
+    Container lost = get(none);
+    assertEquals(ContainerState.CONTAINER_STATE_EXITED, lost.getState());
+    assertTrue(!lost.hasExitCode(), "nobody saw its exit: " + lost);
+    assertEquals(ContainerState.CONTAINER_STATE_EXITED, get(stopped).getState(), "stopped by a user: it stays");
+    assertEquals(0, get(stopped).getRestartCount());
+    for (String id : List.of(always, unless, none, stopped)) {
+      delete(id);
+    }
+  }
+
   @Test
   void memoryLimitOomKillIsReported() {
     String id = start(Support.create(conman.name("oom"), conman.rootfs(), "/bin/sh", "-c",
