@@ -328,6 +328,11 @@ class HostileInputIT {
     badResources().forEach((what, res) -> t.add(new Case("UpdateContainer", what, () -> Support.status(() -> rt().updateContainer(
         dev.conman.api.v1.UpdateContainerRequest.newBuilder().setRef(victim.getId()).setResources(res).build())),
         INVALID, null)));
+    for (String policy : List.of("sometimes", "on-failure:-1", "always\0")) {
+      t.add(new Case("UpdateContainer", "restart policy " + printable(policy), () -> Support.status(() ->
+          rt().updateContainer(dev.conman.api.v1.UpdateContainerRequest.newBuilder().setRef(victim.getId())
+              .setRestartPolicy(policy).build())), INVALID, "restart policy"));
+    }
 
     // -------- ListContainerStats takes nothing: a plain request answers
     t.add(new Case("ListContainerStats", "plain request", () -> Support.status(() -> rt().listContainerStats(

@@ -96,6 +96,24 @@ class LimitsAndRestartIT {
     delete(id);
   }
 
+  @Test
+  void anUpdatedRestartPolicyRestartsTheContainerAtItsNextExit() throws Exception {
+    ConmanDaemon d = conman.daemon();
+    String id = start(Support.create(conman.name("u"), conman.rootfs(), "/bin/sh", "-c",
+        "while [ ! -e /tmp/stop ]; do sleep 0.1; done; rm /tmp/stop; exit 4"));
+    Container updated = d.runtime().updateContainer(UpdateContainerRequest.newBuilder().setRef(id)
+        .setRestartPolicy("on-failure:1").build()).getContainer();
+    assertEquals("on-failure:1", updated.getRestartPolicy());
+    Files.createFile(conman.rootfs().resolve("tmp/stop"));
+    Support.await("restarted once by the new policy", Duration.ofSeconds(15), () -> {
+      Container c = get(id);
+      return c.getRestartCount() == 1 && c.getState() == ContainerState.CONTAINER_STATE_RUNNING;
+    });
+    List<String> types = history(id).stream().map(Event::getType).toList();
+    assertTrue(types.indexOf("restart_policy_changed") < types.indexOf("restarted"), types.toString());
+    delete(id);
+  }
+
   /**
    * A host reboot, as the daemon finds it: every process gone, and the state directory (on /run, a
    * tmpfs) empty. always and unless-stopped run again, as docker starts them at boot; a container

@@ -162,9 +162,13 @@ public final class ContainerActor
   public record EndAttach(String attachId, String reason, ActorRef<StatusReply<ContainerView>> replyTo)
       implements Request<ContainerView> {}
 
-  /** New limits for a CREATED, RUNNING or PAUSED container; fields set in {@code update} replace the current ones. */
-  public record UpdateResources(dev.conman.runc.Resources update, ActorRef<StatusReply<ContainerView>> replyTo)
-      implements Request<ContainerView> {}
+  /**
+   * New limits for a CREATED, RUNNING or PAUSED container (fields set in {@code resources} replace
+   * the current ones), a new restart policy for any container that is not gone; either may be null.
+   * A new policy applies from the next exit on: it starts nothing by itself, as in docker.
+   */
+  public record Update(dev.conman.runc.Resources resources, RestartPolicy restart,
+      ActorRef<StatusReply<ContainerView>> replyTo) implements Request<ContainerView> {}
 
   /** Sent by the supervisor right after spawning: compare the replayed state with the host. */
   public enum Reconcile implements Command { INSTANCE }
@@ -240,7 +244,7 @@ public final class ContainerActor
 
   private record RestartDone(ContainerOperations.RunAgain run, Instant startedAt, Throwable failure) implements Command {}
 
-  private record UpdateDone(dev.conman.runc.Resources resources, Throwable failure,
+  private record UpdateDone(dev.conman.runc.Resources resources, RestartPolicy restart, Throwable failure,
       ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
 
   /** Tells the supervisor that a container is gone (deleted or never created); it then forgets it. */
@@ -304,6 +308,9 @@ public final class ContainerActor
 
   /** A user stopped an exited container whose restart was pending: it stays exited. */
   public record RestartCancelled(String containerId, Instant at) implements Event {}
+
+  /** A user changed the restart policy (update --restart). */
+  public record RestartPolicyChanged(String containerId, RestartPolicy policy, Instant at) implements Event {}
 
   /** New resource limits applied to the container's cgroup. */
   public record ResourcesUpdated(String containerId, dev.conman.runc.Resources resources, Instant at) implements Event {}
@@ -622,6 +629,8 @@ public final class ContainerActor
       return new State.Failed(f.finished(null, e.at(), e.reason(), false));
     } else if (event instanceof ResourcesUpdated e) {
       return withFacts(state, f.withSpec(f.spec().withResources(e.resources())));
+    } else if (event instanceof RestartPolicyChanged e) {
+      return withFacts(state, f.withSpec(f.spec().withRestart(e.policy())));
     } else if (event instanceof NetworkAttached e) {
       return withFacts(state, f.withNetwork(e.attachment()));
     } else if (event instanceof NetworkDetached) {
@@ -866,7 +875,11 @@ public final class ContainerActor
         .onCommand(StartAttach.class, this::onStartAttach);
     b.forState(s -> s instanceof State.Created || s instanceof State.Running || s instanceof State.Paused
             || s instanceof State.Stopping)
-        .onCommand(UpdateResources.class, this::onUpdate);
+        .onCommand(Update.class, this::onUpdate);
+    b.forState(s -> s instanceof State.Exited || s instanceof State.Failed)
+        .onCommand(Update.class, (s, c) -> c.resources() == null ? onUpdate(s, c)
+            : refuse(c, s, "update", "limits apply to CREATED, RUNNING and PAUSED containers (a restart policy to"
+                + " any)"));
     b.forState(s -> s instanceof State.Exited || s instanceof State.Failed)
         .onCommand(Start.class, this::onStartAgain)
         .onCommand(Restart.class, (s, c) -> onStartAgain(s, new Start(c.replyTo())));
@@ -914,7 +927,7 @@ public final class ContainerActor
             + " RUNNING container"))
         .onCommand(Pause.class, (s, c) -> refuse(c, s, "pause", "only a RUNNING container can be paused"))
         .onCommand(Resume.class, (s, c) -> refuse(c, s, "resume", "only a PAUSED container can be resumed"))
-        .onCommand(UpdateResources.class, (s, c) -> refuse(c, s, "update", "limits apply to CREATED, RUNNING and"
+        .onCommand(Update.class, (s, c) -> refuse(c, s, "update", "limits apply to CREATED, RUNNING and"
             + " PAUSED containers"))
         .onCommand(ScheduleRestart.class, (s, c) -> Effect().noReply())
         .onCommand(RestartNow.class, (s, c) -> Effect().noReply())
@@ -1432,17 +1445,25 @@ public final class ContainerActor
         .thenUnstashAll();
   }
 
-  private ReplyEffect<Event, State> onUpdate(State state, UpdateResources c) {
+  private ReplyEffect<Event, State> onUpdate(State state, Update c) {
+    if (c.restart() != null && state.facts().spec().autoRemove() && c.restart().kind() != RestartPolicy.Kind.NO) {
+      return reject(c, ContainerException.invalid("container " + id + " was created with auto_remove (--rm): it is"
+          + " deleted when it exits, so it cannot be restarted (restart policy " + c.restart() + ")"));
+    }
+    if (c.resources() == null) {
+      return persist(new RestartPolicyChanged(id, c.restart(), now()))
+          .thenReply(c.replyTo(), s -> StatusReply.success(view(s)));
+    }
     dev.conman.runc.Resources merged;
     try {
-      merged = ResourceLimits.merge(state.facts().spec().resources(), c.update());
+      merged = ResourceLimits.merge(state.facts().spec().resources(), c.resources());
     } catch (IllegalArgumentException e) {
       return reject(c, ContainerException.invalid(e.getMessage()));
     }
     runBlocking(() -> {
       deps.operations().update(id, merged);
       return merged;
-    }, (applied, failure) -> new UpdateDone(merged, failure, c.replyTo()));
+    }, (applied, failure) -> new UpdateDone(merged, c.restart(), failure, c.replyTo()));
     return Effect().noReply();
   }
 
@@ -1452,7 +1473,11 @@ public final class ContainerActor
       return Effect().reply(r.replyTo(), StatusReply.<ContainerView>error(failure("update", r.failure())))
           .thenUnstashAll();
     }
-    return persist(new ResourcesUpdated(id, r.resources(), now()))
+    List<Event> events = new ArrayList<>(List.of(new ResourcesUpdated(id, r.resources(), now())));
+    if (r.restart() != null) {
+      events.add(new RestartPolicyChanged(id, r.restart(), now()));
+    }
+    return persist(events)
         .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
         .thenUnstashAll();
   }

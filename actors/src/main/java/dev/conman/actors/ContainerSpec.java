@@ -81,6 +81,12 @@ public record ContainerSpec(
         security, network, stdio, autoRemove, mounts);
   }
 
+  /** The same spec with another restart policy (after an update). */
+  public ContainerSpec withRestart(RestartPolicy newRestart) {
+    return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, newRestart, resources,
+        security, network, stdio, autoRemove, mounts);
+  }
+
   /** The same spec on the network the daemon resolved the request to. */
   ContainerSpec withNetwork(NetworkSpec newNetwork) {
     return new ContainerSpec(name, image, command, env, workdir, readOnly, labels, imageId, restart, resources,

@@ -897,6 +897,37 @@ class ContainerActorTest {
   }
 
   @Test
+  void anUpdatedRestartPolicyAppliesFromTheNextExitOn() throws IOException {
+    create();
+    ask(ContainerActor.Start::new);
+    ContainerView v = ask(r -> new ContainerActor.Update(null, RestartPolicy.parse("on-failure:1"), r)).getValue();
+    assertEquals("on-failure:1", v.spec().restart().toString());
+    exitWith(3);
+    awaitCondition(() -> kit.getState().facts().restartCount() == 1 && kit.getState().phase() == Phase.RUNNING);
+    exitWith(3);
+    awaitPhase(Phase.EXITED);
+    // an exited container takes a policy too, and stays exited
+    assertEquals(Phase.EXITED, ask(r -> new ContainerActor.Update(null, RestartPolicy.parse("always"), r)).getValue()
+        .phase());
+    assertEquals("always", kit.getState().facts().spec().restart().toString());
+    List<String> types = journaled().stream().map(e -> e.getClass().getSimpleName()).toList();
+    assertEquals(2, types.stream().filter(t -> t.equals("RestartPolicyChanged")).count(), types.toString());
+    assertEquals(ContainerException.Code.FAILED_PRECONDITION, error(ask(r -> new ContainerActor.Update(
+        dev.conman.runc.Resources.NONE.withPidsLimit(5L), null, r))).code(), "limits only while it runs");
+  }
+
+  @Test
+  void aContainerCreatedWithAutoRemoveTakesNoRestartPolicy() throws IOException {
+    ContainerSpec base = spec();
+    ContainerSpec spec = new ContainerSpec(base.name(), base.image(), base.command(), base.env(), base.workdir(), false,
+        base.labels(), null, null, null, null, null, null, true, null);
+    kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, r));
+    ContainerException e = error(ask(r -> new ContainerActor.Update(null, RestartPolicy.parse("always"), r)));
+    assertEquals(ContainerException.Code.INVALID_ARGUMENT, e.code());
+    assertTrue(e.getMessage().contains("auto_remove"), e.getMessage());
+  }
+
+  @Test
   void aRestartWritesTheBundleAgainWhenAHostRebootEmptiedTheStateDirectory() throws IOException {
     createAndStartWithRestartPolicy("always");
     String before = Files.readString(bundle().resolve("config.json"));

@@ -131,7 +131,7 @@ class LimitsEndToEndTest {
   @Test
   void updateWithoutALimitIsAUsageError() {
     CliRun r = conmanctl("container", "update", "c1");
-    assertEquals(new CliRun(ExitCodes.USAGE, "", "conmanctl: nothing to update: give at least one"
+    assertEquals(new CliRun(ExitCodes.USAGE, "", "conmanctl: nothing to update: give --restart or at least one"
         + " of --memory, --memory-swap, --cpus, --cpu-shares, --pids-limit or --cpuset-cpus\n"
         + "Run 'conmanctl container update --help' for usage.\n"), r);
     assertTrue(fake.requests.isEmpty());

@@ -685,16 +685,20 @@ class ParsingTest {
   void updateNeedsALimitAndARef() {
     UpdateCommand none = parse(UpdateCommand.class, "container", "update", "c1");
     ParameterException e = assertThrows(ParameterException.class, none::validate);
-    assertEquals("nothing to update: give at least one of --memory, --memory-swap, --cpus,"
+    assertEquals("nothing to update: give --restart or at least one of --memory, --memory-swap, --cpus,"
         + " --cpu-shares, --pids-limit or --cpuset-cpus", e.getMessage());
+    UpdateCommand policy = parse(UpdateCommand.class, "container", "update", "--restart", "on-failure:2", "c1");
+    policy.validate();
+    assertEquals(UpdateContainerRequest.newBuilder().setRef("c1").setRestartPolicy("on-failure:2").build(),
+        policy.request("c1"), "a policy alone: no resources");
+    assertThrows(ParameterException.class, () -> parse("container", "update", "--restart", "sometimes", "c1"));
     assertThrows(ParameterException.class, () -> parse("container", "update", "--cpus", "1"));
     assertThrows(ParameterException.class,
         () -> parse("container", "update", "--cpus", "-1", "c1"));
     assertThrows(ParameterException.class,
         () -> parse("container", "update", "--memory", "1x", "c1"));
     assertThrows(ParameterException.class,
-        () -> parse("container", "update", "--restart", "always", "c1"),
-        "update changes limits only");
+        () -> parse("container", "update", "--image", "/r", "c1"), "update changes limits and the policy only");
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.conman.actors.ContainerSpecValidator;
 import dev.conman.actors.ContainerSupervisor;
 import dev.conman.actors.ContainerView;
 import dev.conman.actors.Phase;
+import dev.conman.actors.RestartPolicy;
 import dev.conman.api.v1.ContainerStats;
 import dev.conman.api.v1.ContainerStatsRequest;
 import dev.conman.api.v1.ContainerStatsResponse;
@@ -213,11 +214,12 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   @Override
   public void updateContainer(UpdateContainerRequest request, StreamObserver<UpdateContainerResponse> out) {
     Responses.respond(out, () -> {
-      if (!request.hasResources()) {
-        throw ContainerException.invalid("give the resources to change");
+      if (!request.hasResources() && request.getRestartPolicy().isEmpty()) {
+        throw ContainerException.invalid("give the resources or the restart policy to change");
       }
-      Resources update = ProtoConverter.fromProto(request.getResources());
-      return this.<ContainerView>forward(request.getRef(), replyTo -> new ContainerActor.UpdateResources(update, replyTo),
+      Resources update = request.hasResources() ? ProtoConverter.fromProto(request.getResources()) : null;
+      RestartPolicy restart = request.getRestartPolicy().isEmpty() ? null : RestartPolicy.parse(request.getRestartPolicy());
+      return this.<ContainerView>forward(request.getRef(), replyTo -> new ContainerActor.Update(update, restart, replyTo),
           askTimeout);
     }, v -> UpdateContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
   }

@@ -94,6 +94,8 @@ final class EventConverter {
       b.setType("restart_cancelled").setReason("stopped by a user");
     } else if (e instanceof ContainerActor.ResourcesUpdated c) {
       b.setType("resources_updated").setReason(ProtoConverter.describe(c.resources()));
+    } else if (e instanceof ContainerActor.RestartPolicyChanged c) {
+      b.setType("restart_policy_changed").setReason(c.policy().toString());
     } else if (e instanceof ContainerActor.ExecStarted c) {
       b.setType("exec_started").setExecId(c.execId()).addAllCommand(c.command());
     } else if (e instanceof ContainerActor.ExecExited c) {
