@@ -298,8 +298,13 @@ final class AttachSession implements StreamObserver<AttachInput> {
     }
     return containers.<ContainerView>forward(id, r -> new ContainerActor.EndAttach(attachId, endReason, r)).toCompletableFuture()
         .exceptionally(failure -> {
-          log.warn("attach {} to {} ended ({}), but Detached was not journaled: {}", attachId, id, endReason,
-              failure.getMessage());
+          if (StatusMapper.notFound(failure)) {
+            // deleted meanwhile (run --rm): its history ends with deleted, which ends every attachment
+            log.debug("attach {} to {} ended ({}) after the container was deleted", attachId, id, endReason);
+          } else {
+            log.warn("attach {} to {} ended ({}), but Detached was not journaled: {}", attachId, id, endReason,
+                failure.getMessage());
+          }
           return null;
         });
   }
