@@ -28,7 +28,7 @@ final class CommandTree {
           leaf(WaitCommand.class), leaf(HistoryCommand.class), leaf(ExecCommand.class), leaf(LogsCommand.class),
           leaf(UpdateCommand.class), leaf(StatsCommand.class), leaf(TopCommand.class)),
       node(ImageCommand.class, leaf(ImageCommand.Pull.class), leaf(ImageCommand.ListImages.class),
-          leaf(ImageCommand.Inspect.class), leaf(ImageCommand.Remove.class)),
+          leaf(ImageCommand.Inspect.class), leaf(ImageCommand.Remove.class), leaf(ImageCommand.Prune.class)),
       node(NetworkCommand.class, leaf(NetworkCommand.ListNetworks.class)),
       leaf(RunCommand.class), leaf(ExecCommand.class), leaf(AttachCommand.class), leaf(LogsCommand.class),
       leaf(EventsCommand.class), leaf(StatsCommand.class), leaf(TopCommand.class), leaf(RestartCommand.class),

@@ -95,13 +95,41 @@ final class ImageCommand implements Callable<Integer> {
 
     @Override
     protected int run(Daemon daemon, Console console) {
-      RemoveImageResponse r = daemon.images().removeImage(RemoveImageRequest.newBuilder().setRef(ref)
-          .setForce(force).build());
-      r.getUntaggedList().forEach(t -> console.line("untagged " + t));
-      if (r.getDeleted()) {
-        console.line("deleted " + r.getId());
-      }
+      printRemoval(daemon.images().removeImage(RemoveImageRequest.newBuilder().setRef(ref).setForce(force).build()),
+          console);
       return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "prune", description = "Remove the images no container uses: those without a tag (dangling),"
+      + " or with --all every one, as docker image prune does. Asks first at a terminal; --force does not ask."
+      + " Prints what it untagged and deleted.")
+  static final class Prune extends DaemonCommand {
+    @Option(names = {"-a", "--all"}, description = "Every image no container uses, tagged or not.")
+    boolean all;
+
+    @Option(names = {"-f", "--force"}, description = "Do not ask for confirmation (needed without a terminal).")
+    boolean force;
+
+    @Override
+    protected int run(Daemon daemon, Console console) {
+      String what = all ? "every image no container uses" : "every image without a tag that no container uses";
+      if (!force && !Pruning.confirmed("This removes " + what + ".")) {
+        console.error("prune removes " + what + "; nothing was removed (confirm at a terminal, or add --force)");
+        return ExitCodes.USAGE;
+      }
+      List<Image> candidates = daemon.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()
+          .stream().filter(i -> all || i.getRepoTagsCount() == 0).toList();
+      // by id, without force: the daemon refuses an image a container uses, and prune leaves it
+      return Pruning.removeEach(candidates, i -> daemon.images().removeImage(RemoveImageRequest.newBuilder()
+          .setRef(i.getId()).build()), r -> printRemoval(r, console), console);
+    }
+  }
+
+  private static void printRemoval(RemoveImageResponse r, Console console) {
+    r.getUntaggedList().forEach(t -> console.line("untagged " + t));
+    if (r.getDeleted()) {
+      console.line("deleted " + r.getId());
     }
   }
 }

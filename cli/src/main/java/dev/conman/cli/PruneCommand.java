@@ -4,10 +4,9 @@ import dev.conman.api.v1.Container;
 import dev.conman.api.v1.ContainerState;
 import dev.conman.api.v1.DeleteContainerRequest;
 import dev.conman.api.v1.ListContainersRequest;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Command;
@@ -38,40 +37,15 @@ final class PruneCommand extends DaemonCommand {
 
   @Override
   protected int run(Daemon daemon, Console console) {
-    if (!force && !confirmed()) {
+    if (!force && !Pruning.confirmed("This removes every container that is not running, with its logs.")) {
       console.error("prune removes every container that is not running, with its logs; nothing was removed"
           + " (confirm at a terminal, or add --force)");
       return ExitCodes.USAGE;
     }
-    int status = ExitCodes.OK;
-    for (Container c : daemon.runtime().listContainers(ListContainersRequest.newBuilder().putAllLabels(labels)
-        .build()).getContainersList()) {
-      if (!PRUNABLE.contains(c.getState())) {
-        continue;
-      }
-      try {
-        console.deleted(daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(c.getId())
-            .build()).getId());
-      } catch (StatusRuntimeException e) {
-        Status.Code code = e.getStatus().getCode();
-        // deleted by someone else, or started meanwhile: not this prune's business any more
-        if (code != Status.Code.NOT_FOUND && code != Status.Code.FAILED_PRECONDITION) {
-          console.error(e);
-          status = status == ExitCodes.OK ? ExitCodes.of(e) : status;
-        }
-      }
-    }
-    return status;
-  }
-
-  /** docker's question, at a terminal only: without one there is nobody to answer it. */
-  private static boolean confirmed() {
-    java.io.Console terminal = System.console();
-    if (terminal == null) {
-      return false;
-    }
-    String answer = terminal.readLine("This removes every container that is not running, with its logs."
-        + " Continue? [y/N] ");
-    return answer != null && (answer.strip().equalsIgnoreCase("y") || answer.strip().equalsIgnoreCase("yes"));
+    List<Container> prunable = daemon.runtime().listContainers(ListContainersRequest.newBuilder()
+        .putAllLabels(labels).build()).getContainersList().stream().filter(c -> PRUNABLE.contains(c.getState()))
+        .toList();
+    return Pruning.removeEach(prunable, c -> daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder()
+        .setRef(c.getId()).build()).getId(), console::deleted, console);
   }
 }

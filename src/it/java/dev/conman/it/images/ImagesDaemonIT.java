@@ -120,6 +120,35 @@ class ImagesDaemonIT {
   }
 
   @Test
+  void imagePruneRemovesTheImagesNoContainerUses() {
+    String ref = registry.address + "/busybox:multi";
+    images().pullImage(PullImageRequest.newBuilder().setReference(ref).build());
+    String id = daemon.runtime().createContainer(CreateContainerRequest.newBuilder().setName("pinned").setImage(ref)
+        .addCommand("true").build()).getContainer().getId();
+    String cli = dev.conman.it.ConmanDaemon.repoRoot().resolve("bin/conmanctl") + " --socket " + daemon.socket();
+    dev.conman.it.Exec.Result kept = dev.conman.it.Exec.run(java.time.Duration.ofSeconds(60), "/bin/sh", "-c",
+        cli + " image prune --all --force");
+    assertEquals(0, kept.exitCode(), kept::toString);
+    assertEquals("", kept.stdout(), "the container's image is kept");
+    assertTrue(tagged(ref), "still there");
+    dev.conman.it.Exec.Result unasked = dev.conman.it.Exec.run(java.time.Duration.ofSeconds(60), "/bin/sh", "-c",
+        cli + " image prune --all < /dev/null");
+    assertEquals(2, unasked.exitCode(), "without a terminal nobody confirms: " + unasked);
+
+    daemon.runtime().deleteContainer(DeleteContainerRequest.newBuilder().setRef(id).build());
+    dev.conman.it.Exec.Result pruned = dev.conman.it.Exec.run(java.time.Duration.ofSeconds(60), "/bin/sh", "-c",
+        cli + " image prune --all --force");
+    assertEquals(0, pruned.exitCode(), pruned::toString);
+    assertTrue(pruned.stdout().contains("deleted sha256:"), pruned.stdout());
+    assertFalse(tagged(ref), "removed once no container uses it");
+  }
+
+  private static boolean tagged(String ref) {
+    return images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList().stream()
+        .anyMatch(i -> i.getRepoTagsList().contains(ref));
+  }
+
+  @Test
   void pullStreamsLayerProgressThenTheResult() {
     String ref = registry.address + "/busybox:multi";
     List<String> kinds = new ArrayList<>();
