@@ -4,6 +4,13 @@ import com.typesafe.config.Config;
 import dev.conman.api.v1.CreateContainerRequest;
 import dev.conman.api.v1.DeleteContainerRequest;
 import dev.conman.api.v1.EventServiceGrpc;
+import dev.conman.api.v1.ExecSpec;
+import dev.conman.api.v1.ExecSyncRequest;
+import dev.conman.api.v1.GetInfoRequest;
+import dev.conman.api.v1.IoServiceGrpc;
+import dev.conman.api.v1.LogsRequest;
+import dev.conman.api.v1.SubscribeRequest;
+import dev.conman.api.v1.SystemServiceGrpc;
 import dev.conman.api.v1.GetContainerRequest;
 import dev.conman.api.v1.HistoryRequest;
 import dev.conman.api.v1.ListContainersRequest;
@@ -69,12 +76,17 @@ final class CdsTraining {
       try (Daemon second = Daemon.start(s, config, false); Client c = new Client(s.socket())) {
         c.list();
         c.notFound();
+        c.info();
         if (busybox.isPresent()) {
+          // what an admin asks after a restart: status, a command inside, logs, events
           c.get(RUNNING);
+          c.execSync(RUNNING);
           c.stopAndDelete(RUNNING);
           c.start(c.create(ONE_SHOT, rootfs, "true"));
           c.await(ONE_SHOT);
           c.history(ONE_SHOT);
+          c.logs(ONE_SHOT);
+          c.events();
           c.stopAndDelete(ONE_SHOT);
         }
       }
@@ -183,6 +195,28 @@ final class CdsTraining {
     void history(String ref) {
       EventServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
           .history(HistoryRequest.newBuilder().setRef(ref).build());
+    }
+
+    void info() {
+      SystemServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+          .getInfo(GetInfoRequest.getDefaultInstance());
+    }
+
+    void execSync(String ref) {
+      IoServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).execSync(
+          ExecSyncRequest.newBuilder().setSpec(ExecSpec.newBuilder().setRef(ref).addCommand("/bin/busybox")
+              .addCommand("true")).build());
+    }
+
+    void logs(String ref) {
+      IoServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+          .logs(LogsRequest.newBuilder().setRef(ref).build()).forEachRemaining(entry -> { });
+    }
+
+    /** The journal from its start, without following: the stream ends at its current end. */
+    void events() {
+      EventServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+          .subscribe(SubscribeRequest.newBuilder().setSinceOffset(0).build()).forEachRemaining(event -> { });
     }
 
     void stopAndDelete(String ref) {
