@@ -267,6 +267,8 @@ class HostileInputIT {
     mounts.put("bind onto a relative path", bindMount("/tmp", "x"));
     mounts.put("tmpfs with a source", dev.conman.api.v1.Mount.newBuilder().setType("tmpfs").setSource("/tmp")
         .setDestination("/x").build());
+    mounts.put("volume named ../x", dev.conman.api.v1.Mount.newBuilder().setType("volume").setSource("../x")
+        .setDestination("/x").build());
     mounts.forEach((what, mount) -> t.add(new Case("CreateContainer", what, () -> Support.status(() ->
         rt().createContainer(valid("mnt").toBuilder().addMounts(mount).build())), INVALID, "mount")));
     t.add(new Case("CreateContainer", "65 mounts", () -> Support.status(() -> rt().createContainer(
@@ -338,6 +340,20 @@ class HostileInputIT {
     t.add(new Case("ListContainerStats", "plain request", () -> Support.status(() -> rt().listContainerStats(
         dev.conman.api.v1.ListContainerStatsRequest.getDefaultInstance())), Set.of(Code.OK), null));
 
+    // -------- volumes: names that would leave <root>/volumes, or that no volume has
+    for (String name : List.of("", "..", "../etc", "a/b", "-x", "a\0b", "x".repeat(129))) {
+      t.add(new Case("CreateVolume", "name " + printable(name), () -> Support.status(() -> volumes()
+          .createVolume(dev.conman.api.v1.CreateVolumeRequest.newBuilder().setName(name).build())), INVALID,
+          "volume name"));
+      t.add(new Case("RemoveVolume", "name " + printable(name), () -> Support.status(() -> volumes()
+          .removeVolume(dev.conman.api.v1.RemoveVolumeRequest.newBuilder().setName(name).build())), INVALID,
+          "volume name"));
+    }
+    t.add(new Case("RemoveVolume", "a volume that does not exist", () -> Support.status(() -> volumes()
+        .removeVolume(dev.conman.api.v1.RemoveVolumeRequest.newBuilder().setName("nonexistent").build())),
+        Set.of(Code.NOT_FOUND), "no such volume"));
+    t.add(new Case("ListVolumes", "plain request", () -> Support.status(() -> volumes()
+        .listVolumes(dev.conman.api.v1.ListVolumesRequest.getDefaultInstance())), Set.of(Code.OK), null));
     // -------- GetInfo takes nothing: a plain request answers
     t.add(new Case("GetInfo", "plain request", () -> Support.status(() -> dev.conman.api.v1.SystemServiceGrpc
         .newBlockingStub(conman.daemon().channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
@@ -736,6 +752,11 @@ class HostileInputIT {
     return r;
   }
 
+  private static dev.conman.api.v1.VolumeServiceGrpc.VolumeServiceBlockingStub volumes() {
+    return dev.conman.api.v1.VolumeServiceGrpc.newBlockingStub(conman.daemon().channel())
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
   private static dev.conman.api.v1.Mount bindMount(String source, String destination) {
     return dev.conman.api.v1.Mount.newBuilder().setType("bind").setSource(source).setDestination(destination).build();
   }
@@ -770,12 +791,13 @@ class HostileInputIT {
     return all;
   }
 
-  /** The methods of RuntimeService, EventService and SystemService: every one must have cases. */
+  /** The methods of RuntimeService, EventService, SystemService and VolumeService: every one must have cases. */
   private static List<MethodDescriptor<?, ?>> allMethods() {
     List<MethodDescriptor<?, ?>> all = new ArrayList<>();
     all.addAll(RuntimeServiceGrpc.getServiceDescriptor().getMethods());
     all.addAll(EventServiceGrpc.getServiceDescriptor().getMethods());
     all.addAll(dev.conman.api.v1.SystemServiceGrpc.getServiceDescriptor().getMethods());
+    all.addAll(dev.conman.api.v1.VolumeServiceGrpc.getServiceDescriptor().getMethods());
     return all;
   }
 

@@ -37,6 +37,11 @@ public final class ContainerException extends RuntimeException {
         "no such container: " + ref + " (list them with: conmanctl container list)");
   }
 
+  public static ContainerException noSuchVolume(String name) {
+    return new ContainerException(Code.NOT_FOUND,
+        "no such volume: " + name + " (list them with: conmanctl volume list)");
+  }
+
   /** For history: no live container is called so, and no journaled container has that id. */
   public static ContainerException invalidOrMissing(String ref) {
     return new ContainerException(Code.NOT_FOUND, "no such container: " + ref

@@ -25,4 +25,15 @@ public record ContainerLayout(Path containersDir, Path bundlesDir) {
   public Path log(String id) {
     return dir(id).resolve("ctr.log");
   }
+
+  /** {@code <root>/volumes}: the named volumes' directories, beside the containers'. */
+  public Path volumesDir() {
+    return containersDir.resolveSibling("volumes");
+  }
+
+  /** A named volume's directory; the name is checked, so the path never leaves {@link #volumesDir}. */
+  public Path volume(String name) {
+    ContainerSpecValidator.checkVolumeName(name);
+    return volumesDir().resolve(name);
+  }
 }

@@ -48,6 +48,7 @@ public class ContainerOperations {
 
   private final ContainerRuntime runtime;
   private final ContainerLayout layout;
+  private final VolumeStore volumes;
   private final Observer observer;
   private final Duration killGrace;
   private final long logSizeMax;
@@ -76,6 +77,7 @@ public class ContainerOperations {
     this.exitSignals = exitSignals;
     this.runtime = runtime;
     this.layout = layout;
+    this.volumes = new VolumeStore(layout);
     this.observer = observer;
     this.killGrace = killGrace;
     this.logSizeMax = logSizeMax;
@@ -126,8 +128,23 @@ public class ContainerOperations {
     BundleWriter.write(layout.bundle(id), id, new BundleSpec(spec.command(), spec.env(), spec.workdir(), rootfs,
         spec.readOnly(), hostname).withResources(spec.resources()).withSecurity(security(rootfs, spec.security()))
         .withNetwork(namespace(net.mode(), attachment), dnsMounts(id, rootfs, spec, hostname, attachment))
-        .withVolumes(spec.mounts())
+        .withVolumes(withVolumeDirectories(spec.mounts()))
         .withTerminal(spec.stdio().terminal()));
+  }
+
+  /** A named volume's source is its directory, made at its first use. */
+  private List<VolumeMount> withVolumeDirectories(List<VolumeMount> mounts) throws IOException {
+    List<VolumeMount> resolved = new ArrayList<>();
+    for (VolumeMount m : mounts) {
+      resolved.add(m.kind() != VolumeMount.Kind.VOLUME ? m
+          : new VolumeMount(m.kind(), volumes.ensure(m.source()).toString(), m.destination(), m.readOnly()));
+    }
+    return resolved;
+  }
+
+  /** The named volumes, in {@code <root>/volumes}. */
+  public VolumeStore volumes() {
+    return volumes;
   }
 
   private static NetNamespace namespace(NetworkMode mode, NetworkAttachment attachment) {

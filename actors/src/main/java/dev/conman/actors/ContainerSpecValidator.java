@@ -28,16 +28,31 @@ public final class ContainerSpecValidator {
   private final List<Path> ownedDirs;
   private final Images images;
   private final Networks networks;
+  private final VolumeMaker volumes;
+
+  /** Makes a named volume a create mounts, and journals it, when it does not exist yet. Blocking. */
+  public interface VolumeMaker {
+    void ensure(String name);
+
+    /** For tests: the volumes' directories are made when the bundle is written. */
+    VolumeMaker NONE = name -> { };
+  }
 
   /**
    * @param ownedDirs conman's root and state directories: no rootfs directory may lie inside them
    * @param images    resolves (and pulls) image references
    * @param networks  resolves the requested network to none, host or the bridge network
+   * @param volumes   makes the named volumes a create mounts
    */
-  public ContainerSpecValidator(List<Path> ownedDirs, Images images, Networks networks) {
+  public ContainerSpecValidator(List<Path> ownedDirs, Images images, Networks networks, VolumeMaker volumes) {
     this.ownedDirs = ownedDirs.stream().map(ContainerSpecValidator::real).toList();
     this.images = images;
     this.networks = networks;
+    this.volumes = volumes;
+  }
+
+  public ContainerSpecValidator(List<Path> ownedDirs, Images images, Networks networks) {
+    this(ownedDirs, images, networks, VolumeMaker.NONE);
   }
 
   public ContainerSpecValidator(List<Path> ownedDirs, Images images) {
@@ -49,15 +64,24 @@ public final class ContainerSpecValidator {
   }
 
   public static void checkName(String name) {
+    checkName("container", name);
+  }
+
+  /** A named volume's name: as a container's, so that it is one directory under <root>/volumes. */
+  public static void checkVolumeName(String name) {
+    checkName("volume", name);
+  }
+
+  private static void checkName(String what, String name) {
     if (name == null || name.isEmpty()) {
-      throw ContainerException.invalid("a container name is required");
+      throw ContainerException.invalid("a " + what + " name is required");
     }
     if (name.length() > MAX_NAME) {
-      throw ContainerException.invalid("container name is " + name.length() + " characters long; at most "
+      throw ContainerException.invalid(what + " name is " + name.length() + " characters long; at most "
           + MAX_NAME + " are allowed");
     }
     if (!NAME.matcher(name).matches()) {
-      throw ContainerException.invalid("invalid container name " + quote(name)
+      throw ContainerException.invalid("invalid " + what + " name " + quote(name)
           + ": use letters, digits, '_', '.' and '-', starting with a letter or digit");
     }
   }
@@ -87,6 +111,7 @@ public final class ContainerSpecValidator {
     checkSecurity(spec.security());
     spec = spec.withNetwork(network(spec.network()));
     spec = spec.withMounts(mounts(spec.mounts()));
+    spec.mounts().stream().filter(m -> m.kind() == VolumeMount.Kind.VOLUME).forEach(m -> volumes.ensure(m.source()));
     String rootfs = spec.fromImage() ? spec.image() : rootfs(spec.image()).toString();
     return spec.with(rootfs, spec.command(), spec.env(), workdir, spec.imageId());
   }
@@ -178,7 +203,14 @@ public final class ContainerSpecValidator {
         throw ContainerException.invalid("two mounts at " + quote(where) + "; give each its own destination");
       }
       String source = null;
-      if (m.kind() == VolumeMount.Kind.BIND) {
+      if (m.kind() == VolumeMount.Kind.VOLUME) {
+        try {
+          checkVolumeName(m.source());
+        } catch (ContainerException e) {
+          throw ContainerException.invalid("mount at " + quote(where) + ": " + e.getMessage());
+        }
+        source = m.source();
+      } else if (m.kind() == VolumeMount.Kind.BIND) {
         Path given = absolutePath("mount source", m.source() == null ? "" : m.source());
         if (!Files.exists(given)) {
           throw ContainerException.invalid("mount source " + m.source() + " does not exist on the host");

@@ -21,9 +21,11 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * Journals what happens to images (pulled, removed), so that image events join the host's event
- * stream and history. The image store itself is the source of truth for what images exist; this
- * journal is their history. Record -> ImagePulled | ImageRemoved -> Done.
+ * Journals what happens to images (pulled, removed) and named volumes (created, removed), so that
+ * their events join the host's event stream and history. The image store and the volumes'
+ * directories are the source of truth for what exists; this journal is their history.
+ * Record -> ImagePulled | ImageRemoved | VolumeCreated | VolumeRemoved -> Done. (The class keeps
+ * its first name: it is in the manifests of the events already journaled.)
  */
 public final class ImageJournal
     extends EventSourcedBehaviorWithEnforcedReplies<ImageJournal.Record, ImageJournal.Event, ImageJournal.Count> {
@@ -32,17 +34,44 @@ public final class ImageJournal
   public record Record(Event event, ActorRef<StatusReply<Done>> replyTo) implements CborSerializable, JournalWrites.Awaited {}
 
   public sealed interface Event extends CborSerializable {
-    String imageId();
+    /** What the event is about, for messages: "image sha256:...", "volume data". */
+    String subject();
 
     Instant at();
   }
 
   /** {@code reference} was pulled (or refreshed) and now names {@code imageId}. */
-  public record ImagePulled(String reference, String imageId, String digest, Instant at) implements Event {}
+  public record ImagePulled(String reference, String imageId, String digest, Instant at) implements Event {
+    @Override
+    public String subject() {
+      return "image " + imageId;
+    }
+  }
 
   /** Tags removed from {@code imageId}; {@code deleted} when the image itself is gone. */
   public record ImageRemoved(String reference, String imageId, List<String> untagged, boolean deleted, Instant at)
-      implements Event {}
+      implements Event {
+    @Override
+    public String subject() {
+      return "image " + imageId;
+    }
+  }
+
+  /** The named volume {@code name} was made, by VolumeService.CreateVolume or by a create that mounts it. */
+  public record VolumeCreated(String name, Instant at) implements Event {
+    @Override
+    public String subject() {
+      return "volume " + name;
+    }
+  }
+
+  /** The named volume {@code name} was removed with its data. */
+  public record VolumeRemoved(String name, Instant at) implements Event {
+    @Override
+    public String subject() {
+      return "volume " + name;
+    }
+  }
 
   /** How many image events were journaled: this journal keeps no other state. */
   public record Count(long events) implements CborSerializable {}
@@ -86,7 +115,7 @@ public final class ImageJournal
   public SignalHandler<Count> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(JournalPersistFailed.class, (s, failed) -> journalWrites.refused(r -> ContainerException.journalUnavailable(
-            "image " + r.event().imageId() + " changed in the image store, but the change is not in the event history",
+            r.event().subject() + " changed on the host, but the change is not in the event history",
             JournalFailure.explain(ctx.getSystem().settings().config(), failed.failure()))))
         .build();
   }

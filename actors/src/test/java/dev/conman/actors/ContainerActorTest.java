@@ -303,7 +303,11 @@ class ContainerActorTest {
     TestProbe<StatusReply<ContainerView>> kill = KIT.createTestProbe();
     runtime.blockCreate = new java.util.concurrent.CountDownLatch(1);
     kit.runCommand(new ContainerActor.Restart(10, restart.ref()));
-    awaitCondition(() -> runtime.calls.stream().filter(c -> c.startsWith("create")).count() == 2);
+    awaitCondition(() -> {
+      synchronized (runtime.calls) { // a synchronized list is iterated under its lock
+        return runtime.calls.stream().filter(c -> c.startsWith("create")).count() == 2;
+      }
+    });
     // sent while the restart's runc create is at work: it waits for the restart to finish
     kit.runCommand(new ContainerActor.Kill(15, kill.ref()));
     runtime.blockCreate.countDown();

@@ -143,4 +143,20 @@ class ContainerSpecValidatorTest {
       assertTrue(e.getMessage().contains(expected), () -> "expected '" + expected + "' in: " + e.getMessage());
     });
   }
+
+  @Test
+  void aNamedVolumeKeepsItsNameAndIsMadeBeforeTheContainer() throws Exception {
+    Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
+    List<String> made = new java.util.ArrayList<>();
+    ContainerSpecValidator v = new ContainerSpecValidator(List.of(dir.resolve("root")), Images.NONE,
+        Networks.HOST_ONLY, made::add);
+    ContainerSpec ok = v.validate(withMounts(rootfs, new VolumeMount(VolumeMount.Kind.VOLUME, "pg-data", "/var/db",
+        false)));
+    assertEquals(List.of(new VolumeMount(VolumeMount.Kind.VOLUME, "pg-data", "/var/db", false)), ok.mounts());
+    assertEquals(List.of("pg-data"), made);
+    ContainerException e = assertThrows(ContainerException.class, () -> v.validate(withMounts(rootfs,
+        new VolumeMount(VolumeMount.Kind.VOLUME, "../etc", "/x", false))));
+    assertTrue(e.getMessage().contains("mount at '/x': invalid volume name '../etc'"), e.getMessage());
+    assertEquals(List.of("pg-data"), made, "nothing made for a refused create");
+  }
 }

@@ -30,6 +30,8 @@ final class CommandTree {
       node(ImageCommand.class, leaf(ImageCommand.Pull.class), leaf(ImageCommand.ListImages.class),
           leaf(ImageCommand.Inspect.class), leaf(ImageCommand.Remove.class), leaf(ImageCommand.Prune.class)),
       node(NetworkCommand.class, leaf(NetworkCommand.ListNetworks.class)),
+      node(VolumeCommand.class, leaf(VolumeCommand.Create.class), leaf(VolumeCommand.ListVolumes.class),
+          leaf(VolumeCommand.Remove.class)),
       leaf(RunCommand.class), leaf(ExecCommand.class), leaf(AttachCommand.class), leaf(LogsCommand.class),
       leaf(EventsCommand.class), leaf(StatsCommand.class), leaf(TopCommand.class), leaf(RestartCommand.class),
       leaf(PauseCommand.Pause.class), leaf(PauseCommand.Unpause.class),

@@ -90,9 +90,10 @@ final class CreateOptions implements TrailingCommand {
           + " 127.0.0.1:8080:80/tcp; repeatable.")
   List<String> publish = new ArrayList<>();
 
-  @Option(names = {"-v", "--volume"}, paramLabel = "HOST_PATH:CONTAINER_PATH[:ro|rw]",
+  @Option(names = {"-v", "--volume"}, paramLabel = "HOST_PATH|VOLUME:CONTAINER_PATH[:ro|rw]",
       description = "Mount a host directory or file into the container, e.g. /srv/data:/data or"
-          + " ./conf:/etc/app:ro (a path starting with . is taken from the current directory); repeatable."
+          + " ./conf:/etc/app:ro (a path starting with . is taken from the current directory), or a named"
+          + " volume, e.g. pgdata:/var/lib/postgresql (made if it does not exist); repeatable."
           + " Not conman's own directories.")
   List<String> volumes = new ArrayList<>();
 
@@ -149,12 +150,10 @@ final class CreateOptions implements TrailingCommand {
       if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
         throw usage("--volume " + v + ": expected HOST_PATH:CONTAINER_PATH[:ro|rw]");
       }
-      if (!parts[0].startsWith("/") && !parts[0].startsWith(".")) {
-        throw usage("--volume " + v + ": named volumes are not supported; give the host path, absolute or"
-            + " starting with .");
-      }
+      // a host path is absolute or starts with .; anything else names a volume (the daemon checks the name)
+      boolean hostPath = parts[0].startsWith("/") || parts[0].startsWith(".");
       String source = parts[0].startsWith(".") ? Path.of(parts[0]).toAbsolutePath().normalize().toString() : parts[0];
-      mounts.add(Mount.newBuilder().setType("bind").setSource(source).setDestination(parts[1])
+      mounts.add(Mount.newBuilder().setType(hostPath ? "bind" : "volume").setSource(source).setDestination(parts[1])
           .setReadOnly(readOnly("--volume", v, parts, 2)).build());
     }
     for (String t : tmpfs) {

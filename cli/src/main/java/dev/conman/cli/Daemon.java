@@ -9,6 +9,7 @@ import dev.conman.api.v1.RuntimeServiceGrpc;
 import dev.conman.api.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import dev.conman.api.v1.ImageServiceGrpc;
 import dev.conman.api.v1.SystemServiceGrpc;
+import dev.conman.api.v1.VolumeServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -33,6 +34,7 @@ final class Daemon implements AutoCloseable {
   private final IoServiceStub ioAsync;
   private final ImageServiceGrpc.ImageServiceBlockingStub images;
   private final SystemServiceGrpc.SystemServiceBlockingStub system;
+  private final VolumeServiceGrpc.VolumeServiceBlockingStub volumes;
   private final Duration timeout;
 
   private Daemon(ManagedChannel channel, EventLoopGroup eventLoop, Duration timeout) {
@@ -44,6 +46,7 @@ final class Daemon implements AutoCloseable {
     this.ioAsync = IoServiceGrpc.newStub(channel);
     this.images = ImageServiceGrpc.newBlockingStub(channel);
     this.system = SystemServiceGrpc.newBlockingStub(channel);
+    this.volumes = VolumeServiceGrpc.newBlockingStub(channel);
     this.timeout = timeout;
   }
 
@@ -126,6 +129,11 @@ final class Daemon implements AutoCloseable {
   /** The daemon itself (info), with the global --timeout as deadline. */
   SystemServiceGrpc.SystemServiceBlockingStub system() {
     return system.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Named volumes, with the global --timeout as deadline. */
+  VolumeServiceGrpc.VolumeServiceBlockingStub volumes() {
+    return volumes.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override

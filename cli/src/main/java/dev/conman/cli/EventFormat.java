@@ -61,6 +61,9 @@ final class EventFormat {
     if (!e.getRuncId().isEmpty()) {
       details.add("runc_id=" + e.getRuncId());
     }
+    if (!e.getVolume().isEmpty()) {
+      details.add("volume=" + e.getVolume());
+    }
     if (!e.getImageRef().isEmpty()) {
       details.add("image=" + e.getImageRef());
     }
@@ -123,6 +126,7 @@ final class EventFormat {
         .put("command", e.getCommandList())
         .put("image_id", e.getImageId())
         .put("image_ref", e.getImageRef())
+        .put("volume", e.getVolume())
         .put("network", e.getNetwork())
         .put("ip_address", e.getIpAddress())
         .put("ports", e.getPortsList())

@@ -82,7 +82,7 @@ class EventFormatTest {
     assertEquals("{\"offset\":9,\"time\":\"2026-11-28T10:00:00.123456Z\",\"container_id\":\""
         + ID + "\",\"container_name\":\"web\",\"type\":\"exited\",\"sequence\":7,\"pid\":0,"
         + "\"exit_code\":0,\"signal\":0,\"reason\":\"\",\"from_state\":null,\"to_state\":null,"
-        + "\"finished_at\":\"2026-11-28T10:00:00Z\",\"runc_id\":\"\",\"timeout_seconds\":0,\"exec_id\":\"\",\"command\":[],\"image_id\":\"\",\"image_ref\":\"\","
+        + "\"finished_at\":\"2026-11-28T10:00:00Z\",\"runc_id\":\"\",\"timeout_seconds\":0,\"exec_id\":\"\",\"command\":[],\"image_id\":\"\",\"image_ref\":\"\",\"volume\":\"\","
         + "\"network\":\"\",\"ip_address\":\"\",\"ports\":[]}",
         EventFormat.json(event(9, "exited", 7).setExitCode(0)
             .setFinishedAt(ts("2026-11-28T10:00:00Z")).build()));
@@ -115,7 +115,7 @@ class EventFormatTest {
     assertEquals("{\"offset\":16,\"time\":null,\"container_id\":\"\",\"container_name\":\"\","
         + "\"type\":\"orphan_found\",\"sequence\":0,\"pid\":0,\"exit_code\":null,\"signal\":0,"
         + "\"reason\":\"running\",\"from_state\":null,\"to_state\":null,\"finished_at\":null,"
-        + "\"runc_id\":\"stray\",\"timeout_seconds\":0,\"exec_id\":\"\",\"command\":[],\"image_id\":\"\",\"image_ref\":\"\","
+        + "\"runc_id\":\"stray\",\"timeout_seconds\":0,\"exec_id\":\"\",\"command\":[],\"image_id\":\"\",\"image_ref\":\"\",\"volume\":\"\","
         + "\"network\":\"\",\"ip_address\":\"\",\"ports\":[]}",
         EventFormat.json(Event.newBuilder().setOffset(16).setType("orphan_found")
             .setRuncId("stray").setReason("running").build()));

@@ -170,17 +170,19 @@ class ParsingTest {
   @Test
   void volumesAndTmpfsBecomeMounts() {
     CreateCommand c = parse(CreateCommand.class, "container", "create", "--image", "/r", "-v", "/srv/data:/data",
-        "--volume", "./conf:/etc/app:ro", "--tmpfs", "/run", "--tmpfs", "/cache:ro", "-v", "/a:/b:rw", "c1", "/bin/true");
+        "--volume", "./conf:/etc/app:ro", "--tmpfs", "/run", "--tmpfs", "/cache:ro", "-v", "/a:/b:rw",
+        "-v", "pgdata:/var/lib/db", "c1", "/bin/true");
     List<dev.conman.api.v1.Mount> mounts = c.create.request(Map.of()).getMountsList();
     assertEquals(List.of(
         dev.conman.api.v1.Mount.newBuilder().setType("bind").setSource("/srv/data").setDestination("/data").build(),
         dev.conman.api.v1.Mount.newBuilder().setType("bind").setSource(Path.of("conf").toAbsolutePath().normalize()
             .toString()).setDestination("/etc/app").setReadOnly(true).build(),
         dev.conman.api.v1.Mount.newBuilder().setType("bind").setSource("/a").setDestination("/b").build(),
+        dev.conman.api.v1.Mount.newBuilder().setType("volume").setSource("pgdata").setDestination("/var/lib/db").build(),
         dev.conman.api.v1.Mount.newBuilder().setType("tmpfs").setDestination("/run").build(),
         dev.conman.api.v1.Mount.newBuilder().setType("tmpfs").setDestination("/cache").setReadOnly(true).build()),
         mounts);
-    for (String[] bad : List.of(new String[] {"-v", "/data"}, new String[] {"-v", "named:/data"},
+    for (String[] bad : List.of(new String[] {"-v", "/data"}, new String[] {"-v", ":/data"},
         new String[] {"-v", "/a:/b:rx"}, new String[] {"-v", "/a:/b:ro:x"}, new String[] {"--tmpfs", ":ro"},
         new String[] {"--tmpfs", "/x:ro:rw"})) {
       CreateCommand wrong = parse(CreateCommand.class, "container", "create", "--image", "/r", bad[0], bad[1], "c1",

@@ -21,6 +21,7 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import dev.conman.grpc.ApiServer;
 import dev.conman.grpc.ContainerAsks;
+import dev.conman.grpc.HostEvents;
 import dev.conman.grpc.RuntimeServiceImpl;
 import dev.conman.grpc.events.ContainerHistory;
 import dev.conman.grpc.events.EventFeed;
@@ -28,6 +29,7 @@ import dev.conman.grpc.events.EventServiceImpl;
 import dev.conman.grpc.io.IoServiceImpl;
 import dev.conman.grpc.system.DaemonFacts;
 import dev.conman.grpc.system.SystemServiceImpl;
+import dev.conman.grpc.volumes.VolumeServiceImpl;
 import dev.conman.journal.JournalReader;
 import dev.conman.journal.JournalSchema;
 import dev.conman.journal.JournalSettings;
@@ -120,14 +122,17 @@ public final class Daemon implements AutoCloseable {
       }));
       // exits that landed before the watcher ran; actors ignore the ones they already know
       exits.existingIds().forEach(id -> reportExit(system, runtime, id));
-      ContainerSpecValidator validator = new ContainerSpecValidator(List.of(s.root(), s.state()), images, networks);
       JournalReader journal = d.open(new JournalReader(s.database(), system.classicSystem()));
       EventFeed feed = d.open(new EventFeed(journal, journaled, s.eventPollInterval(), s.eventMaxLag()));
       ContainerAsks containers = new ContainerAsks(system, system.scheduler(), s.askTimeout());
       ContainerHistory history = new ContainerHistory(feed, operations.layout()::log);
       var blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(ContainerSupervisor.BLOCKING_DISPATCHER));
-      imageService.set(new ImageServiceImpl(store, system.systemActorOf(ImageJournal.create(), "images",
-          Props.empty()), containers, blocking));
+      HostEvents hostEvents = new HostEvents(system.systemActorOf(ImageJournal.create(), "images", Props.empty()),
+          containers);
+      imageService.set(new ImageServiceImpl(store, hostEvents, containers, blocking));
+      VolumeServiceImpl volumeService = new VolumeServiceImpl(operations.volumes(), containers, hostEvents, blocking);
+      ContainerSpecValidator validator = new ContainerSpecValidator(List.of(s.root(), s.state()), images, networks,
+          volumeService);
       IoServiceImpl io = d.open(new IoServiceImpl(containers, runtime));
       io.resumeDetachedExecs();
       DaemonFacts facts = new DaemonFacts(CommandLineArgs.VERSION, ProcessHandle.current().pid(), Instant.now(),
@@ -137,7 +142,8 @@ public final class Daemon implements AutoCloseable {
           new EventServiceImpl(feed, containers, history),
           io,
           imageService.get(),
-          new SystemServiceImpl(facts, containers, store, journal, blocking)),
+          new SystemServiceImpl(facts, containers, store, journal, blocking),
+          volumeService),
           s.maxMessageBytes()));
       d.open(RetentionSchedule.start(s.database(), s.eventRetention()));
       log.info("conmand {} serving on {} (root {}, state {}, runtime {}, conmon {})", ProcessHandle.current().pid(),

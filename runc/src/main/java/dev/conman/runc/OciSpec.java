@@ -131,9 +131,10 @@ public final class OciSpec {
     }
     for (VolumeMount v : spec.volumes()) {
       String access = v.readOnly() ? "ro" : "rw";
-      all.add(v.kind() == VolumeMount.Kind.BIND
-          ? new Chosen(v.destination(), "bind", v.source(), List.of("rbind", "rprivate", access))
-          : new Chosen(v.destination(), "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777", access)));
+      // a volume's source is its directory by now (ContainerOperations)
+      all.add(v.kind() == VolumeMount.Kind.TMPFS
+          ? new Chosen(v.destination(), "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777", access))
+          : new Chosen(v.destination(), "bind", v.source(), List.of("rbind", "rprivate", access)));
     }
     all.stream().sorted(java.util.Comparator.comparingInt(c -> depth(c.destination())))
         .forEach(c -> mount(mounts, c.destination(), c.type(), c.source(), c.options().toArray(String[]::new)));

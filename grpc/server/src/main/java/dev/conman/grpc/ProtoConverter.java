@@ -38,9 +38,10 @@ public final class ProtoConverter {
   private static VolumeMount fromProto(dev.conman.api.v1.Mount m) {
     VolumeMount.Kind type = switch (m.getType()) {
       case "bind" -> VolumeMount.Kind.BIND;
+      case "volume" -> VolumeMount.Kind.VOLUME;
       case "tmpfs" -> VolumeMount.Kind.TMPFS;
       default -> throw ContainerException.invalid("mount type " + (m.getType().isEmpty() ? "(none)"
-          : "'" + m.getType() + "'") + " for " + m.getDestination() + ": bind or tmpfs");
+          : "'" + m.getType() + "'") + " for " + m.getDestination() + ": bind, volume or tmpfs");
     };
     return new VolumeMount(type, m.getSource(), m.getDestination(), m.getReadOnly());
   }

@@ -120,6 +120,10 @@ final class EventConverter {
     } else if (e instanceof dev.conman.actors.ImageJournal.ImageRemoved r) {
       b.setType("image_removed").setImageId(r.imageId()).setImageRef(r.reference())
           .setReason(r.deleted() ? "image deleted" : "untagged " + String.join(", ", r.untagged()));
+    } else if (e instanceof dev.conman.actors.ImageJournal.VolumeCreated v) {
+      b.setType("volume_created").setVolume(v.name());
+    } else if (e instanceof dev.conman.actors.ImageJournal.VolumeRemoved v) {
+      b.setType("volume_removed").setVolume(v.name());
     } else if (e instanceof ContainerSupervisor.OrphanReported o) {
       b.setType("orphan_found").setRuncId(o.runcId()).setReason("runc status " + o.status());
     } else {

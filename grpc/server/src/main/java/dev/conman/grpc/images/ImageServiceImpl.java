@@ -13,6 +13,7 @@ import dev.conman.api.v1.PullImageResponse;
 import dev.conman.api.v1.RemoveImageRequest;
 import dev.conman.api.v1.RemoveImageResponse;
 import dev.conman.grpc.ContainerAsks;
+import dev.conman.grpc.HostEvents;
 import dev.conman.grpc.ProtoConverter;
 import dev.conman.grpc.Responses;
 import dev.conman.grpc.StatusMapper;
@@ -30,8 +31,6 @@ import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * conman.v1 ImageService over the image store. Store work blocks (network, disk) and runs on the
@@ -40,12 +39,11 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBase {
 
   private final ImageStore store;
-  private final ActorRef<ImageJournal.Record> journal;
+  private final HostEvents journal;
   private final ContainerAsks containers;
   private final Executor blocking;
 
-  public ImageServiceImpl(ImageStore store, ActorRef<ImageJournal.Record> journal, ContainerAsks containers,
-      Executor blocking) {
+  public ImageServiceImpl(ImageStore store, HostEvents journal, ContainerAsks containers, Executor blocking) {
     this.store = store;
     this.journal = journal;
     this.containers = containers;
@@ -129,8 +127,7 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
   }
 
   private CompletionStage<Done> record(ImageJournal.Event event) {
-    return AskPattern.askWithStatus(journal, replyTo -> new ImageJournal.Record(event, replyTo), containers.timeout(),
-        containers.scheduler());
+    return journal.record(event);
   }
 
   private <T> CompletableFuture<T> blocking(Supplier<T> work) {
