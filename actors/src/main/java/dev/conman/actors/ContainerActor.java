@@ -1106,11 +1106,7 @@ public final class ContainerActor
    */
   private ReplyEffect<Event, State> runAgainAfterStop(State state, List<Event> ending,
       ActorRef<StatusReply<ContainerView>> replyTo) {
-    State exited = state;
-    for (Event e : ending) {
-      exited = exited.apply(e);
-    }
-    State stopped = exited;
+    State stopped = applied(state, ending);
     List<Event> events = new ArrayList<>(ending);
     events.add(new StartRequested(id, now()));
     ContainerSpec spec = state.facts().spec();
@@ -1245,6 +1241,15 @@ public final class ContainerActor
     return persistEnd(state, List.of(Exited.of(id, c.exit()))).thenNoReply();
   }
 
+  /** The state the events lead to, as the journal will apply them. */
+  private static State applied(State state, List<Event> events) {
+    State after = state;
+    for (Event e : events) {
+      after = after.apply(e);
+    }
+    return after;
+  }
+
   /**
    * Persists the end of a run, then answers waiters and applies the restart policy. For a
    * container created with auto_remove, the daemon's DeleteRequested goes into the same write and
@@ -1252,10 +1257,7 @@ public final class ContainerActor
    */
   private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> persistEnd(State state,
       List<Event> ending) {
-    State after = state;
-    for (Event e : ending) {
-      after = after.apply(e);
-    }
+    State after = applied(state, ending);
     if (!autoRemoveDue(after)) {
       return persist(ending).thenRun(this::afterFinish);
     }
@@ -1446,9 +1448,12 @@ public final class ContainerActor
   }
 
   private ReplyEffect<Event, State> onUpdate(State state, Update c) {
-    if (c.restart() != null && state.facts().spec().autoRemove() && c.restart().kind() != RestartPolicy.Kind.NO) {
-      return reject(c, ContainerException.invalid("container " + id + " was created with auto_remove (--rm): it is"
-          + " deleted when it exits, so it cannot be restarted (restart policy " + c.restart() + ")"));
+    if (c.restart() != null) {
+      try {
+        ContainerSpecValidator.checkAutoRemove(state.facts().spec().withRestart(c.restart()));
+      } catch (ContainerException e) {
+        return reject(c, e);
+      }
     }
     if (c.resources() == null) {
       return persist(new RestartPolicyChanged(id, c.restart(), now()))

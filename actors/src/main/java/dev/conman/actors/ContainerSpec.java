@@ -13,7 +13,7 @@ import java.util.Map;
  * directory ({@code imageId} null), or the image reference the user gave, with {@code imageId} the
  * pulled image's id and command, env and workdir completed from the image's defaults.
  * {@code autoRemove}: the daemon deletes the container once it has finished (docker run --rm).
- * {@code mounts}: host directories and tmpfs file systems mounted into it (docker run -v, --tmpfs).
+ * {@code mounts}: host directories, named volumes and tmpfs file systems mounted into it (docker run -v, --tmpfs).
  */
 public record ContainerSpec(
     String name,

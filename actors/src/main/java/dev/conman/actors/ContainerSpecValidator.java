@@ -184,7 +184,7 @@ public final class ContainerSpecValidator {
     java.util.Set<Path> destinations = new java.util.HashSet<>();
     for (VolumeMount m : mounts) {
       if (m.kind() == null) {
-        throw ContainerException.invalid("mount " + quote(m.destination()) + " needs a type: bind or tmpfs");
+        throw ContainerException.invalid("mount " + quote(m.destination()) + " needs a type: bind, volume or tmpfs");
       }
       Path destination = absolutePath("mount destination", m.destination() == null ? "" : m.destination())
           .normalize();
@@ -249,7 +249,7 @@ public final class ContainerSpecValidator {
   }
 
   /** A container deleted when it finishes cannot also be restarted when it finishes (docker refuses both). */
-  private static void checkAutoRemove(ContainerSpec spec) {
+  static void checkAutoRemove(ContainerSpec spec) {
     if (spec.autoRemove() && spec.restart().kind() != RestartPolicy.Kind.NO) {
       throw ContainerException.invalid("auto_remove (--rm) and restart policy " + spec.restart()
           + " contradict each other: the container would be deleted when it exits; choose one");
