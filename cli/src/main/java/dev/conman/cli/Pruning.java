@@ -1,8 +1,8 @@
 package dev.conman.cli;
 
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -31,18 +31,7 @@ final class Pruning {
    * @return the exit status: OK, or that of the first other failure (each is reported)
    */
   static <T, R> int removeEach(List<T> candidates, Function<T, R> remove, Consumer<R> removed, Console console) {
-    int status = ExitCodes.OK;
-    for (T candidate : candidates) {
-      try {
-        removed.accept(remove.apply(candidate));
-      } catch (StatusRuntimeException e) {
-        Status.Code code = e.getStatus().getCode();
-        if (code != Status.Code.NOT_FOUND && code != Status.Code.FAILED_PRECONDITION) {
-          console.error(e);
-          status = status == ExitCodes.OK ? ExitCodes.of(e) : status;
-        }
-      }
-    }
-    return status;
+    return RefCommand.eachInTurn(candidates, c -> removed.accept(remove.apply(c)),
+        Set.of(Status.Code.NOT_FOUND, Status.Code.FAILED_PRECONDITION), console);
   }
 }

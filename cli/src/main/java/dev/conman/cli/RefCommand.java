@@ -1,7 +1,10 @@
 package dev.conman.cli;
 
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -18,13 +21,25 @@ abstract class RefCommand extends DaemonCommand {
 
   @Override
   protected final int run(Daemon daemon, Console console) {
+    return eachInTurn(refs, ref -> actOn(ref, daemon, console), Set.of(), console);
+  }
+
+  /**
+   * {@code act} on each item in turn, as docker does with several REFs: a failure is reported on
+   * stderr, unless its code is one of {@code quiet}, and does not stop the others.
+   *
+   * @return OK, or the exit status of the first failure reported
+   */
+  static <T> int eachInTurn(List<T> items, Consumer<T> act, Set<Status.Code> quiet, Console console) {
     int status = ExitCodes.OK;
-    for (String ref : refs) {
+    for (T item : items) {
       try {
-        actOn(ref, daemon, console);
+        act.accept(item);
       } catch (StatusRuntimeException e) {
-        console.error(e);
-        status = status == ExitCodes.OK ? ExitCodes.of(e) : status;
+        if (!quiet.contains(e.getStatus().getCode())) {
+          console.error(e);
+          status = status == ExitCodes.OK ? ExitCodes.of(e) : status;
+        }
       }
     }
     return status;

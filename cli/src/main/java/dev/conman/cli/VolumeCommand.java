@@ -59,17 +59,8 @@ final class VolumeCommand implements Callable<Integer> {
 
     @Override
     protected int run(Daemon daemon, Console console) {
-      int status = ExitCodes.OK;
-      for (String name : names) {
-        try {
-          console.line(daemon.volumes().removeVolume(RemoveVolumeRequest.newBuilder().setName(name).build())
-              .getName());
-        } catch (io.grpc.StatusRuntimeException e) {
-          console.error(e);
-          status = status == ExitCodes.OK ? ExitCodes.of(e) : status;
-        }
-      }
-      return status;
+      return RefCommand.eachInTurn(names, name -> console.line(daemon.volumes().removeVolume(
+          RemoveVolumeRequest.newBuilder().setName(name).build()).getName()), java.util.Set.of(), console);
     }
   }
 
