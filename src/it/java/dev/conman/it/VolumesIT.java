@@ -74,15 +74,19 @@ class VolumesIT {
 
     // its history: made once by the first create that named it, removed once
     List<dev.conman.api.v1.Event> events = new java.util.ArrayList<>();
+    // filtered by type on the server, as conmanctl events --filter type=volume_created asks
     dev.conman.api.v1.EventServiceGrpc.newBlockingStub(d.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
-        .subscribe(dev.conman.api.v1.SubscribeRequest.newBuilder().setSinceOffset(0).build())
+        .subscribe(dev.conman.api.v1.SubscribeRequest.newBuilder().setSinceOffset(0)
+            .addFilters(dev.conman.api.v1.Filter.newBuilder().setKey("type").setValue("volume_created"))
+            .addFilters(dev.conman.api.v1.Filter.newBuilder().setKey("type").setValue("volume_removed"))
+            .addFilters(dev.conman.api.v1.Filter.newBuilder().setKey("type").setValue("create_requested")).build())
         .forEachRemaining(events::add);
     assertEquals(List.of("volume_created", "volume_removed"), events.stream().filter(e -> e.getVolume().equals("shared"))
         .map(dev.conman.api.v1.Event::getType).toList());
     long created = events.stream().filter(e -> e.getType().equals("volume_created")).findFirst().orElseThrow()
         .getOffset();
-    long writerCreated = events.stream().filter(e -> e.getContainerName().equals(conman.name("writer"))
-        && e.getType().equals("create_requested")).findFirst().orElseThrow().getOffset();
+    long writerCreated = events.stream().filter(e -> e.getContainerName().equals(conman.name("writer")))
+        .findFirst().orElseThrow().getOffset();
     assertTrue(created < writerCreated, "journaled before the container that made it");
   }
 

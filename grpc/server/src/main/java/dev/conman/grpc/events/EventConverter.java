@@ -14,12 +14,13 @@ import java.util.Optional;
  */
 final class EventConverter {
 
-  /** Every public event type, for validating filters. */
+  /** Every public event type, for validating filters: a type the converter sets below is listed here too. */
   static final List<String> TYPES = List.of("create_requested", "created", "create_failed", "start_requested",
       "started", "start_failed", "stop_requested", "kill_requested", "exited", "delete_requested", "deleted",
       "reconciled", "orphan_found", "exec_started", "exec_exited", "image_pulled", "image_removed",
-      "restart_scheduled", "restarted", "restart_failed", "restart_cancelled", "resources_updated", "attached",
-      "detached", "network_attached", "network_detached", "paused", "resumed");
+      "restart_scheduled", "restarted", "restart_failed", "restart_cancelled", "resources_updated",
+      "restart_policy_changed", "attached", "detached", "network_attached", "network_detached", "paused", "resumed",
+      "volume_created", "volume_removed");
 
   private EventConverter() {}
 

@@ -49,6 +49,24 @@ class EventConverterTest {
   }
 
   @Test
+  void volumeAndRestartPolicyEventsAreFilterableTypes() {
+    Event created = EventConverter.toProto(new StoredEvent(1, "images", 1, T,
+        new dev.conman.actors.ImageJournal.VolumeCreated("data", T)), SH).orElseThrow();
+    assertEquals("volume_created", created.getType());
+    assertEquals("data", created.getVolume());
+    Event removed = EventConverter.toProto(new StoredEvent(2, "images", 2, T,
+        new dev.conman.actors.ImageJournal.VolumeRemoved("data", T)), SH).orElseThrow();
+    assertEquals("volume_removed", removed.getType());
+    Event policy = convert(3, new ContainerActor.RestartPolicyChanged(ID, dev.conman.actors.RestartPolicy.parse(
+        "always"), T));
+    assertEquals("restart_policy_changed", policy.getType());
+    assertEquals("always", policy.getReason());
+    for (Event e : java.util.List.of(created, removed, policy)) {
+      assertTrue(EventConverter.TYPES.contains(e.getType()), e.getType() + ": filters accept it");
+    }
+  }
+
+  @Test
   void pausedAndResumedSayWhoResumedIt() {
     assertEquals("paused", convert(1, new ContainerActor.Paused(ID, T)).getType());
     Event asked = convert(2, new ContainerActor.Resumed(ID, T, null));
