@@ -48,6 +48,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <pre>
  * Create  -> CreateRequested -> Created(pid)     | CreateFailed         CREATING -> CREATED | CREATE_FAILED
+ *   (a create with start: Created and StartRequested in one write, then as Start)
  * Start   -> StartRequested  -> Started(pid)     | StartFailed          CREATED  -> RUNNING | FAILED
  *   (a start of an EXITED or FAILED container runs it again: runc delete, create and start anew)
  * Stop    -> StopRequested   -> Exited(code)                            RUNNING  -> STOPPING -> EXITED
@@ -82,12 +83,18 @@ public final class ContainerActor
 
   /**
    * {@code inRuntime}, if given, hears {@link InRuntime} once CreateRequested is durable and the
-   * runtime work (bundle, conmon, runc create: 25 ms and more) begins.
+   * runtime work (bundle, conmon, runc create: 25 ms and more) begins. With {@code start}, the
+   * container is started once created, before the answer (as runc run -d): Created and
+   * StartRequested then go into one journal write, and the client makes one call instead of two.
    */
-  public record Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo,
+  public record Create(ContainerSpec spec, boolean start, ActorRef<StatusReply<ContainerView>> replyTo,
       ActorRef<InRuntime> inRuntime) implements Request<ContainerView> {
     public Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo) {
-      this(spec, replyTo, null);
+      this(spec, false, replyTo, null);
+    }
+
+    public Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo, ActorRef<InRuntime> inRuntime) {
+      this(spec, false, replyTo, inRuntime);
     }
   }
 
@@ -186,7 +193,7 @@ public final class ContainerActor
   /** Sent by the supervisor once it has forgotten a gone container: nothing more will arrive. */
   public enum Passivate implements Command { INSTANCE }
 
-  private record CreateDone(ContainerOperations.CreateOutcome outcome, Throwable failure,
+  private record CreateDone(ContainerOperations.CreateOutcome outcome, Throwable failure, boolean start,
       ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
 
   /** The container will not run again: release its address (sent to itself after a final exit). */
@@ -964,7 +971,7 @@ public final class ContainerActor
     ContainerSpec spec = c.spec();
     return persist(new CreateRequested(id, spec, now()))
         .thenRun(s -> runBlocking(() -> deps.operations().create(id, spec),
-            (pid, failure) -> new CreateDone(pid, failure, c.replyTo())))
+            (pid, failure) -> new CreateDone(pid, failure, c.start(), c.replyTo())))
         .thenRun(s -> {
           if (c.inRuntime() != null) {
             c.inRuntime().tell(new InRuntime(id));
@@ -981,6 +988,9 @@ public final class ContainerActor
         events.add(new NetworkAttached(id, r.outcome().network(), now()));
       }
       events.add(new Created(id, r.outcome().pid(), now()));
+      if (r.start()) {
+        return startAfter(events, r.replyTo(), this::firstStart);
+      }
       return persist(events)
           .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
           .thenUnstashAll();
@@ -994,7 +1004,12 @@ public final class ContainerActor
   }
 
   private ReplyEffect<Event, State> onStart(State state, Start c) {
-    return startWith(c, startedAt -> new StartOutcome(startedAt, deps.operations().start(id).orElse(null), null, null));
+    return startAfter(List.of(), c.replyTo(), this::firstStart);
+  }
+
+  /** runc's part of the first start of a created container. Blocking. */
+  private StartOutcome firstStart(Instant startedAt) throws Exception {
+    return new StartOutcome(startedAt, deps.operations().start(id).orElse(null), null, null);
   }
 
   /**
@@ -1004,7 +1019,7 @@ public final class ContainerActor
   private ReplyEffect<Event, State> onStartAgain(State state, Start c) {
     timers.cancel(RestartNow.INSTANCE);
     ContainerSpec spec = state.facts().spec();
-    return startWith(c, startedAt -> startAgain(spec, startedAt));
+    return startAfter(List.of(), c.replyTo(), startedAt -> startAgain(spec, startedAt));
   }
 
   /** runc's part of running a finished container again. Blocking. */
@@ -1013,9 +1028,13 @@ public final class ContainerActor
     return new StartOutcome(startedAt, run.exit().orElse(null), run.pid(), run.attached());
   }
 
-  private ReplyEffect<Event, State> startWith(Start c, StartWork work) {
-    return persist(new StartRequested(id, now()))
-        .thenRun(s -> runBlocking(() -> work.run(now()), (started, failure) -> new StartDone(started, failure, c.replyTo())))
+  /** Journals {@code before} and the start's intent in one write, then starts; the outcome goes to {@code replyTo}. */
+  private ReplyEffect<Event, State> startAfter(List<Event> before, ActorRef<StatusReply<ContainerView>> replyTo,
+      StartWork work) {
+    List<Event> events = new ArrayList<>(before);
+    events.add(new StartRequested(id, now()));
+    return persist(events)
+        .thenRun(s -> runBlocking(() -> work.run(now()), (started, failure) -> new StartDone(started, failure, replyTo)))
         .thenNoReply();
   }
 

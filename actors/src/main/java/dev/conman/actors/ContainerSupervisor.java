@@ -68,9 +68,13 @@ public final class ContainerSupervisor
 
   public sealed interface Command {}
 
-  /** Validated spec in; the created container's view out. */
-  public record Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo)
-      implements Command, JournalWrites.Awaited {}
+  /** Validated spec in; the created container's view out (started too, if {@code start}). */
+  public record Create(ContainerSpec spec, boolean start, ActorRef<StatusReply<ContainerView>> replyTo)
+      implements Command, JournalWrites.Awaited {
+    public Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo) {
+      this(spec, false, replyTo);
+    }
+  }
 
   /** Routes {@code request} to the container that {@code ref} (id, name or unique id prefix) names. */
   public record Forward(String ref, ContainerActor.Request<?> request) implements Command {}
@@ -340,7 +344,7 @@ public final class ContainerSupervisor
           spare = null;
           children.put(taken.id(), taken.actor());
           // the next spare not now: its recovery would compete with this create's CreateRequested write
-          taken.actor().tell(new ContainerActor.Create(c.spec(), c.replyTo(), inRuntime));
+          taken.actor().tell(new ContainerActor.Create(c.spec(), c.start(), c.replyTo(), inRuntime));
         })
         .thenNoReply();
   }

@@ -126,6 +126,29 @@ class ContainerActorTest {
   }
 
   @Test
+  void aCreateWithStartAnswersOnceItRunsWithTheCreatedAndTheStartsIntentInOneWrite() throws IOException {
+    ContainerSpec spec = spec();
+    StatusReply<ContainerView> reply =
+        kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, true, r, null)).reply();
+    assertEquals(Phase.RUNNING, reply.getValue().phase());
+    assertEquals(List.of(ContainerActor.CreateRequested.class, ContainerActor.Created.class,
+        ContainerActor.StartRequested.class, ContainerActor.Started.class),
+        journaled().stream().map(Object::getClass).toList());
+    assertEquals(1, runtime.calls.stream().filter(c -> c.startsWith("start")).count(), "started once: " + runtime.calls);
+  }
+
+  @Test
+  void aCreateWithStartWhoseStartFailsAnswersTheStartsErrorAndLeavesItFailed() throws IOException {
+    ContainerSpec spec = spec();
+    runtime.failStart = "runc start: permission denied";
+    ContainerException e = error(
+        kit.<StatusReply<ContainerView>>runCommand(r -> new ContainerActor.Create(spec, true, r, null)).reply());
+    assertEquals(ContainerException.Code.RUNTIME_FAILED, e.code());
+    assertTrue(e.getMessage().contains(id), "the message names the container the client never learnt: " + e.getMessage());
+    assertEquals(Phase.FAILED, ask(ContainerActor.GetStatus::new).getValue().phase());
+  }
+
+  @Test
   void failedCreateIsTerminalAndReleasesTheNameBeforeAnswering() throws IOException {
     runtime.failCreate = "exec: \"/bin/nope\": no such file or directory";
     runtime.failCreateKind = dev.conman.runc.RuntimeFailure.Kind.COMMAND_NOT_FOUND;

@@ -71,17 +71,13 @@ final class RunCommand extends DaemonCommand {
     if (remove) {
       request = request.toBuilder().setAutoRemove(true).build();
     }
-    Container created = daemon.runtime().createContainer(request).getContainer();
     if (detach) {
-      if (!console.json()) {
-        console.acted(created);
-      }
-      Container started = startOrDelete(created.getId(), daemon, console);
-      if (console.json()) {
-        console.acted(started);
-      }
+      // one call, as runc run -d: a start that fails leaves a FAILED container, which the daemon
+      // deletes itself if --rm asked it to
+      console.acted(daemon.runtime().createContainer(request.toBuilder().setStart(true).build()).getContainer());
       return ExitCodes.OK;
     }
+    Container created = daemon.runtime().createContainer(request).getContainer();
     try (SignalProxy proxy = sigProxy.start(daemon, created.getId(), create.tty, console)) {
       if (attached) {
         return runAttached(created.getId(), daemon, console);

@@ -340,7 +340,16 @@ class EndToEndTest {
     assertEquals(0, r.status());
     assertEquals(1, r.out().lines().count(), r.out());
     assertTrue(r.out().contains("\"state\":\"RUNNING\",\"pid\":42"), r.out());
-    assertEquals(List.of("CreateContainerRequest", "StartContainerRequest"), sentTypes());
+    assertEquals(List.of("CreateContainerRequest"), sentTypes(), "created and started in one call");
+    assertTrue(sent(CreateContainerRequest.class).get(0).getStart());
+  }
+
+  @Test
+  void runDetachedWhoseStartFailsReportsTheDaemonsError() {
+    CliRun r = conmanctl("run", "-d", "--image", "/r", "nostart2", "/bin/true");
+    assertEquals(ExitCodes.NO_CONTAINER_EXIT_CODE, r.status());
+    assertTrue(r.err().startsWith("conmanctl: FAILED_PRECONDITION: refused for"), r.err());
+    assertEquals(List.of("CreateContainerRequest"), sentTypes());
   }
 
   @Test
@@ -373,7 +382,7 @@ class EndToEndTest {
   void runWithRmAndDetachLeavesTheDeleteToTheDaemon() {
     CliRun r = conmanctl("run", "--rm", "-d", "--image", "/r", "c1", "/bin/true");
     assertEquals(0, r.status(), r.err());
-    assertEquals(List.of("CreateContainerRequest", "StartContainerRequest"), sentTypes());
+    assertEquals(List.of("CreateContainerRequest"), sentTypes());
     assertTrue(sent(CreateContainerRequest.class).get(0).getAutoRemove(), "auto_remove asked of the daemon");
   }
 

@@ -105,6 +105,11 @@ final class FakeRuntime extends RuntimeServiceGrpc.RuntimeServiceImplBase {
         throw ExitCodesTest.commandNotFound("create of container " + idFor(r.getName()) + " refused: its command"
             + " cannot be run: exec: \"" + r.getCommand(0) + "\": executable file not found in $PATH");
       }
+      if (r.getStart()) {
+        failFor(r.getName(), "nostart", Status.FAILED_PRECONDITION);
+        return CreateContainerResponse.newBuilder().setContainer(
+            container(r.getName(), ContainerState.CONTAINER_STATE_RUNNING).toBuilder().setPid(42)).build();
+      }
       return CreateContainerResponse.newBuilder()
           .setContainer(container(r.getName(), ContainerState.CONTAINER_STATE_CREATED)).build();
     });

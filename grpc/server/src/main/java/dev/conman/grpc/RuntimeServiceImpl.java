@@ -114,7 +114,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     Responses.respond(out, () -> {
       var spec = validator.validate(ProtoConverter.fromProto(request));
       return ContainerAsks.inPlace(AskPattern.<ContainerSupervisor.Command, ContainerView>askWithStatus(supervisor,
-          replyTo -> new ContainerSupervisor.Create(spec, replyTo), askTimeout, scheduler));
+          replyTo -> new ContainerSupervisor.Create(spec, request.getStart(), replyTo), askTimeout, scheduler));
     }, v -> CreateContainerResponse.newBuilder().setContainer(ProtoConverter.toProto(v)).build());
   }
 
