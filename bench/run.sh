@@ -179,7 +179,7 @@ fi
 # The launcher makes its class-data archive at the first start after a build (a training run of
 # several seconds): made here, it is not part of the cold start the harness measures.
 "$main/bin/conmand" --version >/dev/null
-harness_opts=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx512m -XX:TieredStopAtLevel=1}
+harness_opts=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx512m -XX:TieredStopAtLevel=1 -Djdk.lang.Process.launchMechanism=VFORK}
 info=(
   --info "conman bench $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname): $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
   --info "commit $(git -C "$main" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$main" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'); $(runc --version | head -1); $(conmon --version 2>&1 | head -1); $(java -version 2>&1 | head -1)"
@@ -192,7 +192,11 @@ args=(--work "$work" --run-dir "$run" --conmand "$main/bin/conmand" --conmanctl 
 # The harness's own JVM: small, serial GC, and C1 alone, so that it takes little CPU from what it
 # measures. It shares the 2 cores with the daemon: with C2 as well, its compiler thread still ran
 # 65-105 ms in each parallel50 start phase of conman (perf, rounds 2 and 3), the gRPC client's
-# paths being hot only there, against 13 ms in bare runc's. BENCH_JAVA_OPTS overrides these.
+# paths being hot only there, against 13 ms in bare runc's. VFORK: by default Java starts each
+# program through a helper program (jspawnhelper), one more program start for every runc, ctr or
+# podman the harness runs (106 of 2,194 samples of a bare runc start phase, perf): a shell or a Go
+# client does not pay it, so bare runc and the peers must not either. conmand spawns with VFORK
+# too. BENCH_JAVA_OPTS overrides these.
 # shellcheck disable=SC2086
 java $harness_opts -jar "$bench_jar" "${args[@]}" "${info[@]}" "${peer_args[@]}" &
 harness_pid=$!

@@ -48,6 +48,11 @@ public final class Api implements AutoCloseable {
     return rt().createContainer(request(name, command).build()).getContainer();
   }
 
+  /** Created and started in one call (start, as conmanctl run -d and runc run -d). */
+  public Container run(String name, String... command) {
+    return rt().createContainer(request(name, command).setStart(true).build()).getContainer();
+  }
+
   /** The same, created to be deleted by the daemon once it has finished (auto_remove, docker run --rm). */
   public Container createAutoRemoved(String name, String... command) {
     return rt().createContainer(request(name, command).setAutoRemove(true).build()).getContainer();

@@ -18,7 +18,9 @@ import java.util.Map;
  * operations after a start are slower): the first of them are reported on a row of their own,
  * "conman fresh daemon", since the scenario runs first after the daemon's start.
  * <ul>
- *   <li>conman: CreateContainer + StartContainer + WaitContainer + DeleteContainer on a warm channel
+ *   <li>conman: CreateContainer with start (one call, as conmanctl run -d) + WaitContainer +
+ *   DeleteContainer on a warm channel
+ *   <li>conman_2calls: the same with CreateContainer, then StartContainer (as a CRI client)
  *   <li>conman_rm: as conmanctl run --rm and docker run --rm: CreateContainer with auto_remove,
  *   WaitContainer until removed (asked before the start, answered once the daemon has deleted the
  *   container), StartContainer
@@ -44,6 +46,7 @@ final class OneShot {
     String prefix = c.run + "-os-";
     Map<String, Variant> variants = new LinkedHashMap<>();
     variants.put("conman", id -> conman(c, id));
+    variants.put(Parallel.TWO_CALLS, id -> conmanTwoCalls(c, id));
     variants.put("conman_rm", id -> conmanAutoRemoved(c, id));
     variants.put("runc_csd", id -> runcCsd(c, id));
     variants.put("runtime_floor", id -> floor(c, id));
@@ -93,7 +96,7 @@ final class OneShot {
       }
       c.report.add("oneshot", v, s, "ms", "runc_csd", target, note);
     }
-    for (String v : List.of("conman", "conman_rm", "runtime_floor", "runc_csd")) {
+    for (String v : List.of("conman", Parallel.TWO_CALLS, "conman_rm", "runtime_floor", "runc_csd")) {
       StringBuilder b = new StringBuilder("oneshot " + v + " median breakdown (ms):");
       samples.get(v).forEach((k, l) -> {
         if (!k.equals("total")) {
@@ -105,6 +108,19 @@ final class OneShot {
   }
 
   private static Map<String, Double> conman(Ctx c, String name) {
+    Api api = c.api();
+    long t0 = System.nanoTime();
+    Container started = api.run(name, "/bin/true");
+    long t1 = System.nanoTime();
+    Container done = api.await(started.getId());
+    long t2 = System.nanoTime();
+    api.delete(started.getId(), false);
+    long t3 = System.nanoTime();
+    checkSucceeded(name, done);
+    return timings(List.of("create+start", "wait", "delete"), t0, t1, t2, t3);
+  }
+
+  private static Map<String, Double> conmanTwoCalls(Ctx c, String name) {
     Api api = c.api();
     long t0 = System.nanoTime();
     Container created = api.create(name, "/bin/true");

@@ -14,8 +14,9 @@ import java.util.function.ToLongFunction;
  * 50 {@code sleep 300} started at once, timed until all run; then all stopped and deleted at once,
  * timed until none is left. Engines interleaved per round (rotating order), as bench-parallel.sh:
  * <ul>
- *   <li>conman: 50 concurrent CreateContainer+StartContainer; then 50 concurrent
- *       StopContainer(timeout 0 = SIGKILL)+DeleteContainer
+ *   <li>conman: 50 concurrent CreateContainer with start (one call each, as conmanctl run -d);
+ *       then 50 concurrent StopContainer(timeout 0 = SIGKILL)+DeleteContainer
+ *   <li>conman_2calls: the same with CreateContainer, then StartContainer (as a CRI client)
  *   <li>runc: 50 concurrent {@code runc run -d}; then 50 concurrent {@code runc delete --force} (SIGKILL + delete)
  *   <li>ctr / podman (--peers): the commands of bench-parallel.sh
  * </ul>
@@ -27,25 +28,17 @@ final class Parallel {
 
   static final int COUNT = 50;
 
+  /** conman as a CRI client drives it: CreateContainer, then StartContainer (the row above it makes one call, as runc run -d). */
+  static final String TWO_CALLS = "conman_2calls";
+
   static void run(Ctx c) throws Exception {
     int rounds = c.quick ? 1 : 3;
     ConcurrentLinkedQueue<Double> createRpc = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<Double> startRpc = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<Double> stopRpc = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<Double> deleteRpc = new ConcurrentLinkedQueue<>();
-    List<Engine> engines = new ArrayList<>();
-    engines.add(new Engine("conman", id -> {
-      long t0 = System.nanoTime();
-      Container ct = c.api().create(id, "/bin/sleep", "300");
-      long t1 = System.nanoTime();
-      Container st = c.api().start(ct.getId());
-      long t2 = System.nanoTime();
-      createRpc.add(OneShot.ms(t1 - t0));
-      startRpc.add(OneShot.ms(t2 - t1));
-      if (st.getState() != ContainerState.CONTAINER_STATE_RUNNING) {
-        throw new IllegalStateException(id + " is " + st.getState() + " after start: " + st.getMessage());
-      }
-    }, id -> {
+    ConcurrentLinkedQueue<Double> runRpc = new ConcurrentLinkedQueue<>();
+    Consumer<String> conmanRemove = id -> {
       long t0 = System.nanoTime();
       c.api().stopNow(id);
       long t1 = System.nanoTime();
@@ -53,7 +46,24 @@ final class Parallel {
       long t2 = System.nanoTime();
       stopRpc.add(OneShot.ms(t1 - t0));
       deleteRpc.add(OneShot.ms(t2 - t1));
-    }, p -> c.api().countRunning(p), p -> c.api().count(p)));
+    };
+    List<Engine> engines = new ArrayList<>();
+    engines.add(new Engine("conman", id -> {
+      long t0 = System.nanoTime();
+      Container st = c.api().run(id, "/bin/sleep", "300");
+      runRpc.add(OneShot.ms(System.nanoTime() - t0));
+      checkRunning(id, st);
+    }, conmanRemove, p -> c.api().countRunning(p), p -> c.api().count(p)));
+    engines.add(new Engine(TWO_CALLS, id -> {
+      long t0 = System.nanoTime();
+      Container ct = c.api().create(id, "/bin/sleep", "300");
+      long t1 = System.nanoTime();
+      Container st = c.api().start(ct.getId());
+      long t2 = System.nanoTime();
+      createRpc.add(OneShot.ms(t1 - t0));
+      startRpc.add(OneShot.ms(t2 - t1));
+      checkRunning(id, st);
+    }, conmanRemove, p -> c.api().countRunning(p), p -> c.api().count(p)));
     engines.add(new Engine("runc",
         id -> c.runc.detached("run", "--detach", "--bundle", c.runc.bundleSleep().toString(), id).check(),
         id -> c.runc.call("delete", "--force", id).check(),
@@ -140,11 +150,20 @@ final class Parallel {
     harnessCpu.forEach((k, l) -> cpu.append(' ').append(k).append('=').append(Report.num(Stats.of(l).median())));
     c.report.note(cpu.toString());
     c.report.note(String.format(java.util.Locale.ROOT,
-        "parallel50 conman per-RPC latency under load, median/max ms: create %s/%s start %s/%s stop %s/%s delete %s/%s",
+        "parallel50 conman per-RPC latency under load, median/max ms: create+start in one call %s/%s; "
+            + TWO_CALLS + ": create %s/%s start %s/%s; stop %s/%s delete %s/%s",
+        Report.num(Stats.of(runRpc).median()), Report.num(Stats.of(runRpc).max()),
         Report.num(Stats.of(createRpc).median()), Report.num(Stats.of(createRpc).max()),
         Report.num(Stats.of(startRpc).median()), Report.num(Stats.of(startRpc).max()),
         Report.num(Stats.of(stopRpc).median()), Report.num(Stats.of(stopRpc).max()),
         Report.num(Stats.of(deleteRpc).median()), Report.num(Stats.of(deleteRpc).max())));
+    c.report.note(ExecCost.note());
+  }
+
+  private static void checkRunning(String id, Container c) {
+    if (c.getState() != ContainerState.CONTAINER_STATE_RUNNING) {
+      throw new IllegalStateException(id + " is " + c.getState() + " after start: " + c.getMessage());
+    }
   }
 
   /** A process's own CPU (user + system, its reaped children left out) between two {@link Procs#cpuMs} samples. */
