@@ -5,7 +5,10 @@ import dev.conman.actors.ContainerSupervisor;
 import dev.conman.api.v1.Event;
 import dev.conman.grpc.ProtoConverter;
 import dev.conman.journal.StoredEvent;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -14,13 +17,14 @@ import java.util.Optional;
  */
 final class EventConverter {
 
-  /** Every public event type, for validating filters: a type the converter sets below is listed here too. */
-  static final List<String> TYPES = List.of("create_requested", "created", "create_failed", "start_requested",
-      "started", "start_failed", "stop_requested", "kill_requested", "exited", "delete_requested", "deleted",
-      "reconciled", "orphan_found", "exec_started", "exec_exited", "image_pulled", "image_removed",
-      "restart_scheduled", "restarted", "restart_failed", "restart_cancelled", "resources_updated",
-      "restart_policy_changed", "attached", "detached", "network_attached", "network_detached", "paused", "resumed",
-      "volume_created", "volume_removed");
+  /**
+   * The public type of each journaled event that clients see: the one place a type's name is
+   * written. The supervisor's registry bookkeeping has none.
+   */
+  static final Map<Class<?>, String> TYPE_OF = typeNames();
+
+  /** Every public event type, for validating filters. */
+  static final List<String> TYPES = List.copyOf(TYPE_OF.values());
 
   private EventConverter() {}
 
@@ -31,34 +35,32 @@ final class EventConverter {
         .setTime(ProtoConverter.toProto(stored.writtenAt()))
         .setSequence(stored.sequenceNr());
     Object e = stored.event();
+    String type = TYPE_OF.get(e.getClass());
+    if (type == null) {
+      return Optional.empty();
+    }
+    b.setType(type);
     if (e instanceof ContainerActor.Event ce) {
       b.setContainerId(ce.containerId()).setContainerName(identity.name());
     }
-    if (e instanceof ContainerActor.CreateRequested) {
-      b.setType("create_requested");
-    } else if (e instanceof ContainerActor.Created c) {
-      b.setType("created").setPid(c.pid());
+    if (e instanceof ContainerActor.Created c) {
+      b.setPid(c.pid());
     } else if (e instanceof ContainerActor.CreateFailed c) {
-      b.setType("create_failed").setReason(c.reason());
-    } else if (e instanceof ContainerActor.StartRequested) {
-      b.setType("start_requested");
+      b.setReason(c.reason());
     } else if (e instanceof ContainerActor.Started c) {
-      b.setType("started").setPid(c.pid());
+      b.setPid(c.pid());
     } else if (e instanceof ContainerActor.StartFailed c) {
-      b.setType("start_failed").setReason(c.reason());
+      b.setReason(c.reason());
     } else if (e instanceof ContainerActor.StopRequested c) {
-      b.setType("stop_requested").setSignal(c.signal()).setTimeoutSeconds(c.timeoutSeconds());
+      b.setSignal(c.signal()).setTimeoutSeconds(c.timeoutSeconds());
     } else if (e instanceof ContainerActor.KillRequested c) {
-      b.setType("kill_requested").setSignal(c.signal());
-    } else if (e instanceof ContainerActor.Paused) {
-      b.setType("paused");
+      b.setSignal(c.signal());
     } else if (e instanceof ContainerActor.Resumed c) {
-      b.setType("resumed");
       if (c.reason() != null) {
         b.setReason(c.reason());
       }
     } else if (e instanceof ContainerActor.Exited c) {
-      b.setType("exited").setFinishedAt(ProtoConverter.toProto(c.at())).setOomKilled(Boolean.TRUE.equals(c.oomKilled()));
+      b.setFinishedAt(ProtoConverter.toProto(c.at())).setOomKilled(Boolean.TRUE.equals(c.oomKilled()));
       if (Boolean.TRUE.equals(c.oomKilled())) {
         b.setReason("OOMKilled");
       }
@@ -66,14 +68,11 @@ final class EventConverter {
         b.setExitCode(c.exitCode());
       }
     } else if (e instanceof ContainerActor.DeleteRequested c) {
-      b.setType("delete_requested");
       if (c.reason() != null) {
         b.setReason(c.reason());
       }
-    } else if (e instanceof ContainerActor.Deleted) {
-      b.setType("deleted");
     } else if (e instanceof ContainerActor.Reconciled c) {
-      b.setType("reconciled").setReason(c.reason())
+      b.setReason(c.reason())
           .setFromState(ProtoConverter.toProto(c.from())).setToState(ProtoConverter.toProto(c.to()));
       if (c.pid() != null) {
         b.setPid(c.pid());
@@ -86,21 +85,21 @@ final class EventConverter {
       }
       b.setOomKilled(Boolean.TRUE.equals(c.oomKilled()));
     } else if (e instanceof ContainerActor.RestartScheduled c) {
-      b.setType("restart_scheduled").setRestartCount(c.attempt()).setDelayMillis(c.delayMillis());
+      b.setRestartCount(c.attempt()).setDelayMillis(c.delayMillis());
     } else if (e instanceof ContainerActor.Restarted c) {
-      b.setType("restarted").setPid(c.pid()).setRestartCount(c.restartCount());
+      b.setPid(c.pid()).setRestartCount(c.restartCount());
     } else if (e instanceof ContainerActor.RestartFailed c) {
-      b.setType("restart_failed").setReason(c.reason());
+      b.setReason(c.reason());
     } else if (e instanceof ContainerActor.RestartCancelled) {
-      b.setType("restart_cancelled").setReason("stopped by a user");
+      b.setReason("stopped by a user");
     } else if (e instanceof ContainerActor.ResourcesUpdated c) {
-      b.setType("resources_updated").setReason(ProtoConverter.describe(c.resources()));
+      b.setReason(ProtoConverter.describe(c.resources()));
     } else if (e instanceof ContainerActor.RestartPolicyChanged c) {
-      b.setType("restart_policy_changed").setReason(c.policy().toString());
+      b.setReason(c.policy().toString());
     } else if (e instanceof ContainerActor.ExecStarted c) {
-      b.setType("exec_started").setExecId(c.execId()).addAllCommand(c.command());
+      b.setExecId(c.execId()).addAllCommand(c.command());
     } else if (e instanceof ContainerActor.ExecExited c) {
-      b.setType("exec_exited").setExecId(c.execId());
+      b.setExecId(c.execId());
       if (c.exitCode() != null) {
         b.setExitCode(c.exitCode());
       }
@@ -108,29 +107,63 @@ final class EventConverter {
         b.setReason(c.reason());
       }
     } else if (e instanceof ContainerActor.Attached c) {
-      b.setType("attached").setAttachId(c.attachId()).setStdin(c.stdin());
+      b.setAttachId(c.attachId()).setStdin(c.stdin());
     } else if (e instanceof ContainerActor.Detached c) {
-      b.setType("detached").setAttachId(c.attachId()).setReason(c.reason());
+      b.setAttachId(c.attachId()).setReason(c.reason());
     } else if (e instanceof ContainerActor.NetworkAttached c) {
-      b.setType("network_attached").setNetwork(c.attachment().network()).setIpAddress(c.attachment().ip());
+      b.setNetwork(c.attachment().network()).setIpAddress(c.attachment().ip());
       c.attachment().ports().forEach(p -> b.addPorts(p.display()));
     } else if (e instanceof ContainerActor.NetworkDetached c) {
-      b.setType("network_detached").setIpAddress(c.ip() == null ? "" : c.ip()).setReason(c.reason());
+      b.setIpAddress(c.ip() == null ? "" : c.ip()).setReason(c.reason());
     } else if (e instanceof dev.conman.actors.ImageJournal.ImagePulled p) {
-      b.setType("image_pulled").setImageId(p.imageId()).setImageRef(p.reference());
+      b.setImageId(p.imageId()).setImageRef(p.reference());
     } else if (e instanceof dev.conman.actors.ImageJournal.ImageRemoved r) {
-      b.setType("image_removed").setImageId(r.imageId()).setImageRef(r.reference())
+      b.setImageId(r.imageId()).setImageRef(r.reference())
           .setReason(r.deleted() ? "image deleted" : "untagged " + String.join(", ", r.untagged()));
     } else if (e instanceof dev.conman.actors.ImageJournal.VolumeCreated v) {
-      b.setType("volume_created").setVolume(v.name());
+      b.setVolume(v.name());
     } else if (e instanceof dev.conman.actors.ImageJournal.VolumeRemoved v) {
-      b.setType("volume_removed").setVolume(v.name());
+      b.setVolume(v.name());
     } else if (e instanceof ContainerSupervisor.OrphanReported o) {
-      b.setType("orphan_found").setRuncId(o.runcId()).setReason("runc status " + o.status());
-    } else {
-      return Optional.empty();
+      b.setRuncId(o.runcId()).setReason("runc status " + o.status());
     }
     return Optional.of(b.build());
+  }
+
+  private static Map<Class<?>, String> typeNames() {
+    Map<Class<?>, String> m = new LinkedHashMap<>();
+    m.put(ContainerActor.CreateRequested.class, "create_requested");
+    m.put(ContainerActor.Created.class, "created");
+    m.put(ContainerActor.CreateFailed.class, "create_failed");
+    m.put(ContainerActor.StartRequested.class, "start_requested");
+    m.put(ContainerActor.Started.class, "started");
+    m.put(ContainerActor.StartFailed.class, "start_failed");
+    m.put(ContainerActor.StopRequested.class, "stop_requested");
+    m.put(ContainerActor.KillRequested.class, "kill_requested");
+    m.put(ContainerActor.Paused.class, "paused");
+    m.put(ContainerActor.Resumed.class, "resumed");
+    m.put(ContainerActor.Exited.class, "exited");
+    m.put(ContainerActor.DeleteRequested.class, "delete_requested");
+    m.put(ContainerActor.Deleted.class, "deleted");
+    m.put(ContainerActor.Reconciled.class, "reconciled");
+    m.put(ContainerActor.RestartScheduled.class, "restart_scheduled");
+    m.put(ContainerActor.Restarted.class, "restarted");
+    m.put(ContainerActor.RestartFailed.class, "restart_failed");
+    m.put(ContainerActor.RestartCancelled.class, "restart_cancelled");
+    m.put(ContainerActor.ResourcesUpdated.class, "resources_updated");
+    m.put(ContainerActor.RestartPolicyChanged.class, "restart_policy_changed");
+    m.put(ContainerActor.ExecStarted.class, "exec_started");
+    m.put(ContainerActor.ExecExited.class, "exec_exited");
+    m.put(ContainerActor.Attached.class, "attached");
+    m.put(ContainerActor.Detached.class, "detached");
+    m.put(ContainerActor.NetworkAttached.class, "network_attached");
+    m.put(ContainerActor.NetworkDetached.class, "network_detached");
+    m.put(dev.conman.actors.ImageJournal.ImagePulled.class, "image_pulled");
+    m.put(dev.conman.actors.ImageJournal.ImageRemoved.class, "image_removed");
+    m.put(dev.conman.actors.ImageJournal.VolumeCreated.class, "volume_created");
+    m.put(dev.conman.actors.ImageJournal.VolumeRemoved.class, "volume_removed");
+    m.put(ContainerSupervisor.OrphanReported.class, "orphan_found");
+    return Collections.unmodifiableMap(m);
   }
 
   /** The container id of a journaled event; null for host events. */

@@ -76,4 +76,15 @@ class EventConverterTest {
         convert(3, new ContainerActor.Resumed(ID, T, ContainerActor.RESUMED_TO_END)).getReason());
     assertTrue(EventConverter.TYPES.containsAll(java.util.List.of("paused", "resumed")), "filters accept them");
   }
+
+  /** A new event of a container or of the host is public, with a type that filters accept, unless this test is changed. */
+  @Test
+  void everyContainerAndHostEventHasAPublicTypeAndTypesAreDistinct() {
+    for (Class<?> sealed : java.util.List.of(ContainerActor.Event.class, dev.conman.actors.ImageJournal.Event.class)) {
+      for (Class<?> event : sealed.getPermittedSubclasses()) {
+        assertTrue(EventConverter.TYPE_OF.containsKey(event), event.getSimpleName() + " has no public type");
+      }
+    }
+    assertEquals(EventConverter.TYPES.size(), new java.util.HashSet<>(EventConverter.TYPES).size(), "distinct");
+  }
 }
