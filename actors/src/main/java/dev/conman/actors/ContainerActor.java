@@ -92,10 +92,6 @@ public final class ContainerActor
     public Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo) {
       this(spec, false, replyTo, null);
     }
-
-    public Create(ContainerSpec spec, ActorRef<StatusReply<ContainerView>> replyTo, ActorRef<InRuntime> inRuntime) {
-      this(spec, false, replyTo, inRuntime);
-    }
   }
 
   /** A create's journal writes before runc are done: see {@link Create}. */

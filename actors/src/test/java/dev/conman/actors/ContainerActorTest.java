@@ -117,7 +117,7 @@ class ContainerActorTest {
     TestProbe<ContainerActor.InRuntime> inRuntime = KIT.createTestProbe();
     TestProbe<StatusReply<ContainerView>> client = KIT.createTestProbe();
     runtime.blockCreate = new java.util.concurrent.CountDownLatch(1);
-    kit.runCommand(new ContainerActor.Create(spec, client.ref(), inRuntime.ref()));
+    kit.runCommand(new ContainerActor.Create(spec, false, client.ref(), inRuntime.ref()));
     assertEquals(id, inRuntime.receiveMessage().id());
     assertEquals(List.of(ContainerActor.CreateRequested.class), journaled().stream().map(Object::getClass).toList(),
         "told once CreateRequested is durable, while runc create is at work");

@@ -113,7 +113,6 @@ public final class OciSpec {
     return process;
   }
 
-  /** A privileged container gets /sys and its cgroups writable, as with docker. */
   /**
    * The daemon's files (resolv.conf, hosts, hostname) and the user's mounts, parents before what
    * is mounted inside them (as docker orders them); where the user mounts one of the daemon's
@@ -148,6 +147,7 @@ public final class OciSpec {
     return (int) java.nio.file.Path.of(path).normalize().getNameCount();
   }
 
+  /** A privileged container gets /sys and its cgroups writable, as with docker. */
   private static ArrayNode mounts(boolean privileged) {
     ArrayNode mounts = MAPPER.createArrayNode();
     mount(mounts, "/proc", "proc", "proc");

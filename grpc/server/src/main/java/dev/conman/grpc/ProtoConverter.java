@@ -34,20 +34,22 @@ public final class ProtoConverter {
         r.getMountsList().stream().map(ProtoConverter::fromProto).toList());
   }
 
-  /** @throws ContainerException INVALID_ARGUMENT for a type other than bind and tmpfs */
+  /** @throws ContainerException INVALID_ARGUMENT for a type other than bind, volume and tmpfs */
   private static VolumeMount fromProto(dev.conman.api.v1.Mount m) {
-    VolumeMount.Kind type = switch (m.getType()) {
-      case "bind" -> VolumeMount.Kind.BIND;
-      case "volume" -> VolumeMount.Kind.VOLUME;
-      case "tmpfs" -> VolumeMount.Kind.TMPFS;
-      default -> throw ContainerException.invalid("mount type " + (m.getType().isEmpty() ? "(none)"
-          : "'" + m.getType() + "'") + " for " + m.getDestination() + ": bind, volume or tmpfs");
-    };
+    VolumeMount.Kind type = java.util.Arrays.stream(VolumeMount.Kind.values())
+        .filter(k -> mountType(k).equals(m.getType())).findFirst()
+        .orElseThrow(() -> ContainerException.invalid("mount type " + (m.getType().isEmpty() ? "(none)"
+            : "'" + m.getType() + "'") + " for " + m.getDestination() + ": bind, volume or tmpfs"));
     return new VolumeMount(type, m.getSource(), m.getDestination(), m.getReadOnly());
   }
 
+  /** The API's name of a mount type (Mount.type): bind, volume, tmpfs. */
+  private static String mountType(VolumeMount.Kind kind) {
+    return kind.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
   private static dev.conman.api.v1.Mount toProto(VolumeMount m) {
-    return dev.conman.api.v1.Mount.newBuilder().setType(m.kind().name().toLowerCase(java.util.Locale.ROOT))
+    return dev.conman.api.v1.Mount.newBuilder().setType(mountType(m.kind()))
         .setSource(m.source() == null ? "" : m.source()).setDestination(m.destination()).setReadOnly(m.readOnly())
         .build();
   }
