@@ -42,7 +42,8 @@ import scala.jdk.javaapi.CollectionConverters;
  * There, a commit's acknowledgement went from the writer thread through a future callback, a
  * circuit breaker and a resequencing actor before it reached the persistent actor, each a hand-off
  * between idle threads: an idle persist took 1.35 ms against 0.35 ms for its SQLite transaction.
- * Here the journal actor commits on its own thread and answers the persistent actor from there.
+ * Here the journal actor commits on the thread that runs it and answers the persistent actor from
+ * there (on the default dispatcher, see conman-journal.conf, often the persistent actor's own thread).
  * What {@code AsyncWriteJournal} added and conman does not need: the replay filter (for two live
  * incarnations writing one persistence id; the daemon runs each actor once) and the breaker (a
  * failed SQLite call fails at once; it does not hang).
