@@ -84,6 +84,13 @@ class CommandRunnerTest {
   }
 
   @Test
+  void childrenRunInTheCLocaleWhateverTheDaemonHas() throws Exception {
+    CommandResult result = runner.run(Command.of("sh", "-c", "echo $LC_ALL"), Duration.ofSeconds(5));
+    assertEquals("C\n", result.stdout());
+    assertEquals("C", Spawned.inCLocale(Map.of("LANG", "de_DE.UTF-8", "LC_ALL", "fr_FR.UTF-8")).get("LC_ALL"));
+  }
+
+  @Test
   void aMissingProgramFailsClearly() {
     RuntimeFailure failure = assertThrows(RuntimeFailure.class,
         () -> runner.run(Command.of("/nonexistent/prog"), Duration.ofSeconds(1)));
