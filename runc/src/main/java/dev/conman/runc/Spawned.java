@@ -27,7 +27,7 @@ final class Spawned implements AutoCloseable {
    * with LC_ALL=C.UTF-8: the daemon reads its children's messages (conmon's errors end in C library
    * strings), and a host's German or French locale would translate them past {@link CommandErrors}.
    * Not plain C: there glib converts conmon's output through iconv, and each conmon had 0.5 MB more
-   * RSS (2.0 -> 2.5 MB, bench memory and by hand) for 0.1 ms less CPU at its start. A container's
+   * RSS (2.0 -> 2.4 MB in bench memory) for 0.1 ms less CPU at its start. A container's
    * own environment comes from its spec, not from conmon's or runc's.
    */
   private static final Map<String, String> DAEMON_ENV = inCLocale(System.getenv());
