@@ -84,10 +84,10 @@ class CommandRunnerTest {
   }
 
   @Test
-  void childrenRunInTheCLocaleWhateverTheDaemonHas() throws Exception {
+  void childrenRunInTheCUtf8LocaleWhateverTheDaemonHas() throws Exception {
     CommandResult result = runner.run(Command.of("sh", "-c", "echo $LC_ALL"), Duration.ofSeconds(5));
     assertEquals("C.UTF-8\n", result.stdout());
-    assertEquals("C.UTF-8", Spawned.inCLocale(Map.of("LANG", "de_DE.UTF-8", "LC_ALL", "fr_FR.UTF-8")).get("LC_ALL"));
+    assertEquals("C.UTF-8", Spawned.inCUtf8Locale(Map.of("LANG", "de_DE.UTF-8", "LC_ALL", "fr_FR.UTF-8")).get("LC_ALL"));
   }
 
   @Test
