@@ -129,7 +129,12 @@ final class RunCommand extends DaemonCommand {
     return daemon.runtime().startContainer(StartContainerRequest.newBuilder().setRef(id).build()).getContainer();
   }
 
-  /** Starts it; with --rm, a container that did not start is deleted (it never ran, so the daemon does not). */
+  /**
+   * Starts it; with --rm, a container that did not start is deleted: a refused start leaves it
+   * CREATED, which the daemon does not delete (it never ran). One whose start failed in runc is
+   * FAILED and the daemon deletes it itself (auto_remove): this delete then repeats the daemon's,
+   * and a container already gone is no error here.
+   */
   private Container startOrDelete(String id, Daemon daemon, Console console) {
     try {
       return start(id, daemon);
