@@ -283,9 +283,9 @@ public class ContainerOperations {
    * @return its exit, when the process has already ended
    */
   public Optional<ExitRecord> start(String id) throws RuntimeFailure, InterruptedException {
-    runtime.start(id);
+    ContainerRuntime.StartedInit init = runtime.start(id);
     Optional<ExitRecord> exit = runtime.exitRecord(id);
-    if (exit.isEmpty() && runtime.initEnded(id)) {
+    if (exit.isEmpty() && init.ended()) {
       exit = awaitExit(id, ENDED_EXIT_WAIT);
     }
     return exit;

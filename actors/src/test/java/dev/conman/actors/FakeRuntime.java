@@ -56,7 +56,7 @@ final class FakeRuntime implements ContainerRuntime {
   }
 
   @Override
-  public void start(String id) throws RuntimeFailure {
+  public StartedInit start(String id) throws RuntimeFailure {
     calls.add("start " + id);
     if (beforeStart != null) {
       beforeStart.run();
@@ -74,6 +74,7 @@ final class FakeRuntime implements ContainerRuntime {
     }
     RuntimeState s = containers.get(id);
     containers.put(id, new RuntimeState(id, RuntimeState.Status.RUNNING, s.pid(), s.created()));
+    return () -> exits.containsKey(id) || ended.contains(id);
   }
 
   /** Signals sent to a paused container: a frozen process acts on them once resumed. */
@@ -162,11 +163,6 @@ final class FakeRuntime implements ContainerRuntime {
 
   /** Containers whose process has ended before conmon wrote the exit file. */
   final java.util.Set<String> ended = ConcurrentHashMap.newKeySet();
-
-  @Override
-  public boolean initEnded(String id) {
-    return exits.containsKey(id) || ended.contains(id);
-  }
 
   @Override
   public Optional<ExitRecord> exitRecord(String id) {

@@ -22,8 +22,26 @@ public interface ContainerRuntime {
    */
   int create(CreateRequest spec) throws RuntimeFailure;
 
-  /** Runs the user process of a created container (what {@code runc start} does). */
-  void start(String id) throws RuntimeFailure;
+  /**
+   * Runs the user process of a created container (what {@code runc start} does).
+   *
+   * @return its init process, to ask later whether it has ended
+   */
+  StartedInit start(String id) throws RuntimeFailure;
+
+  /**
+   * The init process of a container just started. A short job has often ended by the time the
+   * start returns; asking through this costs a read of /proc, not a second read and parse of runc's
+   * state (which holds the whole runtime config).
+   */
+  @FunctionalInterface
+  interface StartedInit {
+    /**
+     * Whether the init process has ended: conmon then has written its exit file or is about to.
+     * False while it runs, and when unknown.
+     */
+    boolean ended();
+  }
 
   /**
    * {@code runc kill}. A container that runc does not know or that has already stopped fails
@@ -43,12 +61,6 @@ public interface ContainerRuntime {
   default void resume(String id) throws RuntimeFailure {
     throw new UnsupportedOperationException("resume is not supported by " + getClass().getName());
   }
-
-  /**
-   * Whether the container's init process has ended, read from runc's state without running runc:
-   * conmon then has written its exit file or is about to. False while it runs, and when unknown.
-   */
-  boolean initEnded(String id);
 
   /** {@code runc delete}; {@code force} also kills a running container. Unknown ids are fine. */
   void delete(String id, boolean force) throws RuntimeFailure;

@@ -67,11 +67,16 @@ final class InitSignal {
    */
   static boolean ended(Path runcStateJson) {
     try {
-      Optional<RuncStateFile> state = RuncStateFile.read(runcStateJson);
-      if (state.isEmpty() || state.get().initPid() <= 0) {
-        return false;
-      }
-      return initGone(state.get());
+      return RuncStateFile.read(runcStateJson).map(InitSignal::ended).orElse(false);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** {@link #ended(Path)} of a state already read. */
+  static boolean ended(RuncStateFile state) {
+    try {
+      return state.initPid() > 0 && initGone(state);
     } catch (IOException e) {
       return false;
     }

@@ -37,6 +37,15 @@ final class InitStart {
   /** runc's name, beside its state.json (runc 1.x, {@code execFifoFilename}). */
   static final String EXEC_FIFO = "exec.fifo";
 
+  /**
+   * The outcome, with runc's record of the init that this start read ({@code null} unless
+   * {@link Outcome#STARTED}): whether that init has ended is later a read of /proc, not of runc's
+   * state again.
+   */
+  record Result(Outcome outcome, RuncStateFile init) {
+    static final Result ASK_RUNC = new Result(Outcome.ASK_RUNC, null);
+  }
+
   /** How often an init that has not opened its end of the FIFO is checked for having ended, as runc does. */
   private static final int ALIVE_CHECK_MILLIS = 100;
 
@@ -46,17 +55,17 @@ final class InitStart {
    * @param containerDir runc's directory of the container, {@code <runc root>/<id>}
    * @param timeout bound of the wait for the init, as for a runc call
    */
-  static Outcome start(Path containerDir, Duration timeout) throws RuntimeFailure {
+  static Result start(Path containerDir, Duration timeout) throws RuntimeFailure {
     Path fifo = containerDir.resolve(EXEC_FIFO);
     Optional<RuncStateFile> state;
     try {
       state = RuncStateFile.read(containerDir.resolve(RuncStateFile.NAME));
       if (state.isEmpty() || state.get().initPid() <= 0 || state.get().poststartHooks() || !isFifo(fifo)
           || InitSignal.frozen(state.get()) || InitSignal.initGone(state.get())) {
-        return Outcome.ASK_RUNC;
+        return Result.ASK_RUNC;
       }
     } catch (IOException e) {
-      return Outcome.ASK_RUNC;
+      return Result.ASK_RUNC;
     }
     Libc.Calls c = Libc.calls();
     int fd;
@@ -64,7 +73,7 @@ final class InitStart {
       // non-blocking: a blocking open would hang on an init that ended after the checks above
       fd = c.open(fifo.toString(), Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC | Libc.O_NOFOLLOW);
     } catch (LastErrorException e) {
-      return Outcome.ASK_RUNC;
+      return Result.ASK_RUNC;
     }
     Outcome outcome;
     try {
@@ -80,8 +89,9 @@ final class InitStart {
         throw new RuntimeFailure(RuntimeFailure.Kind.FAILED, "the container's process was started, but "
             + fifo + " could not be removed: " + e.getMessage(), e);
       }
+      return new Result(outcome, state.get());
     }
-    return outcome;
+    return new Result(outcome, null);
   }
 
   /**

@@ -120,10 +120,12 @@ public final class RuncRuntime implements ContainerRuntime {
 
   /** Releases the waiting init directly where that is what runc would do ({@link InitStart}), else asks runc. */
   @Override
-  public void start(String id) throws RuntimeFailure {
-    switch (InitStart.start(paths.runcDir(Ids.check(id)), timeout)) {
+  public StartedInit start(String id) throws RuntimeFailure {
+    InitStart.Result started = InitStart.start(paths.runcDir(Ids.check(id)), timeout);
+    switch (started.outcome()) {
       case STARTED -> {
-        return;
+        RuncStateFile init = started.init();
+        return () -> InitSignal.ended(init);
       }
       case TIMED_OUT -> throw new RuntimeFailure(RuntimeFailure.Kind.TIMEOUT, "container " + id
           + " did not start within " + timeout.toMillis() + " ms: its init did not run the process (a start"
@@ -136,6 +138,8 @@ public final class RuncRuntime implements ContainerRuntime {
     if (!outcome.ok()) {
       throw outcome.failure(RuntimeFailure.Kind.FAILED);
     }
+    Path state = runcState(id);
+    return () -> InitSignal.ended(state);
   }
 
   /**
@@ -185,11 +189,6 @@ public final class RuncRuntime implements ContainerRuntime {
       throw outcome.failure(outcome.says("container not running", "container not paused", "container does not exist")
           ? RuntimeFailure.Kind.NOT_RUNNING : RuntimeFailure.Kind.FAILED);
     }
-  }
-
-  @Override
-  public boolean initEnded(String id) {
-    return InitSignal.ended(runcState(Ids.check(id)));
   }
 
   /** Removes a stopped container directly where that is all runc would do ({@link StoppedDelete}), else asks runc. */
