@@ -96,10 +96,14 @@ public final class Libc {
 
     int posix_spawnattr_setsigdefault(Pointer attributes, Pointer set);
 
-    int posix_spawn(int[] pid, String path, Pointer actions, Pointer attributes, String[] argv, String[] envp);
+    /**
+     * {@code argv} and {@code envp} are NULL-terminated arrays of C strings made by the caller: as
+     * String[], JNA would convert every string on each call and read them all back afterwards.
+     */
+    int posix_spawn(int[] pid, String path, Pointer actions, Pointer attributes, Pointer argv, Pointer envp);
 
     /** posix_spawn with the program looked up in PATH. */
-    int posix_spawnp(int[] pid, String file, Pointer actions, Pointer attributes, String[] argv, String[] envp);
+    int posix_spawnp(int[] pid, String file, Pointer actions, Pointer attributes, Pointer argv, Pointer envp);
 
     // sockets
 

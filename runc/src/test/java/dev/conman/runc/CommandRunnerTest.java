@@ -87,7 +87,17 @@ class CommandRunnerTest {
   void childrenRunInTheCUtf8LocaleWhateverTheDaemonHas() throws Exception {
     CommandResult result = runner.run(Command.of("sh", "-c", "echo $LC_ALL"), Duration.ofSeconds(5));
     assertEquals("C.UTF-8\n", result.stdout());
-    assertEquals("C.UTF-8", Spawned.inCUtf8Locale(Map.of("LANG", "de_DE.UTF-8", "LC_ALL", "fr_FR.UTF-8")).get("LC_ALL"));
+    assertEquals("C.UTF-8", ChildEnvironment.inCUtf8Locale(Map.of("LANG", "de_DE.UTF-8", "LC_ALL", "fr_FR.UTF-8")).get("LC_ALL"));
+  }
+
+  @Test
+  void anExtraEntryIsAddedToTheDaemonsEnvironmentAndOneThatReplacesAnEntryAppearsOnce() throws Exception {
+    CommandResult added = runner.run(new Command(List.of("sh", "-c", "echo $EXTRA_ONE; env | grep -c '^LC_ALL='"),
+        Map.of("EXTRA_ONE", "1")), Duration.ofSeconds(5));
+    assertEquals("1\n1\n", added.stdout());
+    CommandResult replaced = runner.run(new Command(List.of("sh", "-c", "env | grep '^LC_ALL='; echo ${PATH:+path}"),
+        Map.of("LC_ALL", "POSIX")), Duration.ofSeconds(5));
+    assertEquals("LC_ALL=POSIX\npath\n", replaced.stdout(), "the daemon's other entries are kept");
   }
 
   @Test
