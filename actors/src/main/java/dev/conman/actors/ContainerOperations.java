@@ -14,6 +14,7 @@ import dev.conman.runc.Resources;
 import dev.conman.runc.Security;
 import dev.conman.runc.UserResolver;
 import dev.conman.runc.ContainerRuntime;
+import dev.conman.runc.Directories;
 import dev.conman.runc.ExitRecord;
 import dev.conman.runc.ExitSignals;
 import dev.conman.runc.RuntimeFailure;
@@ -94,7 +95,7 @@ public class ContainerOperations {
    */
   public CreateOutcome create(String id, ContainerSpec spec) throws RuntimeFailure, IOException, NetworkException {
     Path dir = layout.dir(id);
-    Files.createDirectories(layout.containersDir());
+    Directories.ensure(layout.containersDir());
     Files.createDirectory(dir, PRIVATE);
     NetworkAttachment attachment = null;
     try {
@@ -116,7 +117,7 @@ public class ContainerOperations {
 
   /** The container's bundle directory, private, under the bundles directory (made if missing). */
   private void createBundleDir(String id) throws IOException {
-    Files.createDirectories(layout.bundlesDir());
+    Directories.ensure(layout.bundlesDir());
     Files.createDirectory(layout.bundle(id), PRIVATE);
   }
 

@@ -53,9 +53,7 @@ public final class BundleWriter {
    */
   static Path write(Path bundleDir, ObjectNode config) throws IOException {
     byte[] json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(config);
-    if (!Files.isDirectory(bundleDir)) {
-      Files.createDirectories(bundleDir);
-    }
+    Directories.ensure(bundleDir);
     Path target = bundleDir.resolve("config.json");
     Path temp = bundleDir.resolve(".config.json.tmp");
     boolean moved = false;

@@ -134,7 +134,7 @@ final class ConmonLauncher {
       Files.createDirectory(persist);
       Path logDir = request.logPath().toAbsolutePath().getParent();
       if (logDir != null) {
-        Files.createDirectories(logDir);
+        Directories.ensure(logDir);
       }
     } catch (IOException e) {
       throw new RuntimeFailure(RuntimeFailure.Kind.FAILED,
