@@ -19,6 +19,20 @@ class SmallParsersTest {
   private static final Instant T = Instant.parse("2026-11-28T19:44:46.306834182Z");
 
   @Test
+  void aConfigLacksACgroupPathOnlyWhenItsLinuxObjectNamesNone() throws Exception {
+    assertTrue(RuncRuntime.lacksCgroupsPath(bytes("{\"ociVersion\":\"1.0.2\",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}}")));
+    assertTrue(RuncRuntime.lacksCgroupsPath(bytes("{\"process\":{\"cgroupsPath\":\"/not/here\"}}")), "only linux's counts");
+    assertTrue(RuncRuntime.lacksCgroupsPath(bytes("{\"linux\":null}")));
+    assertFalse(RuncRuntime.lacksCgroupsPath(bytes(
+        "{\"process\":{\"args\":[\"a\"]},\"linux\":{\"resources\":{},\"cgroupsPath\":\"/conman/x\"},\"z\":1}")));
+    assertFalse(RuncRuntime.lacksCgroupsPath(bytes("[1]")), "not an object: left to runc");
+  }
+
+  private static byte[] bytes(String json) {
+    return json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  @Test
   void readsAnExitFileWithItsModificationTime(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("abc");
     Files.writeString(file, "137");
