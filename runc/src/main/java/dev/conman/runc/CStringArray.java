@@ -21,9 +21,9 @@ final class CStringArray extends Memory {
   private volatile byte[] pointers;
 
   private CStringArray(byte[][] strings, long stringBytes, CStringArray tail) {
-    super(pointersSize(strings.length + (tail == null ? 0 : tail.count)) + Math.max(1, stringBytes));
+    super(pointersSize(entries(strings, tail)) + Math.max(1, stringBytes));
     this.tail = tail;
-    this.count = strings.length + (tail == null ? 0 : tail.count);
+    this.count = entries(strings, tail);
     long base = Pointer.nativeValue(this);
     long at = pointersSize(count);
     for (int i = 0; i < strings.length; i++) {
@@ -67,6 +67,10 @@ final class CStringArray extends Memory {
   /** The entries, the terminating NULL left out. */
   int count() {
     return count;
+  }
+
+  private static int entries(byte[][] strings, CStringArray tail) {
+    return strings.length + (tail == null ? 0 : tail.count);
   }
 
   private static long pointersSize(int entries) {

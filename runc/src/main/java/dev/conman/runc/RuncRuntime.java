@@ -109,8 +109,8 @@ public final class RuncRuntime implements ContainerRuntime {
       if (!lacksCgroupsPath(json)) {
         return;
       }
-      JsonNode root = MAPPER.readTree(json);
-      if (root instanceof ObjectNode object && !object.path("linux").has("cgroupsPath")) {
+      // an object without linux.cgroupsPath, as lacksCgroupsPath has just found
+      if (MAPPER.readTree(json) instanceof ObjectNode object) {
         JsonNode linux = object.path("linux");
         ObjectNode target = linux instanceof ObjectNode l ? l : object.putObject("linux");
         target.put("cgroupsPath", OciSpec.cgroupsPath(id));
