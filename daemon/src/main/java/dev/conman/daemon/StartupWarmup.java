@@ -7,8 +7,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Work of a daemon's start that needs nothing from its settings, begun on a thread of its own as
  * main begins, while the main thread reads the configuration and builds the actor system:
- * logback's configuration (about 80 ms on the main thread here), then netty's epoll transport with
- * gRPC's server classes (about 40 ms). Each is what its first use would do anyway: the main thread
+ * logback's initialization (its classes, then {@link DaemonLogging}), then netty's epoll transport
+ * with gRPC's server classes (about 40 ms). Each is what its first use would do anyway: the main thread
  * then finds it done, or waits for it.
  *
  * <p>Nothing may log while logging is being initialized: SLF4J hands out stand-in loggers meanwhile,
