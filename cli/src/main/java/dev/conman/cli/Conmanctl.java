@@ -1,5 +1,7 @@
 package dev.conman.cli;
 
+import dev.conman.api.NettyJfr;
+
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -150,15 +152,9 @@ public final class Conmanctl implements Callable<Integer> {
     cmd.getSubcommands().values().forEach(Conmanctl::stopOptionsAtName);
   }
 
-  private static final String NETTY_JFR = "io.grpc.netty.shaded.io.netty.jfr.enabled";
-
   public static void main(String[] args) {
     quietLibraryLogging();
-    // netty's buffer allocator asks whether JFR is available, which starts JFR's machinery:
-    // about 40 ms of a 300 ms budget, for events nobody records in a short-lived client
-    if (System.getProperty(NETTY_JFR) == null) {
-      System.setProperty(NETTY_JFR, "false");
-    }
+    NettyJfr.offUnlessSet();
     CommandLine cmd = commandLine(Stdio.system(), args);
     // Directly on System.out, so that checkError() reports a closed pipe: 'events -f | head -1'
     // must end once head has gone (picocli's default writer hides stdout's errors).

@@ -2,6 +2,7 @@ package dev.conman.daemon;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.conman.api.NettyJfr;
 
 /** {@code conmand}: the conman daemon. Runs in the foreground until SIGTERM or SIGINT. */
 public final class Conmand {
@@ -76,6 +77,7 @@ public final class Conmand {
 
   public static void main(String[] argv) {
     ensureCommonPoolThreads();
+    NettyJfr.offUnlessSet();
     CommandLineArgs args;
     try {
       args = CommandLineArgs.parse(argv);
