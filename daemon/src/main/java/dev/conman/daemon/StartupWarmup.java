@@ -9,16 +9,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Work of a daemon's start that needs nothing from its settings, begun on a thread of its own as
- * main begins, while the main thread reads the configuration and builds the actor system, in the
- * order the main thread needs them: logback's initialization (its classes, then {@link
- * DaemonLogging}); sqlite-jdbc's connection settings ({@link JournalSchema#warmUp}), for the journal
- * opened next; Jackson's classes, for runc's JSON and the CNI configs; then netty's epoll transport
- * with gRPC's server classes (about 40 ms); last, the descriptors of the runtime API's messages,
- * which the first call to it would build on netty's event loop (a first list after a start: 75-87
- * -> 60-71 ms). Each is what its first use would do anyway: the main thread then finds it done, or
- * waits for it. The two in the middle took 40-50 ms off the main
- * thread's path to the actor system; restart with 50 running, four alternating pairs: 746, 744, 739,
- * 746 -> 722, 721, 727, 740 ms.
+ * main begins, while the main thread reads the configuration and builds the actor system. In the
+ * order it is needed:
+ * <ol>
+ *   <li>logback's initialization (its classes, then {@link DaemonLogging});
+ *   <li>sqlite-jdbc's connection settings ({@link JournalSchema#warmUp}), for the journal opened next,
+ *       and Jackson's classes, for runc's JSON and the CNI configs: together 40-50 ms off the main
+ *       thread's path to the actor system (restart with 50 running, four alternating pairs: 746, 744,
+ *       739, 746 -> 722, 721, 727, 740 ms);
+ *   <li>netty's epoll transport with gRPC's server classes (about 40 ms);
+ *   <li>the descriptors of the runtime API's messages, which the first call to it would build on
+ *       netty's event loop (a first list after a start: 75-87 -> 60-71 ms).
+ * </ol>
+ * Each is what its first use would do anyway: the main thread then finds it done, or waits for it.
  *
  * <p>Nothing may log while logging is being initialized: SLF4J hands out stand-in loggers meanwhile,
  * and replays what they logged with a warning on stderr. So netty, which logs as its classes load,
