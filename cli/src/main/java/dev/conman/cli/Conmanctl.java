@@ -1,7 +1,6 @@
 package dev.conman.cli;
 
 import dev.conman.api.NettyJfr;
-
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

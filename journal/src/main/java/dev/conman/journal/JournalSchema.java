@@ -65,21 +65,21 @@ public final class JournalSchema {
   private JournalSchema() {}
 
   /**
-   * Creates the database file (mode 0600) and the tables if they are missing; idempotent.
-   *
-   * @throws DamagedJournalException when the file exists but is not a sound SQLite database: the
-   *     daemon must never start with an empty journal in place of a damaged one
-   */
-  /**
-   * Initializes what opening the first connection initializes whatever the database: sqlite-jdbc
-   * builds date formats for every connection's settings, and the first of them loads the locale
-   * data (about 20 ms of a daemon's start), so that a daemon can have it done early, on a thread of
-   * its own, before {@link #ensure} opens the database.
+   * Does the part of opening a first connection that depends on no database: sqlite-jdbc builds
+   * date formats for each connection's settings, and the first of them loads the locale data (about
+   * 20 ms of a daemon's start). A daemon does it early, on a thread of its own, before {@link
+   * #ensure} opens the journal.
    */
   public static void warmUp() {
     new org.sqlite.SQLiteConfig();
   }
 
+  /**
+   * Creates the database file (mode 0600) and the tables if they are missing; idempotent.
+   *
+   * @throws DamagedJournalException when the file exists but is not a sound SQLite database: the
+   *     daemon must never start with an empty journal in place of a damaged one
+   */
   public static void ensure(Path database) throws SQLException, IOException {
     boolean existed = Files.exists(database) && Files.size(database) > 0;
     Files.createDirectories(database.toAbsolutePath().getParent());

@@ -3,8 +3,8 @@ package dev.conman.api;
 /**
  * Keeps netty from starting JFR. grpc's netty has JFR events for its buffer allocator: the first
  * pooled buffer of a connection registers them, which starts JFR's metadata repository even when
- * nobody records. That cost 40 ms of the first call to a freshly started daemon (a cold list: 131-146
- * -> 79-120 ms) and as much of conmanctl's 300 ms budget.
+ * nobody records. That cost 40 ms of the first call to a freshly started daemon (the first list of
+ * 100 containers: 131-146 -> 82-97 ms) and as much of conmanctl's 300 ms budget.
  */
 public final class NettyJfr {
 
