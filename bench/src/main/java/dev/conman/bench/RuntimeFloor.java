@@ -2,8 +2,8 @@ package dev.conman.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.conman.runc.BundleWriter;
 import dev.conman.runc.ContainerRuntime;
-import dev.conman.runc.OciSpec;
 import dev.conman.runc.RuncRuntime;
 import dev.conman.runc.RuntimeFailure;
 import dev.conman.runc.RuntimePaths;
@@ -29,8 +29,8 @@ import java.util.stream.Collectors;
  * conmand's, on the run directory) and one bundle directory per container, since conmon makes its
  * fifos and attach socket in the bundle.
  *
- * <p>Each bundle's config.json is bare runc's, written as the daemon writes its own: serialized
- * from a tree, naming the container's cgroup ({@link OciSpec#cgroupsPath}). A copy of bare runc's
+ * <p>Each bundle's config.json is bare runc's, written as the daemon writes its own
+ * ({@link BundleWriter}: from a tree, naming the container's cgroup). A copy of bare runc's
  * file names none, and the runtime then parsed it, added the cgroup and wrote it again: a fifth of
  * the floor's CPU in the parallel start, which the daemon never pays.
  */
@@ -60,10 +60,7 @@ final class RuntimeFloor {
     String id = ids.computeIfAbsent(name, RuntimeFloor::hexId);
     Path bundle = bundles.resolve(id);
     try {
-      Files.createDirectories(bundle);
-      ObjectNode config = templates.computeIfAbsent(template, RuntimeFloor::parse).deepCopy();
-      config.withObjectProperty("linux").put("cgroupsPath", OciSpec.cgroupsPath(id));
-      Files.write(bundle.resolve("config.json"), MAPPER.writeValueAsBytes(config));
+      BundleWriter.write(bundle, id, templates.computeIfAbsent(template, RuntimeFloor::parse).deepCopy());
       runtime.create(new ContainerRuntime.CreateRequest(id, name, bundle, bundle.resolve("log"), -1, StdioMode.NONE));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

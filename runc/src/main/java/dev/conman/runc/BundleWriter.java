@@ -47,6 +47,16 @@ public final class BundleWriter {
   }
 
   /**
+   * A spec of the caller's (a {@code runc spec} of its own, say), naming container {@code id}'s
+   * cgroup as {@link #write(Path, String, BundleSpec)} does.
+   *
+   * @return the written config.json
+   */
+  public static Path write(Path bundleDir, String id, ObjectNode config) throws IOException {
+    return write(bundleDir, OciSpec.nameCgroup(config, id));
+  }
+
+  /**
    * The temporary file has a fixed name: a bundle directory belongs to one container, whose actor
    * writes it once at a time, and a leftover of a killed daemon is simply overwritten. (A random
    * name cost a SecureRandom draw and an exclusive create, a tenth of a millisecond a container.)

@@ -1,5 +1,6 @@
 package dev.conman.runc;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -46,8 +47,19 @@ public final class OciSpec {
 
   /** The spec of container {@code id}, in cgroup {@link #cgroupsPath(String)}. */
   public static ObjectNode build(String id, BundleSpec spec) {
-    ObjectNode config = build(spec);
-    ((ObjectNode) config.get("linux")).put("cgroupsPath", cgroupsPath(id));
+    return nameCgroup(build(spec), id);
+  }
+
+  /**
+   * Puts container {@code id}'s cgroup ({@link #cgroupsPath(String)}) into {@code config}, a spec
+   * of this daemon's or of anyone's; a {@code linux} that is not an object is replaced.
+   *
+   * @return {@code config}
+   */
+  public static ObjectNode nameCgroup(ObjectNode config, String id) {
+    JsonNode linux = config.path("linux");
+    ObjectNode target = linux instanceof ObjectNode l ? l : config.putObject("linux");
+    target.put("cgroupsPath", cgroupsPath(id));
     return config;
   }
 

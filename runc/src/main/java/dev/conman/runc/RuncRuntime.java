@@ -2,7 +2,6 @@ package dev.conman.runc;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -111,10 +110,7 @@ public final class RuncRuntime implements ContainerRuntime {
       }
       // an object without linux.cgroupsPath, as lacksCgroupsPath has just found
       if (MAPPER.readTree(json) instanceof ObjectNode object) {
-        JsonNode linux = object.path("linux");
-        ObjectNode target = linux instanceof ObjectNode l ? l : object.putObject("linux");
-        target.put("cgroupsPath", OciSpec.cgroupsPath(id));
-        BundleWriter.write(config.getParent(), object);
+        BundleWriter.write(config.getParent(), id, object);
       }
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       log.debug("config.json of {} is not JSON; runc will say so", id);
