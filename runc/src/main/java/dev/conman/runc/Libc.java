@@ -49,9 +49,12 @@ public final class Libc {
    * calls, as a daemon's calls mostly are. A create makes about 20 such calls.
    */
   static final class Calls {
+    // registered on first use, by the library's full name ("c" would make JNA run ldconfig -p to find it)
     static {
       Native.register(Calls.class, NativeLibrary.getInstance(com.sun.jna.Platform.C_LIBRARY_NAME));
     }
+
+    static final Calls INSTANCE = new Calls();
 
     private Calls() {}
 
@@ -154,11 +157,6 @@ public final class Libc {
     public native int tcsetattr(int fd, int when, Pointer termios) throws LastErrorException;
   }
 
-  /** Loaded on first use (by its full name: "c" would make JNA run {@code ldconfig -p} to find it). */
-  private static final class Holder {
-    static final Calls CALLS = new Calls();
-  }
-
   /**
    * Loads the bindings now. The first load costs about 50 ms (JNA's own library, then libc's
    * symbols), and every runc call needs them; a failure is left for that first real call to report.
@@ -172,7 +170,7 @@ public final class Libc {
   }
 
   static Calls calls() {
-    return Holder.CALLS;
+    return Calls.INSTANCE;
   }
 
   static void closeQuietly(int fd) {
