@@ -189,4 +189,51 @@ class ContainerSupervisorTest {
     assertTrue(create(spec).isSuccess());
     assertEquals(4, statuses().size());
   }
+
+  @Test
+  void aRestartRecoversTheRegistryFromASnapshotAndTheEventsAfterIt() {
+    List<String> live = new ArrayList<>();
+    int created = 0;
+    // Registered and Unregistered events past the first snapshot, some of them after it
+    while (created + (created - live.size()) <= ContainerSupervisor.SNAPSHOT_EVERY + 5) {
+      String id = create(new ContainerSpec("c" + created, spec.image(), spec.command(), List.of(), "/", false,
+          Map.of())).getValue().id();
+      created++;
+      if (created % 3 == 0) {
+        forward(id, (ActorRef<StatusReply<String>> r) -> new ContainerActor.Delete(false, r)).getValue();
+      } else {
+        live.add(id);
+      }
+    }
+    var snapshots = org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit.create(kit.system())
+        .persistedInStorage(ContainerSupervisor.PERSISTENCE_ID.id());
+    assertEquals(1, snapshots.size(), snapshots::toString);
+    assertInstanceOf(ContainerSupervisor.RegistrySnapshot.class, snapshots.get(0).second());
+
+    kit.stop(supervisor);
+    supervisor = kit.spawn(ContainerSupervisor.create(deps));
+    assertEquals(live, statuses().stream().map(ContainerView::id).toList(), "in creation order");
+    assertEquals(live.get(1), forward("c1", ContainerActor.GetStatus::new).getValue().id());
+    assertEquals(ContainerException.Code.NOT_FOUND,
+        ((ContainerException) forward("c2", ContainerActor.GetStatus::new).getError()).code());
+    assertEquals(ContainerException.Code.ALREADY_EXISTS,
+        ((ContainerException) create(new ContainerSpec("c4", spec.image(), spec.command(), List.of(), "/", false,
+            Map.of())).getError()).code());
+  }
+
+  @Test
+  void aRegistrySnapshotIsACopyThatRestoresIdsNamesAndOrphans() {
+    ContainerSupervisor.Registry registry = new ContainerSupervisor.Registry();
+    registry.apply(new ContainerSupervisor.Registered("b2", "second", java.time.Instant.EPOCH));
+    registry.apply(new ContainerSupervisor.Registered("a1", "first", java.time.Instant.EPOCH));
+    registry.apply(new ContainerSupervisor.OrphanReported("stray", "running", java.time.Instant.EPOCH));
+    ContainerSupervisor.RegistrySnapshot snapshot = registry.snapshot();
+    registry.apply(new ContainerSupervisor.Unregistered("b2", java.time.Instant.EPOCH));
+
+    ContainerSupervisor.Registry restored = ContainerSupervisor.Registry.of(snapshot);
+    assertEquals(List.of("b2", "a1"), List.copyOf(restored.namesById.keySet()), "creation order, as taken");
+    assertEquals("b2", restored.resolve("second"));
+    assertEquals("a1", restored.resolve("a"));
+    assertEquals(java.util.Set.of("stray"), restored.reportedOrphans);
+  }
 }
