@@ -18,6 +18,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
@@ -100,6 +101,12 @@ public final class ImageJournal
   @Override
   public Set<String> tagsFor(Event event) {
     return Set.of(JournalSettings.CONTAINER_TAG);
+  }
+
+  /** As the supervisor's: the events stay, and a start replays at most 100 of them. */
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(ContainerSupervisor.SNAPSHOT_EVERY, 2);
   }
 
   @Override

@@ -41,4 +41,27 @@ class ImageJournalTest {
     assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ImageJournal.Record(pulled, r)).reply().isSuccess());
     assertEquals(1, kit.getState().events(), "only the journaled record counts");
   }
+
+  @Test
+  void aRestartReplaysFromTheLatestSnapshot() {
+    // a system of its own: the journal's persistence id is fixed, and the other test counts its events
+    ActorTestKit system = ActorTestKit.create(EventSourcedBehaviorTestKit.config()
+        .withFallback(ConfigFactory.parseResources("conman-journal.conf")));
+    try {
+      EventSourcedBehaviorTestKit<ImageJournal.Record, ImageJournal.Event, ImageJournal.Count> kit =
+          EventSourcedBehaviorTestKit.create(system.system(), ImageJournal.create(),
+              EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyCommands(false));
+      int records = ContainerSupervisor.SNAPSHOT_EVERY + 5;
+      for (int i = 0; i < records; i++) {
+        ImageJournal.Event created = new ImageJournal.VolumeCreated("v" + i, Instant.now());
+        assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ImageJournal.Record(created, r)).reply().isSuccess());
+      }
+      var snapshots = org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit.create(system.system())
+          .persistedInStorage(ImageJournal.PERSISTENCE_ID.id());
+      assertEquals(1, snapshots.size(), snapshots::toString);
+      assertEquals(records, kit.restart().state().events());
+    } finally {
+      system.shutdownTestKit();
+    }
+  }
 }
