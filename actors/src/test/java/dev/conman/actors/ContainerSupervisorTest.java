@@ -192,11 +192,12 @@ class ContainerSupervisorTest {
 
   @Test
   void aRestartRecoversTheRegistryFromASnapshotAndTheEventsAfterIt() {
+    // names that no id prefix can match: ids are hex
     List<String> live = new ArrayList<>();
     int created = 0;
     // Registered and Unregistered events past the first snapshot, some of them after it
     while (created + (created - live.size()) <= ContainerSupervisor.SNAPSHOT_EVERY + 5) {
-      String id = create(new ContainerSpec("c" + created, spec.image(), spec.command(), List.of(), "/", false,
+      String id = create(new ContainerSpec("name" + created, spec.image(), spec.command(), List.of(), "/", false,
           Map.of())).getValue().id();
       created++;
       if (created % 3 == 0) {
@@ -213,11 +214,11 @@ class ContainerSupervisorTest {
     kit.stop(supervisor);
     supervisor = kit.spawn(ContainerSupervisor.create(deps));
     assertEquals(live, statuses().stream().map(ContainerView::id).toList(), "in creation order");
-    assertEquals(live.get(1), forward("c1", ContainerActor.GetStatus::new).getValue().id());
+    assertEquals(live.get(1), forward("name1", ContainerActor.GetStatus::new).getValue().id());
     assertEquals(ContainerException.Code.NOT_FOUND,
-        ((ContainerException) forward("c2", ContainerActor.GetStatus::new).getError()).code());
+        ((ContainerException) forward("name2", ContainerActor.GetStatus::new).getError()).code());
     assertEquals(ContainerException.Code.ALREADY_EXISTS,
-        ((ContainerException) create(new ContainerSpec("c4", spec.image(), spec.command(), List.of(), "/", false,
+        ((ContainerException) create(new ContainerSpec("name4", spec.image(), spec.command(), List.of(), "/", false,
             Map.of())).getError()).code());
   }
 
