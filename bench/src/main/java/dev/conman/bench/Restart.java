@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
  * (from the spawn) until ListContainers first answers and until it lists all the running
  * containers as RUNNING. Until the socket accepts a connection, polls it every 5 ms with a bare
  * connect; then lists every 10 ms on a fresh channel each time. The killed daemon leaves its socket
- * file behind, and a list on a fresh channel costs this JVM about 4 ms of CPU even when the
- * connection is refused: listing from the spawn on took 160-200 ms of CPU on the two cores the
- * restarting daemon is using (measured with a client like this one, 45-50 attempts a restart).
+ * file behind, and a list on a fresh channel costs this JVM about 3 ms of CPU even when the
+ * connection is refused: listing from the spawn on took 120-170 ms of this JVM's CPU per restart,
+ * on the two cores the restarting daemon is using; probing first, 20-50 ms.
  * <ul>
  *   <li>restart50: 50 running
  *   <li>restart1000: 900 containers created and deleted (journaled history), 100 running
