@@ -116,9 +116,10 @@ public final class ContainerSupervisor
   /**
    * Live containers by id (insertion order = creation order) and by name. Mutated only by the
    * event handler, which is what makes it the fold of the events; kept mutable because it is
-   * consulted on every request and copying it per create would cost O(containers).
+   * consulted on every request and copying it per create would cost O(containers). Never stored
+   * itself: a snapshot holds a {@link RegistrySnapshot}, which {@link #snapshotAdapter} makes.
    */
-  public static final class Registry implements CborSerializable {
+  public static final class Registry {
     final Map<String, String> namesById = new java.util.LinkedHashMap<>();
     final Map<String, String> idsByName = new HashMap<>();
     final TreeMap<String, String> ids = new TreeMap<>();
