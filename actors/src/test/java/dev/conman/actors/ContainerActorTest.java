@@ -187,7 +187,7 @@ class ContainerActorTest {
     assertEquals(List.of(dev.conman.network.PortMapping.tcp(8080, 80)), created.network().ports());
     String config = Files.readString(bundle().resolve("config.json"));
     assertTrue(config.contains("/run/netns/test-" + id.substring(0, 12)), config);
-    assertTrue(config.contains("\"hostname\" : \"web1\""), config);
+    assertTrue(config.contains("\"hostname\":\"web1\""), config);
     List<Object> events = journaled();
     assertInstanceOf(ContainerActor.NetworkAttached.class, events.get(1), "journaled together with Created");
     assertInstanceOf(ContainerActor.Created.class, events.get(2));

@@ -37,6 +37,10 @@ final class FailedCreateLeftovers {
       for (Path file : paths.conmonFiles(id)) {
         Files.deleteIfExists(file);
       }
+      if (Files.exists(paths.exitFile(id))) {
+        // kept with the exit file: a create of this id must find it, and remove both (ConmonLauncher)
+        continue;
+      }
       try {
         Files.deleteIfExists(paths.persistDir(id));
       } catch (DirectoryNotEmptyException kept) {

@@ -342,6 +342,8 @@ class RuncRuntimeFakeBinariesTest {
         Duration.ofSeconds(5));
     Files.createDirectories(paths.persistDir("c7"));
     Files.writeString(paths.persistDir("c7").resolve("oom"), "");
+    Files.writeString(paths.exitFile("c7"), "137");
+    Files.writeString(paths.createLog("c7"), "{\"level\":\"error\",\"msg\":\"an old error\"}\n");
     CreateRequest request = request("c7");
     assertEquals(1, runtime.create(request));
     assertTrue(Files.readString(args).contains("--persist-dir " + paths.persistDir("c7") + " "),
@@ -349,8 +351,10 @@ class RuncRuntimeFakeBinariesTest {
     try (var left = Files.list(paths.persistDir("c7"))) {
       assertEquals(List.of(), left.toList(), "an oom of an earlier life is gone");
     }
+    assertFalse(Files.exists(paths.exitFile("c7")), "an exit of an earlier life would end this one");
+    assertFalse(Files.exists(paths.createLog("c7")), "its errors are not this create's");
     String config = Files.readString(request.bundle().resolve("config.json"));
-    assertTrue(config.contains("\"cgroupsPath\" : \"/conman/c7\""), config);
+    assertTrue(config.contains("\"cgroupsPath\":\"/conman/c7\""), config);
   }
 
   @Test
@@ -478,6 +482,18 @@ class RuncRuntimeFakeBinariesTest {
     CreateRequest noConfig = new CreateRequest("c6", "n", dir.resolve("empty"), dir.resolve("l"), 0);
     assertTrue(assertThrows(RuntimeFailure.class, () -> runtime.create(noConfig))
         .getMessage().contains("config.json"));
+  }
+
+  @Test
+  void aForgetThatCannotRemoveAFileKeepsThePersistDirSoThatTheNextCreateCleansUp() throws Exception {
+    RuncRuntime runtime = runtime();
+    Files.createDirectories(paths.persistDir("f1"));
+    // a directory where the exit file belongs, not empty: it cannot be removed as a file
+    Files.createDirectories(paths.exitFile("f1").resolve("x"));
+    Files.writeString(paths.conmonPidFile("f1"), "1");
+    runtime.forgetRuntimeFiles("f1");
+    assertFalse(Files.exists(paths.conmonPidFile("f1")));
+    assertTrue(Files.isDirectory(paths.persistDir("f1")), "the mark that something of this life is left");
   }
 
   @Test
