@@ -48,7 +48,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <pre>
  * Create  -> CreateRequested -> Created(pid)     | CreateFailed         CREATING -> CREATED | CREATE_FAILED
- *   (a create with start: Created and StartRequested in one write, then as Start)
+ *   (a create with start: CreateRequested claims both; runc create and the start are one piece of
+ *   work, then Created, StartRequested and Started | StartFailed go into one write)
  * Start   -> StartRequested  -> Started(pid)     | StartFailed          CREATED  -> RUNNING | FAILED
  *   (a start of an EXITED or FAILED container runs it again: runc delete, create and start anew)
  * Stop    -> StopRequested   -> Exited(code)                            RUNNING  -> STOPPING -> EXITED
@@ -84,8 +85,10 @@ public final class ContainerActor
   /**
    * {@code inRuntime}, if given, hears {@link InRuntime} once CreateRequested is durable and the
    * runtime work (bundle, conmon, runc create: 25 ms and more) begins. With {@code start}, the
-   * container is started once created, before the answer (as runc run -d): Created and
-   * StartRequested then go into one journal write, and the client makes one call instead of two.
+   * container is started once created, before the answer (as runc run -d), in the same piece of
+   * blocking work: the outcomes of both go into one journal write, and the client makes one call
+   * instead of two. A daemon that dies in between leaves CreateRequested alone, and the
+   * reconciliation journals what runc says (created, running or exited).
    */
   public record Create(ContainerSpec spec, boolean start, ActorRef<StatusReply<ContainerView>> replyTo,
       ActorRef<InRuntime> inRuntime) implements Request<ContainerView> {
@@ -189,8 +192,16 @@ public final class ContainerActor
   /** Sent by the supervisor once it has forgotten a gone container: nothing more will arrive. */
   public enum Passivate implements Command { INSTANCE }
 
-  private record CreateDone(ContainerOperations.CreateOutcome outcome, Throwable failure, boolean start,
+  /** {@code creation} is null when runc create failed ({@code failure}). */
+  private record CreateDone(Creation creation, Throwable failure, boolean start,
       ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
+
+  /**
+   * The blocking part of a create: runc create's outcome at {@code createdAt}; for a create with
+   * start, {@code startAt} taken just before the start, and the start's outcome or its failure.
+   */
+  private record Creation(ContainerOperations.CreateOutcome outcome, Instant createdAt, Instant startAt,
+      StartOutcome started, Throwable startFailure) {}
 
   /** The container will not run again: release its address (sent to itself after a final exit). */
   private enum ReleaseNetwork implements Command { INSTANCE }
@@ -966,8 +977,8 @@ public final class ContainerActor
   private ReplyEffect<Event, State> onCreate(State state, Create c) {
     ContainerSpec spec = c.spec();
     return persist(new CreateRequested(id, spec, now()))
-        .thenRun(s -> runBlocking(() -> deps.operations().create(id, spec),
-            (pid, failure) -> new CreateDone(pid, failure, c.start(), c.replyTo())))
+        .thenRun(s -> runBlocking(() -> creation(spec, c.start()),
+            (creation, failure) -> new CreateDone(creation, failure, c.start(), c.replyTo())))
         .thenRun(s -> {
           if (c.inRuntime() != null) {
             c.inRuntime().tell(new InRuntime(id));
@@ -976,16 +987,39 @@ public final class ContainerActor
         .thenNoReply();
   }
 
+  /**
+   * runc create, then with {@code start} the start, in one piece of blocking work: a start made
+   * after a message to the actor and a journal write in between cost a one-shot a millisecond more
+   * and each container a hand-off. Blocking.
+   */
+  private Creation creation(ContainerSpec spec, boolean start) throws Exception {
+    ContainerOperations.CreateOutcome outcome = deps.operations().create(id, spec);
+    Instant createdAt = now();
+    if (!start) {
+      return new Creation(outcome, createdAt, null, null, null);
+    }
+    Instant startAt = now();
+    try {
+      StartOutcome started = firstStart(startAt);
+      return new Creation(outcome, createdAt, startAt,
+          new StartOutcome(started.startedAt(), started.exit(), outcome.pid(), null), null);
+    } catch (Exception e) {
+      return new Creation(outcome, createdAt, startAt, null, e);
+    }
+  }
+
   private ReplyEffect<Event, State> onCreateDone(State state, CreateDone r) {
     busy = false;
     if (r.failure() == null) {
+      Creation c = r.creation();
       List<Event> events = new ArrayList<>();
-      if (r.outcome().network() != null) {
-        events.add(new NetworkAttached(id, r.outcome().network(), now()));
+      if (c.outcome().network() != null) {
+        events.add(new NetworkAttached(id, c.outcome().network(), c.createdAt()));
       }
-      events.add(new Created(id, r.outcome().pid(), now()));
+      events.add(new Created(id, c.outcome().pid(), c.createdAt()));
       if (r.start()) {
-        return startAfter(events, r.replyTo(), this::firstStart);
+        events.add(new StartRequested(id, c.startAt()));
+        return startDone(state, events, c.started(), c.startFailure(), r.replyTo());
       }
       return persist(events)
           .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
@@ -1000,7 +1034,7 @@ public final class ContainerActor
   }
 
   private ReplyEffect<Event, State> onStart(State state, Start c) {
-    return startAfter(List.of(), c.replyTo(), this::firstStart);
+    return startAfter(c.replyTo(), this::firstStart);
   }
 
   /** runc's part of the first start of a created container. Blocking. */
@@ -1015,7 +1049,7 @@ public final class ContainerActor
   private ReplyEffect<Event, State> onStartAgain(State state, Start c) {
     timers.cancel(RestartNow.INSTANCE);
     ContainerSpec spec = state.facts().spec();
-    return startAfter(List.of(), c.replyTo(), startedAt -> startAgain(spec, startedAt));
+    return startAfter(c.replyTo(), startedAt -> startAgain(spec, startedAt));
   }
 
   /** runc's part of running a finished container again. Blocking. */
@@ -1024,12 +1058,9 @@ public final class ContainerActor
     return new StartOutcome(startedAt, run.exit().orElse(null), run.pid(), run.attached());
   }
 
-  /** Journals {@code before} and the start's intent in one write, then starts; the outcome goes to {@code replyTo}. */
-  private ReplyEffect<Event, State> startAfter(List<Event> before, ActorRef<StatusReply<ContainerView>> replyTo,
-      StartWork work) {
-    List<Event> events = new ArrayList<>(before);
-    events.add(new StartRequested(id, now()));
-    return persist(events)
+  /** Journals the start's intent, then starts; the outcome goes to {@code replyTo}. */
+  private ReplyEffect<Event, State> startAfter(ActorRef<StatusReply<ContainerView>> replyTo, StartWork work) {
+    return persist(new StartRequested(id, now()))
         .thenRun(s -> runBlocking(() -> work.run(now()), (started, failure) -> new StartDone(started, failure, replyTo)))
         .thenNoReply();
   }
@@ -1042,28 +1073,34 @@ public final class ContainerActor
 
   private ReplyEffect<Event, State> onStartDone(State state, StartDone r) {
     busy = false;
-    if (r.failure() == null) {
-      StartOutcome o = r.started();
-      List<Event> events = new ArrayList<>();
+    return startDone(state, List.of(), r.started(), r.failure(), r.replyTo());
+  }
+
+  /** Journals {@code before} and the start's outcome ({@code o}, null when it failed) in one write, then answers. */
+  private ReplyEffect<Event, State> startDone(State state, List<Event> before, StartOutcome o, Throwable failure,
+      ActorRef<StatusReply<ContainerView>> replyTo) {
+    List<Event> events = new ArrayList<>(before);
+    if (failure == null) {
       if (o.attached() != null) {
         events.add(new NetworkAttached(id, o.attached(), now()));
       }
       events.add(new Started(id, o.pid() != null ? o.pid() : state.facts().pid(), o.startedAt()));
       if (o.exit() == null) {
         return persist(events)
-            .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
+            .thenReply(replyTo, s -> StatusReply.success(view(s)))
             .thenUnstashAll();
       }
       // the facts in one write: the exit file was there when the start returned, so the exit
       // watcher's report comes after Exited and is ignored
       events.add(Exited.of(id, o.exit()));
       return persistEnd(state, events)
-          .thenReply(r.replyTo(), s -> StatusReply.success(view(s)))
+          .thenReply(replyTo, s -> StatusReply.success(view(s)))
           .thenUnstashAll();
     }
-    ContainerException error = failure("start", r.failure());
-    return persistEnd(state, List.of(new StartFailed(id, error.getMessage(), now())))
-        .thenReply(r.replyTo(), s -> StatusReply.error(error))
+    ContainerException error = failure("start", failure);
+    events.add(new StartFailed(id, error.getMessage(), now()));
+    return persistEnd(state, events)
+        .thenReply(replyTo, s -> StatusReply.error(error))
         .thenUnstashAll();
   }
 

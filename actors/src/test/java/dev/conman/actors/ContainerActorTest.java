@@ -135,6 +135,13 @@ class ContainerActorTest {
         ContainerActor.StartRequested.class, ContainerActor.Started.class),
         journaled().stream().map(Object::getClass).toList());
     assertEquals(1, runtime.calls.stream().filter(c -> c.startsWith("start")).count(), "started once: " + runtime.calls);
+    List<Object> events = journaled();
+    ContainerActor.Created created = (ContainerActor.Created) events.get(1);
+    ContainerActor.StartRequested asked = (ContainerActor.StartRequested) events.get(2);
+    ContainerActor.Started started = (ContainerActor.Started) events.get(3);
+    assertEquals(100, started.pid(), "the pid of the create");
+    assertFalse(asked.at().isBefore(created.at()), "created, then the start asked: " + events);
+    assertFalse(started.at().isBefore(asked.at()), events::toString);
   }
 
   @Test
@@ -146,6 +153,8 @@ class ContainerActorTest {
     assertEquals(ContainerException.Code.RUNTIME_FAILED, e.code());
     assertTrue(e.getMessage().contains(id), "the message names the container the client never learnt: " + e.getMessage());
     assertEquals(Phase.FAILED, ask(ContainerActor.GetStatus::new).getValue().phase());
+    assertEquals(List.of(ContainerActor.CreateRequested.class, ContainerActor.Created.class,
+        ContainerActor.StartRequested.class, ContainerActor.StartFailed.class), journaledTypes());
   }
 
   @Test
@@ -835,6 +844,29 @@ class ContainerActorTest {
     ContainerActor.Reconciled event = lastEvent(ContainerActor.Reconciled.class);
     assertEquals(Phase.STARTING, event.from());
     assertEquals(Phase.EXITED, event.to());
+  }
+
+  @Test
+  void aCreateWithStartCutShortInTheStartIsFoundRunningFromCreateRequestedAlone() throws Exception {
+    ContainerSpec spec = spec();
+    // the daemon "dies" in the start of a create with start: only CreateRequested is journaled
+    runtime.blockStart = new java.util.concurrent.CountDownLatch(1);
+    kit.runCommand(new ContainerActor.Create(spec, true, KIT.<StatusReply<ContainerView>>createTestProbe().ref(), null));
+    awaitCondition(() -> runtime.containers.containsKey(id));
+    kit.restart();
+    java.util.concurrent.CountDownLatch held = runtime.blockStart;
+    runtime.blockStart = null;
+    assertEquals(Phase.CREATING, kit.getState().phase());
+    assertEquals(List.of(ContainerActor.CreateRequested.class), journaledTypes());
+    runtime.containers.put(id, new dev.conman.runc.RuntimeState(id, dev.conman.runc.RuntimeState.Status.RUNNING, 100,
+        Instant.now()));
+    kit.runCommand(ContainerActor.Reconcile.INSTANCE);
+    ContainerView v = awaitPhase(Phase.RUNNING);
+    assertEquals(100, v.pid());
+    ContainerActor.Reconciled event = lastEvent(ContainerActor.Reconciled.class);
+    assertEquals(Phase.CREATING, event.from());
+    assertEquals(Phase.RUNNING, event.to());
+    held.countDown();
   }
 
   /**

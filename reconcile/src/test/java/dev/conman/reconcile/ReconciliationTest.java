@@ -61,6 +61,14 @@ class ReconciliationTest {
   }
 
   @Test
+  void interruptedCreateWithStartMayHaveStartedOrEndedToo() {
+    Finding.NowRunning running = assertInstanceOf(Finding.NowRunning.class,
+        Reconciliation.decide(Belief.CREATING, runc(RuntimeState.Status.RUNNING, 42), NOW));
+    assertEquals(42, running.pid());
+    assertInstanceOf(Finding.NowExited.class, Reconciliation.decide(Belief.CREATING, exitFile(3), NOW));
+  }
+
+  @Test
   void interruptedStartEitherHappenedOrNot() {
     Finding.NowRunning running = assertInstanceOf(Finding.NowRunning.class,
         Reconciliation.decide(Belief.STARTING, runc(RuntimeState.Status.RUNNING, 42), NOW));
