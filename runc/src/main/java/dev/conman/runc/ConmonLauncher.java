@@ -104,10 +104,17 @@ final class ConmonLauncher {
         .orElse("runc " + runcCommand + " failed without a message (conmon reported " + message.data() + ")");
   }
 
-  /** The conmon binary and the arguments every conmon of this daemon gets, for container {@code id}. */
+  /**
+   * The conmon binary and the arguments every conmon of this daemon gets, for container {@code id}.
+   * {@code --no-sync-log}: conmon would otherwise fsync the log when the container ends, before it
+   * writes the exit file, so every exit would wait for the disk. docker does not sync its logs
+   * either, conmon's maintainers call that fsync superfluous (containers/conmon#178: a log is lost
+   * to a crash while the container runs anyway), and the journal's own commits are not synced one
+   * by one (JournalSettings).
+   */
   List<String> commonArgs(String id) {
     return new ArrayList<>(List.of(conmon.toAbsolutePath().toString(), "--api-version", "1", "-c", id,
-        "-r", runc.binary().toString(), "--runtime-arg", "--root=" + paths.runcRoot()));
+        "-r", runc.binary().toString(), "--runtime-arg", "--root=" + paths.runcRoot(), "--no-sync-log"));
   }
 
   /**

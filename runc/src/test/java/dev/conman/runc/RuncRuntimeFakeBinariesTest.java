@@ -312,6 +312,7 @@ class RuncRuntimeFakeBinariesTest {
     assertTrue(argv.contains("--exit-dir " + paths.exitDir()), argv);
     assertTrue(argv.contains("--runtime-arg --root=" + paths.runcRoot()), argv);
     assertTrue(argv.contains("-l k8s-file:" + dir.resolve("logs/c1.log")), argv);
+    assertTrue(argv.contains(" --no-sync-log "), "an exit does not wait for the log's fsync: " + argv);
     assertTrue(argv.endsWith("\n3\n"), argv);
   }
 
