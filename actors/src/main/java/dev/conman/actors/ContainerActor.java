@@ -197,11 +197,11 @@ public final class ContainerActor
       ActorRef<StatusReply<ContainerView>> replyTo) implements Command, JournalWrites.Awaited {}
 
   /**
-   * The blocking part of a create: runc create's outcome at {@code createdAt}; for a create with
-   * start, {@code startAt} taken just before the start, and the start's outcome or its failure.
+   * The blocking part of a create: runc create's outcome at {@code createdAt}, when a create with
+   * start also begins its start; then the start's outcome or its failure (both null without a start).
    */
-  private record Creation(ContainerOperations.CreateOutcome outcome, Instant createdAt, Instant startAt,
-      StartOutcome started, Throwable startFailure) {}
+  private record Creation(ContainerOperations.CreateOutcome outcome, Instant createdAt, StartOutcome started,
+      Throwable startFailure) {}
 
   /** The container will not run again: release its address (sent to itself after a final exit). */
   private enum ReleaseNetwork implements Command { INSTANCE }
@@ -996,15 +996,14 @@ public final class ContainerActor
     ContainerOperations.CreateOutcome outcome = deps.operations().create(id, spec);
     Instant createdAt = now();
     if (!start) {
-      return new Creation(outcome, createdAt, null, null, null);
+      return new Creation(outcome, createdAt, null, null);
     }
-    Instant startAt = now();
     try {
-      StartOutcome started = firstStart(startAt);
-      return new Creation(outcome, createdAt, startAt,
+      StartOutcome started = firstStart(createdAt);
+      return new Creation(outcome, createdAt,
           new StartOutcome(started.startedAt(), started.exit(), outcome.pid(), null), null);
     } catch (Exception e) {
-      return new Creation(outcome, createdAt, startAt, null, e);
+      return new Creation(outcome, createdAt, null, e);
     }
   }
 
@@ -1018,7 +1017,7 @@ public final class ContainerActor
       }
       events.add(new Created(id, c.outcome().pid(), c.createdAt()));
       if (r.start()) {
-        events.add(new StartRequested(id, c.startAt()));
+        events.add(new StartRequested(id, c.createdAt()));
         return startDone(state, events, c.started(), c.startFailure(), r.replyTo());
       }
       return persist(events)
