@@ -40,7 +40,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <p>Every command with a side effect on the host claims the change before applying it: the intent
  * event is persisted first (CreateRequested, StartRequested, StopRequested, KillRequested,
- * DeleteRequested), then the runc work runs on the blocking dispatcher and comes back as a private
+ * DeleteRequested), then the runc work runs on the blocking dispatcher (runc create and start on the
+ * launch dispatcher, a few at a time) and comes back as a private
  * result message, then the outcome is persisted (Created / CreateFailed, Started / StartFailed,
  * Exited, Deleted) and the caller answered. While work is in flight every other command is stashed
  * (but GetStatus, which only reads the journaled state, unless a reconciliation may correct it), so
@@ -722,9 +723,15 @@ public final class ContainerActor
 
   // ---------------------------------------------------------------- behavior
 
-  /** What every container actor needs besides its id. */
-  public record Deps(ContainerOperations operations, Executor blocking, Clock clock, JournalSignal journaled,
-      ActorRef<ContainerGone> supervisor) {}
+  /**
+   * What every container actor needs besides its id.
+   *
+   * @param blocking runs runc and file work
+   * @param launches runs runc create and start, the making of the container's processes, a few at a
+   *     time: many at once on a few cores made each slower
+   */
+  public record Deps(ContainerOperations operations, Executor blocking, Executor launches, Clock clock,
+      JournalSignal journaled, ActorRef<ContainerGone> supervisor) {}
 
   public static Behavior<Command> create(String id, Deps deps) {
     return behavior(id, deps, false);
@@ -977,7 +984,7 @@ public final class ContainerActor
   private ReplyEffect<Event, State> onCreate(State state, Create c) {
     ContainerSpec spec = c.spec();
     return persist(new CreateRequested(id, spec, now()))
-        .thenRun(s -> runBlocking(() -> creation(spec, c.start()),
+        .thenRun(s -> runLaunch(() -> creation(spec, c.start()),
             (creation, failure) -> new CreateDone(creation, failure, c.start(), c.replyTo())))
         .thenRun(s -> {
           if (c.inRuntime() != null) {
@@ -1060,7 +1067,7 @@ public final class ContainerActor
   /** Journals the start's intent, then starts; the outcome goes to {@code replyTo}. */
   private ReplyEffect<Event, State> startAfter(ActorRef<StatusReply<ContainerView>> replyTo, StartWork work) {
     return persist(new StartRequested(id, now()))
-        .thenRun(s -> runBlocking(() -> work.run(now()), (started, failure) -> new StartDone(started, failure, replyTo)))
+        .thenRun(s -> runLaunch(() -> work.run(now()), (started, failure) -> new StartDone(started, failure, replyTo)))
         .thenNoReply();
   }
 
@@ -1163,7 +1170,7 @@ public final class ContainerActor
     ContainerSpec spec = state.facts().spec();
     return persist(events)
         .thenRun(s -> answerWaiters(stopped))
-        .thenRun(s -> runBlocking(() -> startAgain(spec, now()),
+        .thenRun(s -> runLaunch(() -> startAgain(spec, now()),
             (started, failure) -> new StartDone(started, failure, replyTo)))
         .thenNoReply();
   }
@@ -1465,7 +1472,7 @@ public final class ContainerActor
     if (f.restartPending() == null || f.restarts().stoppedByUser()) {
       return Effect().noReply();
     }
-    runBlocking(() -> {
+    runLaunch(() -> {
       Instant startedAt = now();
       return new RestartDone(deps.operations().runAgain(id, f.spec()), startedAt, null);
     }, (done, failure) -> failure == null ? done : new RestartDone(null, null, failure));
@@ -1614,7 +1621,7 @@ public final class ContainerActor
     ctx.getLog().warn("container {}: {} -> {}: {}", id, from, event.to(), event.reason());
     if (event.to() == Phase.CREATE_FAILED) {
       // nothing of it may stay behind; a failure here only leaves files that a later delete removes
-      inBackground(() -> deps.operations().delete(id, false, false));
+      inBackground(() -> deps.operations().delete(id, false, false), deps.blocking());
     }
     List<Event> events = new ArrayList<>();
     if (r.attachment() != null) {
@@ -1684,11 +1691,20 @@ public final class ContainerActor
    * made by {@code toMessage} from the value or the failure, has arrived.
    */
   private <T> void runBlocking(Work<T> work, java.util.function.BiFunction<T, Throwable, Command> toMessage) {
-    busy = true;
-    ctx.pipeToSelf(inBackground(work), (value, failure) -> toMessage.apply(value, unwrap(failure)));
+    run(deps.blocking(), work, toMessage);
   }
 
-  private <T> CompletableFuture<T> inBackground(Work<T> work) {
+  /** {@link #runBlocking} for runc create and start, on {@link Deps#launches}. */
+  private <T> void runLaunch(Work<T> work, java.util.function.BiFunction<T, Throwable, Command> toMessage) {
+    run(deps.launches(), work, toMessage);
+  }
+
+  private <T> void run(Executor executor, Work<T> work, java.util.function.BiFunction<T, Throwable, Command> toMessage) {
+    busy = true;
+    ctx.pipeToSelf(inBackground(work, executor), (value, failure) -> toMessage.apply(value, unwrap(failure)));
+  }
+
+  private <T> CompletableFuture<T> inBackground(Work<T> work, Executor executor) {
     return CompletableFuture.supplyAsync(() -> {
       try {
         return work.run();
@@ -1697,7 +1713,7 @@ public final class ContainerActor
       } catch (Exception e) {
         throw new java.util.concurrent.CompletionException(e);
       }
-    }, deps.blocking());
+    }, executor);
   }
 
   private static Throwable unwrap(Throwable t) {

@@ -224,6 +224,9 @@ public final class ContainerSupervisor
   /** The dispatcher for runc and file work, configured in this module's reference.conf. */
   public static final String BLOCKING_DISPATCHER = "conman-blocking-dispatcher";
 
+  /** The dispatcher for runc create and start, a few at a time (this module's reference.conf). */
+  public static final String LAUNCH_DISPATCHER = "conman-launch-dispatcher";
+
   public static final PersistenceId PERSISTENCE_ID = PersistenceId.ofUniqueId("supervisor");
 
   /** How long a gone container waits before its Unregistered, refused by the journal, is tried again. */
@@ -251,7 +254,8 @@ public final class ContainerSupervisor
     this.deps = deps;
     this.ctx = ctx;
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
-    this.childDeps = new ContainerActor.Deps(deps.operations(), blocking, deps.clock(), deps.journaled(),
+    Executor launches = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(LAUNCH_DISPATCHER));
+    this.childDeps = new ContainerActor.Deps(deps.operations(), blocking, launches, deps.clock(), deps.journaled(),
         ctx.messageAdapter(ContainerActor.ContainerGone.class, Gone::new));
     this.inRuntime = ctx.messageAdapter(ContainerActor.InRuntime.class, SpareWanted::new);
   }

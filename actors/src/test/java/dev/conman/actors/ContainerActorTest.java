@@ -39,6 +39,20 @@ class ContainerActorTest {
                   + "pekko.persistence.snapshot-store.plugin = \"\"")));
   private static final ExecutorService BLOCKING = Executors.newCachedThreadPool();
 
+  /** Counts what it runs, on {@link #BLOCKING}. */
+  private static final class CountingExecutor implements java.util.concurrent.Executor {
+    final java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public void execute(Runnable task) {
+      runs.incrementAndGet();
+      BLOCKING.execute(task);
+    }
+  }
+
+  private final CountingExecutor blocking = new CountingExecutor();
+  private final CountingExecutor launches = new CountingExecutor();
+
   @TempDir Path root;
   private FakeRuntime runtime;
   private FakeNetworks networks;
@@ -65,7 +79,8 @@ class ContainerActorTest {
         new ContainerLayout(root.resolve("containers"), root.resolve("state/bundles")),
         new Observer(runtime, Duration.ofMillis(100)), Duration.ofSeconds(2), 0, Images.NONE, networks,
         new dev.conman.runc.ExitSignals(ContainerOperations.POLL));
-    return new ContainerActor.Deps(ops, BLOCKING, Clock.systemUTC(), new dev.conman.journal.JournalSignal(), supervisor.ref());
+    return new ContainerActor.Deps(ops, blocking, launches, Clock.systemUTC(), new dev.conman.journal.JournalSignal(),
+        supervisor.ref());
   }
 
   private ContainerSpec spec() throws IOException {
@@ -539,6 +554,20 @@ class ContainerActorTest {
     kit.runCommand(new ContainerActor.Delete(false, KIT.<StatusReply<String>>createTestProbe().ref()));
     assertEquals(Phase.DELETED, removal.receiveMessage(Duration.ofSeconds(5)).getValue().phase());
     assertTrue(ask(ContainerActor.GetStatus::new).isError(), "the deleted container is no longer found");
+  }
+
+  @Test
+  void runcCreateAndStartRunOnTheLaunchExecutorAndTheRestOnTheBlockingOne() throws IOException {
+    create();
+    assertEquals(1, launches.runs.get(), "the create");
+    ask(ContainerActor.Start::new);
+    assertEquals(2, launches.runs.get(), "the first start");
+    assertEquals(0, blocking.runs.get());
+    ask(r -> new ContainerActor.Stop(1, r));
+    assertEquals(1, blocking.runs.get(), "the stop");
+    ask(ContainerActor.Start::new);
+    assertEquals(3, launches.runs.get(), "the start of an exited container, anew");
+    assertEquals(1, blocking.runs.get());
   }
 
   @Test
