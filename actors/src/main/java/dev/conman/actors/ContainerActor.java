@@ -41,11 +41,12 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * <p>Every command with a side effect on the host claims the change before applying it: the intent
  * event is persisted first (CreateRequested, StartRequested, StopRequested, KillRequested,
  * DeleteRequested), then the runc work runs on the blocking dispatcher (runc create and start on the
- * launch dispatcher, a few at a time) and comes back as a private
- * result message, then the outcome is persisted (Created / CreateFailed, Started / StartFailed,
- * Exited, Deleted) and the caller answered. While work is in flight every other command is stashed
- * (but GetStatus, which only reads the journaled state, unless a reconciliation may correct it), so
- * commands to one container apply strictly in order; different containers never wait for each other.
+ * launch dispatcher, a few at a time) and comes back as a private result message, then the outcome
+ * is persisted (Created / CreateFailed, Started / StartFailed, Exited, Deleted) and the caller
+ * answered. While work is in flight every other command is stashed (but GetStatus, which only reads
+ * the journaled state, unless a reconciliation may correct it), so commands to one container apply
+ * strictly in order; different containers proceed in parallel, and wait for each other only for a
+ * place on the launch dispatcher.
  *
  * <pre>
  * Create  -> CreateRequested -> Created(pid)     | CreateFailed         CREATING -> CREATED | CREATE_FAILED
